@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {OrderLib} from "../libraries/OrderLib.sol";
+
+/// @title ISettlement
+/// @notice Clearmatch's on-chain half: a vault of allow-listed ERC-20s whose balances change only
+/// by deposits, withdrawals and finalized batches of matched fills. Batches are committed by the
+/// sequencer (fills as a Merkle root, netted balance deltas as calldata), can be rolled back during
+/// a challenge window (fraud proofs, unanswered trader challenges, disputes upheld by the arbiter),
+/// and are finalized strictly in order by anyone after the window. See DESIGN.md.
+/// @dev Time rules, used throughout:
+/// - "before the commit" means in a block strictly earlier than the batch's `commitBlock`: the
+///   sequencer cannot be expected to have seen an event in the same block it commits in.
+/// - an order is expired at a batch when `order.expiry <= batch.committedAt` (unix seconds).
+interface ISettlement {
+    // ---------------------------------------------------------------- types
+
+    /// @notice Net balance change of one account in one token, part of a batch.
+    /// @dev A batch's deltas are sorted strictly ascending by (uint160(account), uint160(token)),
+    /// omit zeros, and sum to zero per token.
+    struct Delta {
+        address account;
+        address token;
+        int256 delta;
+    }
+
+    /// @notice One matched fill, the preimage of a leaf of a batch's fills tree
+    /// (OpenZeppelin StandardMerkleTree leaf: keccak256(bytes.concat(keccak256(abi.encode(fields))))).
+    struct Fill {
+        uint64 batchId; // batch the fill was committed in
+        uint32 index; // position in the batch, from 0
+        bytes32 makerOrderHash; // EIP-712 digest of the resting order
+        bytes32 takerOrderHash; // EIP-712 digest of the incoming order
+        address maker; // trader of the maker order
+        address taker; // trader of the taker order
+        uint32 marketId; // market of both orders
+        uint8 takerSide; // 0 taker buys, 1 taker sells
+        uint128 price; // execution price: the maker's limit
+        uint128 baseAmount; // base atoms exchanged
+        uint128 quoteAmount; // baseAmount * price / 10^baseDecimals
+        uint128 makerFee; // quote atoms charged to the maker
+        uint128 takerFee; // quote atoms charged to the taker
+        uint128 makerFilledAfter; // maker order's cumulative filled base after this fill
+        uint128 takerFilledAfter; // taker order's cumulative filled base after this fill
+    }
+
+    /// @notice A market: base/quote pair with its price and size steps.
+    struct Market {
+        address baseToken;
+        address quoteToken;
+        uint128 tickSize; // price step, quote atoms per whole base unit
+        uint128 lotSize; // base amount step, base atoms
+        uint8 baseDecimals; // read from the base token at registration
+        bool registered;
+        bool paused;
+    }
+
+    enum BatchStatus {
+        None,
+        Pending,
+        Finalized,
+        RolledBack
+    }
+
+    /// @notice What the contract keeps of a committed batch.
+    struct Batch {
+        bytes32 fillsRoot; // Merkle root of the batch's fill leaves
+        bytes32 deltasHash; // keccak256(abi.encode(deltas))
+        uint64 committedAt; // block.timestamp of the commit
+        uint64 commitBlock; // block.number of the commit
+        uint64 finalizableAt; // committedAt + challengeWindow (at commit time)
+        uint32 fillCount;
+        uint32 openChallenges; // unanswered trader challenges: block finalization
+        uint32 openDisputes; // unresolved disputes: block finalization
+        BatchStatus status;
+    }
+
+    /// @notice A pending withdrawal request of one account in one token.
+    struct WithdrawalRequest {
+        uint128 amount;
+        uint64 executableAt;
+    }
+
+    enum ChallengeStatus {
+        None,
+        Open,
+        Answered,
+        Upheld // unanswered in time: the batch was rolled back
+    }
+
+    /// @notice A trader's claim "I never signed the order this fill names".
+    struct Challenge {
+        uint64 batchId;
+        address trader;
+        uint64 deadline; // the sequencer must answer before this time
+        ChallengeStatus status;
+    }
+
+    enum DisputeStatus {
+        None,
+        Open,
+        Upheld,
+        Dismissed,
+        Expired // the arbiter did not decide in time: dismissed, bond refunded
+    }
+
+    /// @notice A bonded claim about anything a fraud proof cannot show (e.g. deltas that do not
+    /// match the fills), decided by the arbiter.
+    struct Dispute {
+        uint64 batchId;
+        address disputer;
+        uint128 bond; // native currency held until the dispute ends
+        uint64 deadline; // after this anyone may expire the dispute
+        DisputeStatus status;
+        bytes32 claimHash; // keccak256 of the off-chain claim document
+    }
+
+    /// @notice Why a batch (and every later pending batch) was rolled back.
+    enum RollbackReason {
+        FraudProof,
+        ConflictingFills,
+        ChallengeUnanswered,
+        DisputeUpheld,
+        NegativeBalance
+    }
+
+    /// @notice What a fill-versus-order fraud proof showed.
+    enum FraudKind {
+        PriceWorseThanLimit,
+        OverFilled,
+        FeeAboveMax,
+        Expired,
+        WrongMarket,
+        WrongTrader,
+        WrongSide,
+        Cancelled,
+        NonceInvalidated,
+        MarketPaused,
+        BadQuoteAmount,
+        OffTickOrLot
+    }
+
+    /// @notice Everything `initialize` sets. Roles may not be the zero address.
+    struct InitParams {
+        address timelock; // upgrades, parameters, tokens, markets, unpause, role changes
+        address guardian; // pause the contract or a market at once
+        address arbiter; // decides disputes
+        address sequencer; // commits batches, answers challenges
+        address feeRecipient; // account credited with fees by batches
+        uint64 challengeWindow; // seconds from commit to finalizable
+        uint64 challengeResponseWindow; // seconds the sequencer has to answer a challenge
+        uint64 withdrawalDelay; // seconds from request to withdraw; > challengeWindow + response window
+        uint64 disputeTimeout; // seconds the arbiter has to decide a dispute
+        uint128 disputeBond; // native currency a dispute must post
+    }
+
+    // ---------------------------------------------------------------- events
+
+    event Deposited(address indexed account, address indexed token, uint256 amount);
+    event WithdrawalRequested(
+        address indexed account,
+        address indexed token,
+        uint256 amount,
+        uint64 executableAt
+    );
+    event Withdrawn(address indexed account, address indexed token, uint256 amount);
+    event OrderCancelled(address indexed trader, bytes32 indexed orderHash);
+    event NoncesInvalidated(address indexed trader, uint64 minNonce);
+
+    event TokenAllowed(address indexed token, bool allowed);
+    event MarketRegistered(
+        uint32 indexed marketId,
+        address baseToken,
+        address quoteToken,
+        uint128 tickSize,
+        uint128 lotSize,
+        uint8 baseDecimals
+    );
+    event MarketPaused(uint32 indexed marketId, bool paused);
+
+    event BatchCommitted(
+        uint64 indexed batchId,
+        bytes32 fillsRoot,
+        bytes32 deltasHash,
+        uint32 fillCount,
+        uint64 finalizableAt
+    );
+    event BatchFinalized(uint64 indexed batchId);
+    /// @notice Batches `fromBatchId` through `toBatchId` (inclusive) were rolled back; `fromBatchId`
+    /// is the batch the reason applies to, the others cascaded.
+    event BatchesRolledBack(uint64 indexed fromBatchId, uint64 toBatchId, RollbackReason reason);
+    event FraudProven(uint64 indexed batchId, bytes32 indexed orderHash, FraudKind kind);
+
+    event ChallengeOpened(
+        uint256 indexed challengeId,
+        uint64 indexed batchId,
+        bytes32 indexed orderHash,
+        address trader
+    );
+    event ChallengeAnswered(uint256 indexed challengeId);
+    event ChallengeUpheld(uint256 indexed challengeId);
+
+    event DisputeOpened(
+        uint256 indexed disputeId,
+        uint64 indexed batchId,
+        address indexed disputer,
+        bytes32 claimHash
+    );
+    event DisputeResolved(uint256 indexed disputeId, DisputeStatus status);
+
+    event RolesSet(address sequencer, address arbiter, address guardian);
+    event FeeRecipientSet(address feeRecipient);
+    event ParametersSet(
+        uint64 challengeWindow,
+        uint64 challengeResponseWindow,
+        uint64 withdrawalDelay,
+        uint64 disputeTimeout,
+        uint128 disputeBond
+    );
+
+    // ---------------------------------------------------------------- errors
+
+    error SettlementUnauthorized(address caller);
+    error SettlementZeroAddress();
+    error SettlementInvalidParameters();
+    error SettlementPaused();
+    error SettlementZeroAmount();
+    error SettlementTokenNotAllowed(address token);
+    error SettlementDeflationaryToken(address token, uint256 expected, uint256 received);
+    error SettlementNoWithdrawalRequest(address account, address token);
+    error SettlementWithdrawalNotReady(uint64 executableAt);
+    error SettlementNonceNotIncreasing(uint64 current, uint64 requested);
+
+    error SettlementMarketExists(uint32 marketId);
+    error SettlementUnknownMarket(uint32 marketId);
+    error SettlementInvalidMarket();
+    error SettlementMarketPaused(uint32 marketId);
+
+    error SettlementBatchOutOfOrder(uint64 expected, uint64 batchId);
+    error SettlementBatchNotPending(uint64 batchId);
+    error SettlementBatchNotFinalizable(uint64 batchId);
+    error SettlementEmptyBatch();
+    error SettlementDeltasNotSorted(uint256 index);
+    error SettlementDeltasNotBalanced(address token);
+    error SettlementDeltaZero(uint256 index);
+    error SettlementDeltasMismatch(uint64 batchId);
+    error SettlementChallengeWindowClosed(uint64 batchId);
+
+    error SettlementInvalidProof();
+    error SettlementOrderMismatch(bytes32 orderHash);
+    error SettlementNoFraud();
+    error SettlementNotNamedInFill(address caller);
+
+    error SettlementChallengeNotOpen(uint256 challengeId);
+    error SettlementChallengeDeadlinePassed(uint256 challengeId);
+    error SettlementChallengeDeadlineNotReached(uint256 challengeId);
+    error SettlementChallengeExists(uint64 batchId, bytes32 orderHash);
+    error SettlementInvalidSignature();
+
+    error SettlementWrongBond(uint256 expected, uint256 sent);
+    error SettlementDisputeNotOpen(uint256 disputeId);
+    error SettlementDisputeDeadlineNotReached(uint256 disputeId);
+    error SettlementBondTransferFailed();
+
+    // ---------------------------------------------------------------- vault
+
+    /// @notice Deposit `amount` of an allow-listed `token` into the caller's vault balance.
+    /// @dev Pulls with transferFrom; reverts `SettlementDeflationaryToken` if the vault receives
+    /// less than `amount`. Reverts while the contract is paused.
+    function deposit(address token, uint256 amount) external;
+
+    /// @notice Ask to withdraw `amount` of `token`; executable after `withdrawalDelay`. Replaces any
+    /// earlier request of the caller for that token. Needs no sequencer and is never paused.
+    function requestWithdrawal(address token, uint256 amount) external;
+
+    /// @notice Execute the caller's matured request for `token`: transfers min(requested, balance),
+    /// so batches committed before the request still finalize first. Never paused.
+    /// @return amount what was transferred
+    function withdraw(address token) external returns (uint256 amount);
+
+    /// @notice Cancel one of the caller's orders on-chain. A fill of it committed in a later block
+    /// is provably invalid.
+    function cancelOrder(bytes32 orderHash) external;
+
+    /// @notice Invalidate all the caller's orders with `nonce < minNonce` (must increase).
+    function invalidateNonces(uint64 minNonce) external;
+
+    // ---------------------------------------------------------------- batches
+
+    /// @notice Commit batch `batchId` (must be the next id): the fills root, the netted deltas (kept
+    /// as calldata only, their hash stored), and the fill count. Opens the challenge window.
+    /// @dev Only the sequencer; not while paused. Deltas must be sorted, non-zero and balanced.
+    function commitBatch(
+        uint64 batchId,
+        bytes32 fillsRoot,
+        Delta[] calldata deltas,
+        uint32 fillCount
+    ) external;
+
+    /// @notice Finalize the oldest pending batch once its window has passed and nothing is open on it:
+    /// applies `deltas` (which must hash to the committed hash). If a delta would make a balance
+    /// negative, the batch and every later pending batch roll back instead (no revert).
+    /// @dev Anyone may call; not while paused.
+    /// @return finalized true if applied, false if rolled back
+    function finalizeBatch(uint64 batchId, Delta[] calldata deltas) external returns (bool finalized);
+
+    // ---------------------------------------------------------------- rollback
+
+    /// @notice Prove that `fill` (in pending batch `fill.batchId`, shown by `proof`) contradicts the
+    /// order it names (`order` must hash to the fill's maker or taker order hash). Rolls back that batch
+    /// and every later pending batch. Reverts `SettlementNoFraud` if the fill is consistent.
+    /// @param isMaker whether `order` is the fill's maker order (else its taker order)
+    function proveFillFraud(
+        Fill calldata fill,
+        bytes32[] calldata proof,
+        OrderLib.Order calldata order,
+        bool isMaker
+    ) external returns (FraudKind kind);
+
+    /// @notice Prove that two fills of one order claim overlapping filled ranges
+    /// ([filledAfter - baseAmount, filledAfter) must be disjoint across an order's fills).
+    /// Rolls back the later of the two batches (which must be pending) and every later one.
+    function proveConflictingFills(
+        Fill calldata a,
+        bytes32[] calldata proofA,
+        bool aIsMaker,
+        Fill calldata b,
+        bytes32[] calldata proofB,
+        bool bIsMaker
+    ) external;
+
+    /// @notice As the trader named on one side of `fill`, claim never to have signed that side's order.
+    /// Only while the batch is pending and before its `finalizableAt`.
+    /// @return challengeId
+    function challengeFill(
+        Fill calldata fill,
+        bytes32[] calldata proof
+    ) external returns (uint256 challengeId);
+
+    /// @notice Answer a challenge with the signed order (EOA signature or ERC-1271). Anyone may answer;
+    /// the sequencer does so automatically.
+    function answerChallenge(
+        uint256 challengeId,
+        OrderLib.Order calldata order,
+        bytes calldata signature
+    ) external;
+
+    /// @notice After an unanswered challenge's deadline, anyone rolls its batch (and later ones) back.
+    function upholdChallenge(uint256 challengeId) external;
+
+    /// @notice Open a bonded dispute about pending batch `batchId` before its `finalizableAt`.
+    /// `msg.value` must equal `disputeBond`.
+    function openDispute(uint64 batchId, bytes32 claimHash) external payable returns (uint256 disputeId);
+
+    /// @notice The arbiter decides: upheld rolls the batch (and later ones) back and refunds the bond;
+    /// dismissed pays the bond to the fee recipient.
+    function resolveDispute(uint256 disputeId, bool uphold) external;
+
+    /// @notice After the arbiter's deadline, anyone ends an undecided dispute: dismissed, bond refunded.
+    function expireDispute(uint256 disputeId) external;
+
+    // ---------------------------------------------------------------- governance
+
+    /// @notice Guardian or timelock: stop deposits, commits and finalization at once. Withdrawals,
+    /// cancels, fraud proofs, challenges and disputes keep working.
+    function pause() external;
+
+    /// @notice Timelock only.
+    function unpause() external;
+
+    /// @notice Pause (guardian or timelock) or unpause (timelock only) one market. A fill in a market
+    /// paused at its batch's commit block is provably invalid.
+    function setMarketPaused(uint32 marketId, bool paused) external;
+
+    /// @notice Timelock only: allow or disallow deposits of `token`.
+    function setTokenAllowed(address token, bool allowed) external;
+
+    /// @notice Timelock only. Requires allowed tokens, non-zero steps and
+    /// `(lotSize * tickSize) % 10^baseDecimals == 0` so quote amounts are exact.
+    function registerMarket(
+        uint32 marketId,
+        address baseToken,
+        address quoteToken,
+        uint128 tickSize,
+        uint128 lotSize
+    ) external;
+
+    /// @notice Timelock only.
+    function setRoles(address sequencer, address arbiter, address guardian) external;
+
+    /// @notice Timelock only.
+    function setFeeRecipient(address feeRecipient) external;
+
+    /// @notice Timelock only; same rules as at initialization.
+    function setParameters(
+        uint64 challengeWindow,
+        uint64 challengeResponseWindow,
+        uint64 withdrawalDelay,
+        uint64 disputeTimeout,
+        uint128 disputeBond
+    ) external;
+
+    // ---------------------------------------------------------------- views
+
+    function balanceOf(address account, address token) external view returns (uint256);
+    function totalBalance(address token) external view returns (uint256);
+    function withdrawalRequest(
+        address account,
+        address token
+    ) external view returns (WithdrawalRequest memory);
+    function isTokenAllowed(address token) external view returns (bool);
+    function market(uint32 marketId) external view returns (Market memory);
+    function batch(uint64 batchId) external view returns (Batch memory);
+    /// @notice The id the next commit must use.
+    function nextBatchId() external view returns (uint64);
+    /// @notice The id the next finalization must use (== nextBatchId when nothing is pending).
+    function nextFinalizeId() external view returns (uint64);
+    function challenge(uint256 challengeId) external view returns (Challenge memory);
+    function dispute(uint256 disputeId) external view returns (Dispute memory);
+    /// @notice The block an order was cancelled in by its trader, 0 if never.
+    function cancelledAtBlock(address trader, bytes32 orderHash) external view returns (uint64);
+    /// @notice The minimum valid nonce of `trader` as of the end of block `blockNumber`.
+    function minNonceAt(address trader, uint64 blockNumber) external view returns (uint64);
+    function minNonce(address trader) external view returns (uint64);
+    /// @notice EIP-712 digest of `order` under this contract's domain.
+    function hashOrder(OrderLib.Order calldata order) external view returns (bytes32);
+    function domainSeparator() external view returns (bytes32);
+    function roles()
+        external
+        view
+        returns (address timelock, address guardian, address arbiter, address sequencer);
+    function feeRecipient() external view returns (address);
+    function parameters()
+        external
+        view
+        returns (
+            uint64 challengeWindow,
+            uint64 challengeResponseWindow,
+            uint64 withdrawalDelay,
+            uint64 disputeTimeout,
+            uint128 disputeBond
+        );
+    function paused() external view returns (bool);
+}

@@ -1,0 +1,187 @@
+import type {
+  Account,
+  Address,
+  Chain,
+  Hash,
+  Hex,
+  PublicClient,
+  TransactionReceipt,
+  Transport,
+  WalletClient,
+} from "viem";
+import { ChainError, toChainError } from "./chain-errors.js";
+
+/** Options of {@link TxSender}; defaults in {@link TX_SENDER_DEFAULTS}. */
+export interface TxSenderOptions {
+  /** Blocks on top of the inclusion block before a receipt counts. Default 1 (inclusion only). */
+  confirmations?: number;
+  /** How long to wait for inclusion before re-sending the same nonce with higher fees. Default 15 s. */
+  replaceAfterMs?: number;
+  /** Fee increase of each replacement, percent. Nodes require at least 10. Default 25. */
+  feeBumpPercent?: number;
+  /** Replacements before giving up with a transient TX_NOT_MINED. Default 4. */
+  maxReplacements?: number;
+  /** Receipt and head polling interval. Default 250 ms. */
+  pollIntervalMs?: number;
+}
+
+export const TX_SENDER_DEFAULTS: Required<TxSenderOptions> = {
+  confirmations: 1,
+  replaceAfterMs: 15_000,
+  feeBumpPercent: 25,
+  maxReplacements: 4,
+  pollIntervalMs: 250,
+};
+
+export interface TxRequest {
+  to: Address;
+  data: Hex;
+  /** For logs and errors. */
+  label: string;
+}
+
+interface Fees {
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends the sequencer's transactions one at a time with explicit nonces: estimates gas (a revert
+ * there is permanent), sends, waits for inclusion, replaces a stuck transaction with the same nonce
+ * and higher fees, then waits for the configured confirmations. Any of the sent hashes may be the
+ * one mined; all are watched.
+ */
+export class TxSender {
+  readonly options: Required<TxSenderOptions>;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly publicClient: PublicClient,
+    private readonly walletClient: WalletClient<Transport, Chain, Account>,
+    options: TxSenderOptions = {},
+  ) {
+    this.options = { ...TX_SENDER_DEFAULTS, ...options };
+  }
+
+  get address(): Address {
+    return this.walletClient.account.address;
+  }
+
+  /** Sends `request` after every earlier one has settled; resolves with the confirmed receipt. */
+  send(request: TxRequest): Promise<TransactionReceipt> {
+    const run = this.#queue.then(() => this.#send(request));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #send(request: TxRequest): Promise<TransactionReceipt> {
+    const account = this.walletClient.account;
+    let gas: bigint;
+    let nonce: number;
+    let fees: Fees;
+    try {
+      gas = await this.publicClient.estimateGas({ account, to: request.to, data: request.data });
+      // 20% headroom: state can move between estimation and inclusion.
+      gas = (gas * 120n) / 100n;
+      nonce = await this.publicClient.getTransactionCount({
+        address: account.address,
+        blockTag: "pending",
+      });
+      fees = await this.#fees();
+    } catch (error) {
+      throw toChainError(error, request.label);
+    }
+
+    const hashes: Hash[] = [];
+    for (let attempt = 0; attempt <= this.options.maxReplacements; attempt++) {
+      try {
+        hashes.push(
+          await this.walletClient.sendTransaction({
+            account,
+            chain: this.walletClient.chain,
+            to: request.to,
+            data: request.data,
+            gas,
+            nonce,
+            ...fees,
+          }),
+        );
+      } catch (error) {
+        // "nonce too low" / "already known" mean an earlier attempt is in or mined: keep waiting.
+        if (hashes.length === 0 || !isNonceConsumed(error))
+          throw toChainError(error, request.label);
+      }
+      const receipt = await this.#waitForAny(hashes, this.options.replaceAfterMs);
+      if (receipt !== undefined) return this.#confirm(receipt, request.label);
+      fees = bump(fees, this.options.feeBumpPercent);
+    }
+    throw new ChainError(
+      "TX_NOT_MINED",
+      `${request.label}: not mined after ${this.options.maxReplacements} replacements`,
+      true,
+    );
+  }
+
+  async #fees(): Promise<Fees> {
+    const estimate = await this.publicClient.estimateFeesPerGas();
+    return {
+      maxFeePerGas: estimate.maxFeePerGas,
+      maxPriorityFeePerGas: estimate.maxPriorityFeePerGas,
+    };
+  }
+
+  async #waitForAny(hashes: Hash[], timeoutMs: number): Promise<TransactionReceipt | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const hash of hashes) {
+        const receipt = await this.publicClient
+          .getTransactionReceipt({ hash })
+          .catch(() => undefined);
+        if (receipt !== undefined) return receipt;
+      }
+      if (Date.now() >= deadline) return undefined;
+      await sleep(this.options.pollIntervalMs);
+    }
+  }
+
+  async #confirm(receipt: TransactionReceipt, label: string): Promise<TransactionReceipt> {
+    if (receipt.status !== "success") {
+      throw new ChainError(
+        "TX_REVERTED",
+        `${label}: reverted in ${receipt.transactionHash}`,
+        false,
+      );
+    }
+    const target = receipt.blockNumber + BigInt(this.options.confirmations - 1);
+    for (;;) {
+      const head = await this.publicClient.getBlockNumber({ cacheTime: 0 }).catch((error) => {
+        throw toChainError(error, label);
+      });
+      if (head >= target) break;
+      await sleep(this.options.pollIntervalMs);
+    }
+    // A reorg may have dropped it: the receipt must still be there at the confirmed depth.
+    const again = await this.publicClient
+      .getTransactionReceipt({ hash: receipt.transactionHash })
+      .catch(() => undefined);
+    if (again === undefined || again.blockHash !== receipt.blockHash) {
+      throw new ChainError("TX_NOT_MINED", `${label}: reorganised out`, true);
+    }
+    return again;
+  }
+}
+
+function bump(fees: Fees, percent: number): Fees {
+  const factor = BigInt(100 + percent);
+  return {
+    maxFeePerGas: (fees.maxFeePerGas * factor) / 100n + 1n,
+    maxPriorityFeePerGas: (fees.maxPriorityFeePerGas * factor) / 100n + 1n,
+  };
+}
+
+function isNonceConsumed(error: unknown): boolean {
+  const text = String((error as Error)?.message ?? error).toLowerCase();
+  return text.includes("nonce too low") || text.includes("already known");
+}

@@ -1,0 +1,50 @@
+/**
+ * Ethereum addresses from public keys, EIP-55 checksummed, without hex round trips.
+ */
+import { keccak_256 } from "@noble/hashes/sha3.js";
+import type { Address } from "viem";
+
+const HEX_CHARS = "0123456789abcdef";
+
+/**
+ * Checksummed forms of recently seen addresses. Traders sign many orders, so caching skips
+ * the checksum's keccak256 on the hot path; the cache is dropped whole when full (bounded
+ * memory, no LRU bookkeeping).
+ */
+const checksumCache = new Map<string, Address>();
+const CHECKSUM_CACHE_LIMIT = 1 << 16;
+
+/** Scratch: the 40 lower-case ASCII hex chars of an address (the checksum's preimage). */
+const ascii = new Uint8Array(40);
+
+/** EIP-55 checksummed address of the 20 bytes `bytes[offset, offset + 20)`. */
+export function checksumAddressOf(bytes: Uint8Array, offset: number): Address {
+  let lower = "";
+  for (let i = 0; i < 20; i++) {
+    const b = bytes[offset + i]!;
+    const hi = HEX_CHARS.charCodeAt(b >> 4);
+    const lo = HEX_CHARS.charCodeAt(b & 15);
+    ascii[2 * i] = hi;
+    ascii[2 * i + 1] = lo;
+    lower += String.fromCharCode(hi, lo);
+  }
+  const cached = checksumCache.get(lower);
+  if (cached !== undefined) return cached;
+
+  const hash = keccak_256(ascii);
+  let out = "0x";
+  for (let i = 0; i < 40; i++) {
+    const nibble = i & 1 ? hash[i >> 1]! & 15 : hash[i >> 1]! >> 4;
+    const c = lower[i]!;
+    out += nibble >= 8 ? c.toUpperCase() : c;
+  }
+  if (checksumCache.size >= CHECKSUM_CACHE_LIMIT) checksumCache.clear();
+  checksumCache.set(lower, out as Address);
+  return out as Address;
+}
+
+/** Address of an uncompressed (65-byte, `04`-prefixed) secp256k1 public key. */
+export function publicKeyToAddress(publicKey: Uint8Array): Address {
+  // keccak256(x ‖ y), last 20 bytes.
+  return checksumAddressOf(keccak_256(publicKey.subarray(1, 65)), 12);
+}

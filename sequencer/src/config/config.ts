@@ -1,0 +1,259 @@
+/**
+ * The service's configuration: read from the environment once at start-up, validated with
+ * zod, defaults applied here and nowhere else. `docs/configuration.md` is rendered from
+ * `configVariables` (`render-config-doc.ts`) and a test keeps the two in sync.
+ *
+ * Secrets (`SEQUENCER_PRIVATE_KEY`, `ADMIN_TOKEN`) come from the environment only, and their
+ * values never appear in error messages.
+ */
+import { getAddress, isAddress, type Hex } from "viem";
+import { z } from "zod";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+
+/** One environment variable: how to parse it, its default, and what it means. */
+export interface ConfigVariable<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  /** Parses the raw string (after the default is applied). */
+  readonly schema: S;
+  /** Raw default used when the variable is unset or empty; none means required or optional. */
+  readonly default?: string;
+  /** Whether the variable may stay unset (then its value is `undefined`). */
+  readonly optional?: boolean;
+  /** Value must never be logged or echoed. */
+  readonly secret?: boolean;
+  /** One line for `docs/configuration.md`. */
+  readonly description: string;
+}
+
+function variable<S extends z.ZodTypeAny>(definition: ConfigVariable<S>): ConfigVariable<S> {
+  return definition;
+}
+
+/** A canonical non-negative decimal integer within [min, max]. */
+function integer(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^(0|[1-9][0-9]*)$/, "must be a non-negative decimal integer")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}
+
+const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+function url(protocols: readonly string[]) {
+  return z
+    .string()
+    .url("must be a URL")
+    .refine((v) => protocols.includes(new URL(v).protocol), {
+      message: `must use ${protocols.join(" or ")}`,
+    });
+}
+
+/** secp256k1 group order: a private key must be in [1, n - 1]. */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+const address = z
+  .string()
+  .refine((v) => isAddress(v, { strict: true }), "must be a checksummed or lowercase address")
+  .transform((v) => getAddress(v));
+
+const privateKey = z
+  .string()
+  .regex(/^0x[0-9a-fA-F]{64}$/, "must be 0x followed by 64 hex digits")
+  .refine((v) => BigInt(v) > 0n && BigInt(v) < SECP256K1_N, "is not a valid secp256k1 key")
+  .transform((v) => v.toLowerCase() as Hex);
+
+export const configVariables = {
+  HOST: variable({
+    schema: z.string().min(1),
+    default: "127.0.0.1",
+    description: "Interface the HTTP and WebSocket server binds to.",
+  }),
+  PORT: variable({
+    schema: integer(0, 65535),
+    default: "8080",
+    description: "TCP port of the HTTP and WebSocket server (0 picks a free port).",
+  }),
+  TRUST_PROXY: variable({
+    schema: boolean,
+    default: "false",
+    description:
+      "Trust `X-Forwarded-For` from one reverse proxy for the client IP (per-IP rate limit, logs).",
+  }),
+  REDIS_URL: variable({
+    schema: url(["redis:", "rediss:"]),
+    default: "redis://127.0.0.1:6379",
+    description: "Redis of the BullMQ settlement pipeline.",
+  }),
+  RPC_URL: variable({
+    schema: url(["http:", "https:", "ws:", "wss:"]),
+    description: "JSON-RPC endpoint of the settlement chain.",
+  }),
+  CHAIN_ID: variable({
+    schema: integer(1, Number.MAX_SAFE_INTEGER),
+    description: "Chain id of the settlement chain; orders signed for another chain are refused.",
+  }),
+  SETTLEMENT_ADDRESS: variable({
+    schema: address,
+    description: "Settlement proxy address: the EIP-712 `verifyingContract`.",
+  }),
+  SEQUENCER_PRIVATE_KEY: variable({
+    schema: privateKey,
+    secret: true,
+    description: "Key of the sequencer role (commits batches, answers challenges). 0x + 64 hex.",
+  }),
+  DATA_DIR: variable({
+    schema: z.string().min(1),
+    default: "./data",
+    description: "Directory of the journal and snapshots.",
+  }),
+  CONFIRMATIONS: variable({
+    schema: integer(0, 1000),
+    default: "1",
+    description: "Blocks the chain watcher waits before acting on an event or a receipt.",
+  }),
+  BATCH_MAX_FILLS: variable({
+    schema: integer(1, 100_000),
+    default: "1000",
+    description: "A batch is cut when it holds this many fills...",
+  }),
+  BATCH_MAX_MS: variable({
+    schema: integer(10, 3_600_000),
+    default: "2000",
+    description: "...or when its oldest fill is this many milliseconds old.",
+  }),
+  MAX_BATCH_ORDERS: variable({
+    schema: integer(1, 1000),
+    default: "100",
+    description: "Most orders in one `POST /v1/orders/batch` request.",
+  }),
+  MAX_BODY_BYTES: variable({
+    schema: integer(1024, 16 * 1024 * 1024),
+    default: "65536",
+    description: "Largest accepted request body in bytes (64 KiB); larger ones get 413.",
+  }),
+  PRICE_BAND_BPS: variable({
+    schema: integer(1, 100_000),
+    default: "1000",
+    description:
+      "Limit prices (and market orders' protective limits) beyond ± this many basis points of the reference price are refused.",
+  }),
+  RATE_LIMIT_PER_SEC: variable({
+    schema: integer(1, 1_000_000),
+    default: "50",
+    description: "Per-account token bucket: orders and cancels refilled per second.",
+  }),
+  RATE_LIMIT_BURST: variable({
+    schema: integer(1, 1_000_000),
+    default: "100",
+    description: "Per-account token bucket capacity; must be at least MAX_BATCH_ORDERS.",
+  }),
+  IP_RATE_LIMIT_PER_SEC: variable({
+    schema: integer(0, 10_000_000),
+    default: "0",
+    description:
+      "Per-client-IP token bucket on write routes, applied before signatures are checked; 0 disables it (for a deployment behind a rate-limiting proxy).",
+  }),
+  IP_RATE_LIMIT_BURST: variable({
+    schema: integer(1, 10_000_000),
+    default: "1000",
+    description: "Per-client-IP bucket capacity when enabled; must be at least MAX_BATCH_ORDERS.",
+  }),
+  CIRCUIT_BREAKER_BPS: variable({
+    schema: integer(1, 100_000),
+    default: "1500",
+    description:
+      "A market halts (cancel-only) when its last-trade price moves more than this many basis points...",
+  }),
+  CIRCUIT_BREAKER_WINDOW_MS: variable({
+    schema: integer(1000, 86_400_000),
+    default: "60000",
+    description: "...within this many milliseconds.",
+  }),
+  ADMIN_TOKEN: variable({
+    schema: z.string().min(32, "must be at least 32 characters"),
+    optional: true,
+    secret: true,
+    description:
+      "Bearer token of the admin endpoints (kill switch, halt/resume); unset disables them (403 ADMIN_DISABLED).",
+  }),
+  WS_MAX_SUBSCRIPTIONS: variable({
+    schema: integer(1, 10_000),
+    default: "100",
+    description: "Most channels one WebSocket client may subscribe to.",
+  }),
+  LOG_LEVEL: variable({
+    schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    default: "info",
+    description: "pino log level.",
+  }),
+};
+
+type Variables = typeof configVariables;
+
+/** The validated configuration, keyed by environment variable name. */
+export type Config = {
+  readonly [K in keyof Variables]: Variables[K] extends { optional: true }
+    ? z.output<Variables[K]["schema"]> | undefined
+    : z.output<Variables[K]["schema"]>;
+};
+
+/** One invalid variable (the value itself is never included). */
+export interface ConfigIssue {
+  readonly variable: string;
+  readonly message: string;
+}
+
+/**
+ * Reads and validates the configuration. Throws one `ClearmatchError` with code
+ * `CONFIG_INVALID` whose message lists every invalid or missing variable.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
+  const issues: ConfigIssue[] = [];
+  const values: Record<string, unknown> = {};
+
+  for (const [name, definition] of Object.entries(configVariables) as [string, ConfigVariable][]) {
+    const raw = env[name] === undefined || env[name] === "" ? definition.default : env[name];
+    if (raw === undefined) {
+      if (definition.optional) values[name] = undefined;
+      else issues.push({ variable: name, message: "is required" });
+      continue;
+    }
+    const parsed = definition.schema.safeParse(raw);
+    if (parsed.success) values[name] = parsed.data;
+    else
+      issues.push({
+        variable: name,
+        message: parsed.error.issues.map((i) => i.message).join("; "),
+      });
+  }
+
+  const config = values as Config;
+  if (issues.length === 0) issues.push(...crossChecks(config));
+  if (issues.length > 0) {
+    const lines = issues.map((i) => `  ${i.variable}: ${i.message}`).join("\n");
+    throw new ClearmatchError("CONFIG_INVALID", `Invalid configuration:\n${lines}`, {
+      details: { issues },
+    });
+  }
+  return Object.freeze(config);
+}
+
+/** Constraints between variables, checked once each is valid on its own. */
+function crossChecks(config: Config): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  if (config.RATE_LIMIT_BURST < config.MAX_BATCH_ORDERS) {
+    issues.push({
+      variable: "RATE_LIMIT_BURST",
+      message: "must be at least MAX_BATCH_ORDERS, or a full batch could never pass",
+    });
+  }
+  if (config.IP_RATE_LIMIT_PER_SEC > 0 && config.IP_RATE_LIMIT_BURST < config.MAX_BATCH_ORDERS) {
+    issues.push({
+      variable: "IP_RATE_LIMIT_BURST",
+      message: "must be at least MAX_BATCH_ORDERS, or a full batch could never pass",
+    });
+  }
+  return issues;
+}

@@ -219,7 +219,8 @@ export function generateStream(options: StreamOptions): Stream {
         break;
       default: {
         const trader = traderIds[int(traders)]!;
-        const min = (nonces.get(trader) ?? 0n) - BigInt(int(4));
+        const latest = nonces.get(trader) ?? 0n;
+        const min = latest > 4n ? latest - BigInt(int(4)) : latest;
         push({ type: "invalidateNonces", time, trader, minNonce: min }, "other");
       }
     }

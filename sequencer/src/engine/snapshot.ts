@@ -60,7 +60,8 @@ export function orderToJson(o: RestingOrder): OrderSnapshot {
     filled: o.filled,
     total: o.total,
     signed: {
-      trader: s.trader,
+      // Lowercased like everywhere in the engine, so a replayed journal gives the same bytes.
+      trader: o.trader,
       marketId: s.marketId,
       side: s.side,
       price: s.price.toString(),

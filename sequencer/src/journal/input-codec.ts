@@ -1,0 +1,216 @@
+import type { Address, EngineInput, Hex32 } from "../engine/types.js";
+import { JournalError } from "./journal-error.js";
+
+/**
+ * Binary encoding of engine inputs, the journal's record payload. Orders, cancels and amends (the
+ * hot path) are fixed layouts, big-endian; rare admin inputs are JSON. Layout of `place`:
+ *   u8 type | f64 time | 32 orderHash | 20 trader | u32 marketId | u8 side | u8 flags |
+ *   u16 maxFeeBps | u128 price | u128 amount | u64 nonce | u64 expiry        (117 bytes)
+ */
+const PLACE = 1;
+const CANCEL = 2;
+const AMEND = 3;
+const EXPIRE = 4;
+const INVALIDATE = 5;
+const JSON_INPUT = 6;
+
+/** Largest binary payload (place); JSON payloads are sized by `payloadBound`. */
+const BINARY_BOUND = 128;
+const TWO_32 = 2 ** 32;
+const TWO_21 = 2 ** 21;
+const U64_LIMIT = 1n << 64n;
+const U128_LIMIT = 1n << 128n;
+const MASK_64 = U64_LIMIT - 1n;
+
+/** Bytes `encodeInput` may need for `input`. */
+export function payloadBound(input: EngineInput): number {
+  if (input.type === "addMarket" || input.type === "setMarketPaused") {
+    return 1 + Buffer.byteLength(jsonOf(input));
+  }
+  return BINARY_BOUND;
+}
+
+/** Write `input` at `off`; returns the offset after it. `buf` must hold `payloadBound` bytes. */
+export function encodeInput(input: EngineInput, buf: Buffer, off: number): number {
+  switch (input.type) {
+    case "place": {
+      const o = input.order;
+      buf[off] = PLACE;
+      buf.writeDoubleBE(input.time, off + 1);
+      hex(buf, off + 9, input.orderHash, 32);
+      hex(buf, off + 41, o.trader, 20);
+      buf.writeUInt32BE(checkInt(o.marketId, 0xffffffff, "marketId"), off + 61);
+      buf[off + 65] = checkInt(o.side, 0xff, "side");
+      buf[off + 66] = checkInt(o.flags, 0xff, "flags");
+      buf.writeUInt16BE(checkInt(o.maxFeeBps, 0xffff, "maxFeeBps"), off + 67);
+      u128(buf, off + 69, o.price, "price");
+      u128(buf, off + 85, o.amount, "amount");
+      u64(buf, off + 101, o.nonce, "nonce");
+      u64(buf, off + 109, o.expiry, "expiry");
+      return off + 117;
+    }
+    case "cancel":
+      buf[off] = CANCEL;
+      buf.writeDoubleBE(input.time, off + 1);
+      hex(buf, off + 9, input.orderHash, 32);
+      buf[off + 41] = input.source === "chain" ? 1 : 0;
+      return off + 42;
+    case "amend": {
+      buf[off] = AMEND;
+      buf.writeDoubleBE(input.time, off + 1);
+      hex(buf, off + 9, input.orderHash, 32);
+      buf[off + 41] = (input.amount !== undefined ? 1 : 0) | (input.price !== undefined ? 2 : 0);
+      let p = off + 42;
+      if (input.amount !== undefined) p = u128(buf, p, input.amount, "amount");
+      if (input.price !== undefined) p = u128(buf, p, input.price, "price");
+      return p;
+    }
+    case "expire":
+      buf[off] = EXPIRE;
+      buf.writeDoubleBE(input.time, off + 1);
+      return off + 9;
+    case "invalidateNonces":
+      buf[off] = INVALIDATE;
+      buf.writeDoubleBE(input.time, off + 1);
+      hex(buf, off + 9, input.trader, 20);
+      return u64(buf, off + 29, input.minNonce, "minNonce");
+    default:
+      buf[off] = JSON_INPUT;
+      return off + 1 + buf.write(jsonOf(input), off + 1, "utf8");
+  }
+}
+
+/** Read the input encoded in `buf[off, end)`. Throws INVALID_RECORD on an unknown layout. */
+export function decodeInput(buf: Buffer, off: number, end: number): EngineInput {
+  const type = buf[off];
+  const time = type === JSON_INPUT ? 0 : buf.readDoubleBE(off + 1);
+  switch (type) {
+    case PLACE:
+      return {
+        type: "place",
+        time,
+        orderHash: readHex(buf, off + 9, 32) as Hex32,
+        order: {
+          trader: readHex(buf, off + 41, 20) as Address,
+          marketId: buf.readUInt32BE(off + 61),
+          side: buf[off + 65]!,
+          flags: buf[off + 66]!,
+          maxFeeBps: buf.readUInt16BE(off + 67),
+          price: readU128(buf, off + 69),
+          amount: readU128(buf, off + 85),
+          nonce: readU64(buf, off + 101),
+          expiry: readU64(buf, off + 109),
+        },
+      };
+    case CANCEL:
+      return {
+        type: "cancel",
+        time,
+        orderHash: readHex(buf, off + 9, 32) as Hex32,
+        source: buf[off + 41] === 1 ? "chain" : "user",
+      };
+    case AMEND: {
+      const mask = buf[off + 41]!;
+      let p = off + 42;
+      const input: EngineInput = {
+        type: "amend",
+        time,
+        orderHash: readHex(buf, off + 9, 32) as Hex32,
+      };
+      if (mask & 1) {
+        input.amount = readU128(buf, p);
+        p += 16;
+      }
+      if (mask & 2) input.price = readU128(buf, p);
+      return input;
+    }
+    case EXPIRE:
+      return { type: "expire", time };
+    case INVALIDATE:
+      return {
+        type: "invalidateNonces",
+        time,
+        trader: readHex(buf, off + 9, 20) as Address,
+        minNonce: readU64(buf, off + 29),
+      };
+    case JSON_INPUT:
+      return JSON.parse(buf.toString("utf8", off + 1, end), (_k, v: unknown) =>
+        typeof v === "string" && v.startsWith("n:") ? BigInt(v.slice(2)) : v,
+      ) as EngineInput;
+    default:
+      throw new JournalError("INVALID_RECORD", `unknown input type ${String(type)}`);
+  }
+}
+
+function jsonOf(input: EngineInput): string {
+  return JSON.stringify(input, (_k, v: unknown) => (typeof v === "bigint" ? `n:${v}` : v));
+}
+
+/** Lowercase hex only, so a replayed id is the very string that was journaled. */
+function hex(buf: Buffer, off: number, value: string, bytes: number): void {
+  if (
+    value.length !== 2 + 2 * bytes ||
+    value.charCodeAt(0) !== 48 ||
+    (value.charCodeAt(1) | 32) !== 120
+  ) {
+    throw new JournalError("INVALID_RECORD", `expected ${bytes}-byte 0x hex, got ${value}`);
+  }
+  if (bytes === 32) {
+    for (let i = 2; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) {
+        throw new JournalError("INVALID_RECORD", `order hash must be lowercase hex: ${value}`);
+      }
+    }
+  }
+  if (buf.write(value.slice(2), off, bytes, "hex") !== bytes) {
+    throw new JournalError("INVALID_RECORD", `malformed hex ${value}`);
+  }
+}
+
+function readHex(buf: Buffer, off: number, bytes: number): string {
+  return "0x" + buf.toString("hex", off, off + bytes);
+}
+
+function checkInt(v: number, max: number, field: string): number {
+  if (!Number.isInteger(v) || v < 0 || v > max) {
+    throw new JournalError("INVALID_RECORD", `${field} out of range: ${v}`);
+  }
+  return v;
+}
+
+function u64(buf: Buffer, off: number, v: bigint, field: string): number {
+  if (v < 0n || v >= U64_LIMIT) throw new JournalError("INVALID_RECORD", `${field} out of range`);
+  if (v < 9_007_199_254_740_992n) {
+    const n = Number(v);
+    buf.writeUInt32BE(Math.floor(n / TWO_32), off);
+    buf.writeUInt32BE(n % TWO_32, off + 4);
+  } else {
+    buf.writeBigUInt64BE(v, off);
+  }
+  return off + 8;
+}
+
+function u128(buf: Buffer, off: number, v: bigint, field: string): number {
+  if (v < 0n || v >= U128_LIMIT) throw new JournalError("INVALID_RECORD", `${field} out of range`);
+  if (v < U64_LIMIT) {
+    buf.writeUInt32BE(0, off);
+    buf.writeUInt32BE(0, off + 4);
+    return u64(buf, off + 8, v, field);
+  }
+  buf.writeBigUInt64BE(v >> 64n, off);
+  buf.writeBigUInt64BE(v & MASK_64, off + 8);
+  return off + 16;
+}
+
+function readU64(buf: Buffer, off: number): bigint {
+  const hi = buf.readUInt32BE(off);
+  // Below 2^53 the number path is exact and much cheaper than bigint arithmetic.
+  if (hi < TWO_21) return BigInt(hi * TWO_32 + buf.readUInt32BE(off + 4));
+  return buf.readBigUInt64BE(off);
+}
+
+function readU128(buf: Buffer, off: number): bigint {
+  if (buf.readUInt32BE(off) === 0 && buf.readUInt32BE(off + 4) === 0) return readU64(buf, off + 8);
+  return (buf.readBigUInt64BE(off) << 64n) | buf.readBigUInt64BE(off + 8);
+}

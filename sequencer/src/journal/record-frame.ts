@@ -1,0 +1,59 @@
+import { crc32 } from "node:zlib";
+
+/**
+ * A journal record on disk:
+ *   u32 magic "CMJ1" | u32 payload length | u32 crc32(seq ‖ payload) | u64 seq | payload
+ * all big-endian. The magic lets recovery tell a torn tail (no valid record after the damage)
+ * from corruption in the middle (valid records follow it).
+ */
+export const RECORD_MAGIC = 0x434d4a31; // "CMJ1"
+export const HEADER_BYTES = 20;
+const MAGIC_BYTES = Buffer.from([0x43, 0x4d, 0x4a, 0x31]);
+const TWO_32 = 2 ** 32;
+/** Larger payloads are refused: no input comes near, so a bigger length is damage. */
+export const MAX_PAYLOAD = 1 << 20;
+
+/** Fill in the header of a record whose payload is already at `off + HEADER_BYTES`. */
+export function writeHeader(buf: Buffer, off: number, seq: number, payloadLength: number): void {
+  buf.writeUInt32BE(RECORD_MAGIC, off);
+  buf.writeUInt32BE(payloadLength, off + 4);
+  buf.writeUInt32BE(Math.floor(seq / TWO_32), off + 12);
+  buf.writeUInt32BE(seq % TWO_32, off + 16);
+  buf.writeUInt32BE(crc32(buf.subarray(off + 12, off + HEADER_BYTES + payloadLength)), off + 8);
+}
+
+export interface FrameCheck {
+  ok: boolean;
+  /** Sequence number (valid when ok). */
+  seq: number;
+  /** Offset after the record (valid when ok). */
+  end: number;
+  /** What is wrong (when not ok). */
+  problem: string;
+}
+
+/** Check the record at `off`: framing, bounds and checksum. */
+export function checkFrame(buf: Buffer, off: number): FrameCheck {
+  if (off + HEADER_BYTES > buf.length) return bad("incomplete header");
+  if (buf.readUInt32BE(off) !== RECORD_MAGIC) return bad("bad magic");
+  const len = buf.readUInt32BE(off + 4);
+  if (len > MAX_PAYLOAD) return bad(`implausible length ${len}`);
+  const end = off + HEADER_BYTES + len;
+  if (end > buf.length) return bad("record runs past the end of the file");
+  const crc = buf.readUInt32BE(off + 8);
+  if (crc32(buf.subarray(off + 12, end)) !== crc) return bad("checksum mismatch");
+  const seq = buf.readUInt32BE(off + 12) * TWO_32 + buf.readUInt32BE(off + 16);
+  return { ok: true, seq, end, problem: "" };
+}
+
+/** Offset of the first valid record at or after `from`, or -1: is there good data past damage? */
+export function findValidRecord(buf: Buffer, from: number): number {
+  for (let i = buf.indexOf(MAGIC_BYTES, from); i !== -1; i = buf.indexOf(MAGIC_BYTES, i + 1)) {
+    if (checkFrame(buf, i).ok) return i;
+  }
+  return -1;
+}
+
+function bad(problem: string): FrameCheck {
+  return { ok: false, seq: 0, end: 0, problem };
+}

@@ -1,0 +1,199 @@
+import {
+  closeSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+} from "node:fs";
+import { join } from "node:path";
+import { MatchingEngine } from "../engine/matching-engine.js";
+import type { EngineEvent, EngineInput, EngineOptions } from "../engine/types.js";
+import { decodeInput } from "./input-codec.js";
+import { JournalError, stderrLogger, type JournalLogger } from "./journal-error.js";
+import { JournalWriter } from "./journal-writer.js";
+import { HEADER_BYTES, checkFrame, findValidRecord } from "./record-frame.js";
+import { listSegments, listSnapshots, segmentName } from "./segment-files.js";
+import { pruneSnapshots, readSnapshot, writeSnapshot } from "./snapshot-store.js";
+
+export interface RecoverOptions {
+  /** Directory of segments and snapshots; created if missing. */
+  dir: string;
+  /** Options of the engine to rebuild; must match the ones it ran with. Default: engine defaults. */
+  engineOptions?: EngineOptions;
+  /** Default: JSON lines on stderr. */
+  log?: JournalLogger;
+  /** Sees each replayed record and its events (to rebuild state derived from them). Default: none. */
+  onReplay?: (seq: number, input: EngineInput, events: EngineEvent[]) => void;
+}
+
+export interface Recovered {
+  engine: MatchingEngine;
+  /** Positioned to append record `lastSeq + 1`. */
+  journal: JournalWriter;
+  /** Sequence number of the snapshot restored, 0 if none. */
+  snapshotSeq: number;
+  /** Records applied on top of the snapshot. */
+  replayed: number;
+  lastSeq: number;
+  /** Bytes of torn tail cut off the last segment (0 if it was clean). */
+  truncatedBytes: number;
+}
+
+/**
+ * Start-up: restore the newest sound snapshot, replay the journal after it, cut a torn tail off
+ * the last segment (logged), and refuse (JournalError) anything else that does not check out:
+ * damage followed by valid records, a sequence gap, a missing segment.
+ */
+export function recover(options: RecoverOptions): Recovered {
+  const { dir, engineOptions, log = stderrLogger, onReplay } = options;
+  mkdirSync(dir, { recursive: true });
+  const { engine, snapshotSeq } = restoreNewestSnapshot(dir, engineOptions, log);
+  const segments = listSegments(dir);
+  if (segments.length === 0) {
+    const journal = JournalWriter.open(dir, segmentName(snapshotSeq + 1), snapshotSeq + 1);
+    return { engine, journal, snapshotSeq, replayed: 0, lastSeq: snapshotSeq, truncatedBytes: 0 };
+  }
+  let first = -1;
+  for (let i = 0; i < segments.length; i++) if (segments[i]!.seq <= snapshotSeq + 1) first = i;
+  if (first === -1) {
+    throw new JournalError(
+      "MISSING_SEGMENT",
+      `no journal segment holds record ${snapshotSeq + 1} (first segment starts at ${segments[0]!.seq})`,
+    );
+  }
+  let expected = segments[first]!.seq;
+  let replayed = 0;
+  let truncatedBytes = 0;
+  for (let s = first; s < segments.length; s++) {
+    const seg = segments[s]!;
+    if (seg.seq !== expected) {
+      throw new JournalError(
+        "SEQUENCE_GAP",
+        `${seg.name} starts at ${seg.seq}, expected ${expected}`,
+      );
+    }
+    const buf = readFileSync(join(dir, seg.name));
+    let off = 0;
+    while (off < buf.length) {
+      const frame = checkFrame(buf, off);
+      if (!frame.ok) {
+        const isLast = s === segments.length - 1;
+        const later = findValidRecord(buf, off + 1);
+        if (!isLast || later !== -1) {
+          throw new JournalError(
+            "CORRUPT_RECORD",
+            `${seg.name}: ${frame.problem} at offset ${off} (after seq ${expected - 1}), ` +
+              (isLast ? `valid records follow at offset ${later}` : "in a sealed segment") +
+              ": refusing to start; restore the file from a replica or backup",
+          );
+        }
+        truncatedBytes = buf.length - off;
+        truncate(join(dir, seg.name), off);
+        log.warn(
+          {
+            file: seg.name,
+            offset: off,
+            droppedBytes: truncatedBytes,
+            lastSeq: expected - 1,
+            problem: frame.problem,
+          },
+          "journal: torn tail truncated (a crash interrupted the last write; it was never acknowledged)",
+        );
+        break;
+      }
+      if (frame.seq !== expected) {
+        throw new JournalError(
+          "SEQUENCE_GAP",
+          `${seg.name}: record at offset ${off} has seq ${frame.seq}, expected ${expected}`,
+        );
+      }
+      if (frame.seq > snapshotSeq) {
+        const input = decodeInput(buf, off + HEADER_BYTES, frame.end);
+        const events = engine.apply(input);
+        if (onReplay !== undefined) onReplay(frame.seq, input, events);
+        replayed++;
+      }
+      expected++;
+      off = frame.end;
+    }
+  }
+  const lastSeq = expected - 1;
+  if (lastSeq < snapshotSeq) {
+    throw new JournalError(
+      "SEQUENCE_GAP",
+      `journal ends at seq ${lastSeq}, before snapshot seq ${snapshotSeq}`,
+    );
+  }
+  const journal = JournalWriter.open(dir, segments[segments.length - 1]!.name, lastSeq + 1);
+  log.info({ snapshotSeq, replayed, lastSeq }, "journal: recovered");
+  return { engine, journal, snapshotSeq, replayed, lastSeq, truncatedBytes };
+}
+
+function restoreNewestSnapshot(
+  dir: string,
+  engineOptions: EngineOptions | undefined,
+  log: JournalLogger,
+): { engine: MatchingEngine; snapshotSeq: number } {
+  const snapshots = listSnapshots(dir);
+  for (let i = snapshots.length - 1; i >= 0; i--) {
+    const name = snapshots[i]!.name;
+    try {
+      const stored = readSnapshot(dir, name);
+      return {
+        engine: MatchingEngine.restore(stored.engine, engineOptions),
+        snapshotSeq: stored.seq,
+      };
+    } catch (error) {
+      if (!(error instanceof JournalError)) throw error;
+      // An older snapshot plus a longer replay gives the same state, if its segments remain.
+      log.warn(
+        { file: name, code: error.code },
+        "journal: snapshot unreadable, trying an older one",
+      );
+    }
+  }
+  return { engine: new MatchingEngine(engineOptions), snapshotSeq: 0 };
+}
+
+function truncate(path: string, length: number): void {
+  const fd = openSync(path, "r+");
+  try {
+    ftruncateSync(fd, length);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface SnapshotOptions {
+  dir: string;
+  /** Snapshots to keep (older ones, and segments only they need, are deleted). Default 2. */
+  keep?: number;
+}
+
+/**
+ * Snapshot the engine at the journal's last appended record and start a new segment. The caller
+ * must apply each input to the engine as it appends it, so that at this synchronous instant the
+ * engine reflects exactly records 1..journal.lastSeq. Returns the snapshot's sequence number.
+ */
+export async function takeSnapshot(
+  engine: MatchingEngine,
+  journal: JournalWriter,
+  options: SnapshotOptions,
+): Promise<number> {
+  const seq = journal.lastSeq;
+  const state = engine.snapshot();
+  // The snapshot must never be ahead of the durable journal.
+  await journal.flush();
+  writeSnapshot(options.dir, { seq, engine: state });
+  await journal.rotate();
+  const oldestKept = pruneSnapshots(options.dir, options.keep ?? 2);
+  const segments = listSegments(options.dir);
+  // A segment can go when the next one starts at or before the oldest kept snapshot's next record.
+  for (let i = 0; i + 1 < segments.length && segments[i + 1]!.seq <= oldestKept + 1; i++) {
+    unlinkSync(join(options.dir, segments[i]!.name));
+  }
+  return seq;
+}

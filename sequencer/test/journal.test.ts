@@ -1,0 +1,265 @@
+import {
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fullMix, generateStream } from "../bench/order-stream.js";
+import { formatEvent } from "../src/engine/event-format.js";
+import { MatchingEngine } from "../src/engine/matching-engine.js";
+import type { EngineInput } from "../src/engine/types.js";
+import { decodeInput, encodeInput, payloadBound } from "../src/journal/input-codec.js";
+import { JournalError, type JournalLogger } from "../src/journal/journal-error.js";
+import { recover, takeSnapshot } from "../src/journal/recovery.js";
+import { listSegments, listSnapshots } from "../src/journal/segment-files.js";
+
+const roots: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "clearmatch-journal-"));
+  roots.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of roots) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Collects log lines instead of printing them. */
+function memoryLog(): JournalLogger & { lines: Array<{ msg: string; details: object }> } {
+  const lines: Array<{ msg: string; details: object }> = [];
+  return {
+    lines,
+    warn: (details, msg) => lines.push({ msg, details }),
+    info: () => undefined,
+  };
+}
+
+const { inputs } = generateStream({ ops: 3_000, seed: 7, mix: fullMix, lifetime: 60 });
+
+/** Engine state after applying the first `n` inputs with no journal involved. */
+function stateAfter(n: number): ReturnType<MatchingEngine["snapshot"]> {
+  const e = new MatchingEngine();
+  for (let i = 0; i < n; i++) e.apply(inputs[i]!);
+  return e.snapshot();
+}
+
+/** Journal `list` through a freshly recovered directory, applying each input as it is appended. */
+async function writeJournal(dir: string, list: EngineInput[]): Promise<MatchingEngine> {
+  const { engine, journal } = recover({ dir, log: memoryLog() });
+  const acks: Array<Promise<number>> = [];
+  for (const input of list) {
+    engine.apply(input);
+    acks.push(journal.append(input));
+  }
+  await Promise.all(acks);
+  await journal.close();
+  return engine;
+}
+
+describe("journal: record codec", () => {
+  it("round-trips every kind of input", () => {
+    const buf = Buffer.alloc(4096);
+    const kinds = new Set<string>();
+    for (const input of inputs) {
+      kinds.add(input.type);
+      const end = encodeInput(input, buf, 3);
+      expect(end - 3).toBeLessThanOrEqual(payloadBound(input));
+      expect(decodeInput(buf, 3, end)).toEqual(input);
+    }
+    expect([...kinds].sort()).toEqual(
+      ["addMarket", "amend", "cancel", "expire", "invalidateNonces", "place"].sort(),
+    );
+  });
+
+  it("refuses an order hash that is not lowercase hex, without using a sequence number", async () => {
+    const dir = tempDir();
+    const { journal } = recover({ dir, log: memoryLog() });
+    const place = inputs.find((i) => i.type === "place")!;
+    const bad = { ...place, orderHash: `0x${"AB".repeat(32)}` };
+    await expect(journal.append(bad as EngineInput)).rejects.toMatchObject({
+      code: "INVALID_RECORD",
+    });
+    expect(await journal.append(place)).toBe(1);
+    await journal.close();
+    await expect(journal.append(place)).rejects.toMatchObject({ code: "CLOSED" });
+  });
+});
+
+describe("journal: durable append and recovery", () => {
+  it("acknowledges consecutive sequence numbers, grouping concurrent appends into few fsyncs", async () => {
+    const dir = tempDir();
+    const { journal } = recover({ dir, log: memoryLog() });
+    const seqs = await Promise.all(inputs.slice(0, 500).map((i) => journal.append(i)));
+    expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
+    expect(journal.durableSeq).toBe(500);
+    expect(journal.commits).toBeLessThan(50);
+    await journal.close();
+  });
+
+  it("restarts into the state of an uninterrupted run and keeps appending after it", async () => {
+    const dir = tempDir();
+    await writeJournal(dir, inputs.slice(0, 1_000));
+    await writeJournal(dir, inputs.slice(1_000, 2_000));
+    const r = recover({ dir, log: memoryLog() });
+    expect(r.lastSeq).toBe(2_000);
+    expect(r.replayed).toBe(2_000);
+    expect(r.engine.snapshot()).toEqual(stateAfter(2_000));
+    await r.journal.close();
+  });
+
+  it("restores the latest snapshot and replays only the tail, equal to an uninterrupted run", async () => {
+    const dir = tempDir();
+    const { engine, journal } = recover({ dir, log: memoryLog() });
+    const original: string[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const events = engine.apply(inputs[i]!);
+      if (i >= 2_000) original.push(...events.map(formatEvent));
+      void journal.append(inputs[i]!);
+      if (i === 999 || i === 1_999) await takeSnapshot(engine, journal, { dir, keep: 1 });
+    }
+    await journal.close();
+    expect(listSnapshots(dir).map((s) => s.seq)).toEqual([2_000]);
+    // Segments wholly before the kept snapshot are gone.
+    expect(listSegments(dir).map((s) => s.seq)).toEqual([2_001]);
+    const replayedEvents: string[] = [];
+    const r = recover({
+      dir,
+      log: memoryLog(),
+      onReplay: (_seq, _input, events) => replayedEvents.push(...events.map(formatEvent)),
+    });
+    expect([r.snapshotSeq, r.replayed, r.lastSeq]).toEqual([
+      2_000,
+      inputs.length - 2_000,
+      inputs.length,
+    ]);
+    expect(replayedEvents).toEqual(original);
+    expect(r.engine.snapshot()).toEqual(engine.snapshot());
+    await r.journal.close();
+  });
+
+  it("falls back to an older snapshot when the newest fails its checksum", async () => {
+    const dir = tempDir();
+    const { engine, journal } = recover({ dir, log: memoryLog() });
+    for (let i = 0; i < 1_500; i++) {
+      engine.apply(inputs[i]!);
+      void journal.append(inputs[i]!);
+      if (i === 499 || i === 999) await takeSnapshot(engine, journal, { dir, keep: 2 });
+    }
+    await journal.close();
+    const newest = join(dir, listSnapshots(dir).at(-1)!.name);
+    const text = readFileSync(newest, "utf8");
+    writeFileSync(newest, text.replace('"nextSeq":', '"nextSeq":1'));
+    const log = memoryLog();
+    const r = recover({ dir, log });
+    expect(r.snapshotSeq).toBe(500);
+    expect(log.lines[0]!.msg).toMatch(/snapshot unreadable/);
+    expect(r.engine.snapshot()).toEqual(engine.snapshot());
+    await r.journal.close();
+  });
+});
+
+describe("journal: crash simulation", () => {
+  const N = 150;
+
+  it("recovers every earlier record when the last record is cut at any byte", async () => {
+    const dir = tempDir();
+    await writeJournal(dir, inputs.slice(0, N));
+    const file = join(dir, listSegments(dir)[0]!.name);
+    const size = statSync(file).size;
+    const withoutLast = tempDir();
+    await writeJournal(withoutLast, inputs.slice(0, N - 1));
+    const lastStart = statSync(join(withoutLast, listSegments(withoutLast)[0]!.name)).size;
+    expect(size - lastStart).toBeGreaterThan(20);
+
+    const before = stateAfter(N - 1);
+    const crash = tempDir();
+    for (let cut = lastStart; cut < size; cut++) {
+      const target = join(crash, listSegments(dir)[0]!.name);
+      copyFileSync(file, target);
+      truncateSync(target, cut);
+      const log = memoryLog();
+      const r = recover({ dir: crash, log });
+      expect(r.lastSeq).toBe(N - 1);
+      expect(r.engine.snapshot()).toEqual(before);
+      expect(r.truncatedBytes).toBe(cut - lastStart);
+      if (cut > lastStart) expect(log.lines[0]!.msg).toMatch(/torn tail truncated/);
+      expect(statSync(target).size).toBe(lastStart);
+      // The next append reuses the lost record's number.
+      expect(await r.journal.append(inputs[N - 1]!)).toBe(N);
+      await r.journal.close();
+      rmSync(target);
+    }
+  });
+
+  it("truncates a last record whose bytes were garbled rather than cut", async () => {
+    const dir = tempDir();
+    await writeJournal(dir, inputs.slice(0, N));
+    const file = join(dir, listSegments(dir)[0]!.name);
+    const bytes = readFileSync(file);
+    bytes[bytes.length - 3]! ^= 0xff;
+    writeFileSync(file, bytes);
+    const log = memoryLog();
+    const r = recover({ dir, log });
+    expect(r.lastSeq).toBe(N - 1);
+    expect(log.lines[0]!.details).toMatchObject({ problem: "checksum mismatch", lastSeq: N - 1 });
+    await r.journal.close();
+  });
+
+  it("refuses to start when a record in the middle is corrupt", async () => {
+    const dir = tempDir();
+    await writeJournal(dir, inputs.slice(0, N));
+    const file = join(dir, listSegments(dir)[0]!.name);
+    const bytes = readFileSync(file);
+    bytes[Math.floor(bytes.length / 2)]! ^= 0x01;
+    writeFileSync(file, bytes);
+    const size = bytes.length;
+    let error: unknown;
+    try {
+      recover({ dir, log: memoryLog() });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JournalError);
+    expect(error).toMatchObject({ code: "CORRUPT_RECORD" });
+    expect((error as Error).message).toMatch(/valid records follow/);
+    // Nothing was cut off.
+    expect(statSync(file).size).toBe(size);
+  });
+
+  it("refuses to start when a sealed segment is damaged or missing", async () => {
+    const dir = tempDir();
+    const { engine, journal } = recover({ dir, log: memoryLog() });
+    for (let i = 0; i < 300; i++) {
+      engine.apply(inputs[i]!);
+      void journal.append(inputs[i]!);
+      if (i === 99 || i === 199) {
+        await journal.rotate();
+      }
+    }
+    await journal.close();
+    const segs = listSegments(dir).map((s) => s.name);
+    expect(segs).toHaveLength(3);
+    const sealed = join(dir, segs[0]!);
+    const saved = readFileSync(sealed);
+    truncateSync(sealed, saved.length - 5);
+    expect(() => recover({ dir, log: memoryLog() })).toThrow(
+      expect.objectContaining({ code: "CORRUPT_RECORD" }),
+    );
+    writeFileSync(sealed, saved);
+    rmSync(join(dir, segs[1]!));
+    expect(() => recover({ dir, log: memoryLog() })).toThrow(
+      expect.objectContaining({ code: "SEQUENCE_GAP" }),
+    );
+    rmSync(sealed);
+    expect(() => recover({ dir, log: memoryLog() })).toThrow(
+      expect.objectContaining({ code: "MISSING_SEGMENT" }),
+    );
+    expect(readdirSync(dir)).toHaveLength(1);
+  });
+});

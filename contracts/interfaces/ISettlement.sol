@@ -178,6 +178,10 @@ interface ISettlement {
         uint8 baseDecimals
     );
     event MarketPaused(uint32 indexed marketId, bool paused);
+    /// @notice The whole contract was paused (by the guardian or the timelock).
+    event Paused(address account);
+    /// @notice The whole contract was unpaused (by the timelock).
+    event Unpaused(address account);
 
     event BatchCommitted(
         uint64 indexed batchId,

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {SettlementBatches} from "./SettlementBatches.sol";
+import {SettlementChallenges} from "./SettlementChallenges.sol";
+import {SettlementDisputes} from "./SettlementDisputes.sol";
+import {SettlementGovernance} from "./SettlementGovernance.sol";
+import {SettlementProofs} from "./SettlementProofs.sol";
+import {SettlementVault} from "./SettlementVault.sol";
+import {SettlementViews} from "./SettlementViews.sol";
+import {SettlementStorage} from "./libraries/SettlementStorage.sol";
+
+/// @title Settlement
+/// @notice Clearmatch's settlement contract (see ISettlement and DESIGN.md): the UUPS implementation
+/// behind an ERC1967Proxy, initialized once through the proxy with `initialize(InitParams)`.
+/// @dev Each concern lives in its own abstract part; all share the one ERC-7201 namespace of
+/// `SettlementStorage`, so the order of the parts below does not affect the storage layout.
+contract Settlement is
+    SettlementVault,
+    SettlementBatches,
+    SettlementProofs,
+    SettlementChallenges,
+    SettlementDisputes,
+    SettlementGovernance,
+    SettlementViews
+{
+    /// @dev The implementation itself is never initialized: only proxies are.
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Sets roles, fee recipient and parameters. Batch ids start at 1, so a zeroed fill never
+    /// names a real batch.
+    function initialize(InitParams calldata p) external initializer {
+        __ReentrancyGuard_init();
+        __UUPSUpgradeable_init();
+        if (p.timelock == address(0)) revert SettlementZeroAddress();
+        SettlementStorage.Layout storage $ = _s();
+        $._timelock = p.timelock;
+        _setRoles(p.sequencer, p.arbiter, p.guardian);
+        _setFeeRecipient(p.feeRecipient);
+        _setParameters(
+            p.challengeWindow,
+            p.challengeResponseWindow,
+            p.withdrawalDelay,
+            p.disputeTimeout,
+            p.disputeBond
+        );
+        $._nextBatchId = 1;
+        $._nextFinalizeId = 1;
+    }
+}

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
+import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {FillLib} from "./libraries/FillLib.sol";
+import {OrderLib} from "./libraries/OrderLib.sol";
+import {SettlementStorage} from "./libraries/SettlementStorage.sol";
+
+/// @title SettlementBase
+/// @notice What every part of `Settlement` shares: storage access, role checks, the EIP-712 domain,
+/// fill verification and the cascading rollback.
+abstract contract SettlementBase is ISettlement, Initializable, UUPSUpgradeable, ReentrancyGuardUpgradeable {
+    /// @dev keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
+    bytes32 private constant _DOMAIN_TYPEHASH = keccak256(
+        "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+    );
+    /// @dev keccak256("Clearmatch"): the domain name of DESIGN.md
+    bytes32 private constant _NAME_HASH = keccak256("Clearmatch");
+    /// @dev keccak256("1"): the domain version of DESIGN.md
+    bytes32 private constant _VERSION_HASH = keccak256("1");
+
+    modifier onlyTimelock() {
+        _checkCaller(_s()._timelock);
+        _;
+    }
+
+    modifier onlySequencer() {
+        _checkCaller(_s()._sequencer);
+        _;
+    }
+
+    modifier onlyArbiter() {
+        _checkCaller(_s()._arbiter);
+        _;
+    }
+
+    modifier whenNotPaused() {
+        if (_s()._paused) revert SettlementPaused();
+        _;
+    }
+
+    function _s() internal pure returns (SettlementStorage.Layout storage) {
+        return SettlementStorage.layout();
+    }
+
+    function _checkCaller(address role) internal view {
+        if (msg.sender != role) revert SettlementUnauthorized(msg.sender);
+    }
+
+    function _checkGuardianOrTimelock() internal view {
+        SettlementStorage.Layout storage $ = _s();
+        if (msg.sender != $._guardian && msg.sender != $._timelock) revert SettlementUnauthorized(msg.sender);
+    }
+
+    /// @dev Computed, not cached: it depends only on constants, the chain id and this (proxy)
+    /// address, so it stays right across forks and upgrades and costs no storage read.
+    function _domainSeparator() internal view returns (bytes32) {
+        return
+            keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, address(this)));
+    }
+
+    function _hashOrder(OrderLib.Order memory order) internal view returns (bytes32) {
+        return OrderLib.hash(order, _domainSeparator());
+    }
+
+    /// @dev Reverts unless `order` hashes to `expected`; returns the hash.
+    function _checkOrder(OrderLib.Order memory order, bytes32 expected) internal view returns (bytes32) {
+        if (_hashOrder(order) != expected) revert SettlementOrderMismatch(expected);
+        return expected;
+    }
+
+    function _pendingBatch(uint64 batchId) internal view returns (Batch storage b) {
+        b = _s()._batches[batchId];
+        if (b.status != BatchStatus.Pending) revert SettlementBatchNotPending(batchId);
+    }
+
+    /// @dev Reverts unless `proof` shows `fill` is a leaf of `b`'s fills tree; returns the leaf.
+    function _verifyFill(
+        Batch storage b,
+        Fill memory fill,
+        bytes32[] calldata proof
+    ) internal view returns (bytes32 leaf) {
+        leaf = FillLib.leaf(fill);
+        if (!MerkleProof.verifyCalldata(proof, b.fillsRoot, leaf)) revert SettlementInvalidProof();
+    }
+
+    /// @dev Rolls back pending batch `fromBatchId` and every later one: the pending batches are
+    /// exactly [nextFinalizeId, nextBatchId), and batches finalize in order, so a later batch may
+    /// rest on the rolled-back one and cannot stand alone. Ids are never reused: finalization
+    /// resumes at the next id to be committed.
+    function _rollback(uint64 fromBatchId, RollbackReason reason) internal {
+        SettlementStorage.Layout storage $ = _s();
+        uint64 end = $._nextBatchId; // > fromBatchId: fromBatchId is pending
+        for (uint64 id = fromBatchId; id < end; ++id) {
+            $._batches[id].status = BatchStatus.RolledBack;
+        }
+        $._nextFinalizeId = end;
+        emit BatchesRolledBack(fromBatchId, end - 1, reason);
+    }
+
+    function _setRoles(address sequencer, address arbiter, address guardian) internal {
+        if (sequencer == address(0) || arbiter == address(0) || guardian == address(0)) {
+            revert SettlementZeroAddress();
+        }
+        SettlementStorage.Layout storage $ = _s();
+        $._sequencer = sequencer;
+        $._arbiter = arbiter;
+        $._guardian = guardian;
+        emit RolesSet(sequencer, arbiter, guardian);
+    }
+
+    function _setFeeRecipient(address feeRecipient_) internal {
+        if (feeRecipient_ == address(0)) revert SettlementZeroAddress();
+        _s()._feeRecipient = feeRecipient_;
+        emit FeeRecipientSet(feeRecipient_);
+    }
+
+    /// @dev The withdrawal delay must outlast a challenge window plus a response window, so a batch
+    /// committed before a withdrawal request can be challenged and finalized before it executes.
+    function _setParameters(
+        uint64 challengeWindow,
+        uint64 challengeResponseWindow,
+        uint64 withdrawalDelay,
+        uint64 disputeTimeout,
+        uint128 disputeBond
+    ) internal {
+        if (
+            challengeWindow == 0 ||
+            challengeResponseWindow == 0 ||
+            disputeTimeout == 0 ||
+            uint256(withdrawalDelay) <= uint256(challengeWindow) + challengeResponseWindow
+        ) revert SettlementInvalidParameters();
+        SettlementStorage.Layout storage $ = _s();
+        $._challengeWindow = challengeWindow;
+        $._challengeResponseWindow = challengeResponseWindow;
+        $._withdrawalDelay = withdrawalDelay;
+        $._disputeTimeout = disputeTimeout;
+        $._disputeBond = disputeBond;
+        emit ParametersSet(
+            challengeWindow,
+            challengeResponseWindow,
+            withdrawalDelay,
+            disputeTimeout,
+            disputeBond
+        );
+    }
+}

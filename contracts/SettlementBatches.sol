@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {DeltaLib} from "./libraries/DeltaLib.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementStorage} from "./libraries/SettlementStorage.sol";
+
+/// @title SettlementBatches
+/// @notice The two-phase commit: the sequencer commits a batch, anyone finalizes it after its window.
+abstract contract SettlementBatches is SettlementBase {
+    /// @inheritdoc ISettlement
+    function commitBatch(
+        uint64 batchId,
+        bytes32 fillsRoot,
+        Delta[] calldata deltas,
+        uint32 fillCount
+    ) external onlySequencer whenNotPaused {
+        SettlementStorage.Layout storage $ = _s();
+        if (batchId != $._nextBatchId) revert SettlementBatchOutOfOrder($._nextBatchId, batchId);
+        if (fillCount == 0) revert SettlementEmptyBatch();
+        DeltaLib.validate(deltas);
+
+        bytes32 deltasHash = DeltaLib.hash(deltas);
+        uint64 finalizableAt = uint64(block.timestamp) + $._challengeWindow;
+        $._batches[batchId] = Batch({
+            fillsRoot: fillsRoot,
+            deltasHash: deltasHash,
+            committedAt: uint64(block.timestamp),
+            commitBlock: uint64(block.number),
+            finalizableAt: finalizableAt,
+            fillCount: fillCount,
+            openChallenges: 0,
+            openDisputes: 0,
+            status: BatchStatus.Pending
+        });
+        $._nextBatchId = batchId + 1;
+        emit BatchCommitted(batchId, fillsRoot, deltasHash, fillCount, finalizableAt);
+    }
+
+    /// @inheritdoc ISettlement
+    function finalizeBatch(
+        uint64 batchId,
+        Delta[] calldata deltas
+    ) external whenNotPaused returns (bool finalized) {
+        SettlementStorage.Layout storage $ = _s();
+        if (batchId != $._nextFinalizeId) revert SettlementBatchOutOfOrder($._nextFinalizeId, batchId);
+        Batch storage b = _pendingBatch(batchId);
+        if (block.timestamp < b.finalizableAt || b.openChallenges != 0 || b.openDisputes != 0) {
+            revert SettlementBatchNotFinalizable(batchId);
+        }
+        if (DeltaLib.hash(deltas) != b.deltasHash) revert SettlementDeltasMismatch(batchId);
+
+        if (!DeltaLib.applyTo($._balances, deltas)) {
+            // Rejected rather than stuck: nothing was applied, and later batches may rest on it.
+            _rollback(batchId, RollbackReason.NegativeBalance);
+            return false;
+        }
+        b.status = BatchStatus.Finalized;
+        $._nextFinalizeId = batchId + 1;
+        emit BatchFinalized(batchId);
+        return true;
+    }
+}

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {FillLib} from "./libraries/FillLib.sol";
+import {OrderLib} from "./libraries/OrderLib.sol";
+import {ISettlement} from "./interfaces/ISettlement.sol";
+import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementStorage} from "./libraries/SettlementStorage.sol";
+
+/// @title SettlementProofs
+/// @notice Fraud proofs checked entirely on-chain: a fill against its signed order, and two fills
+/// of one order claiming the same part of it.
+abstract contract SettlementProofs is SettlementBase {
+    using Checkpoints for Checkpoints.Trace208;
+
+    /// @inheritdoc ISettlement
+    function proveFillFraud(
+        Fill memory fill,
+        bytes32[] calldata proof,
+        OrderLib.Order memory order,
+        bool isMaker
+    ) external returns (FraudKind kind) {
+        Batch storage b = _pendingBatch(fill.batchId);
+        _verifyFill(b, fill, proof);
+        bytes32 orderHash = _checkOrder(order, isMaker ? fill.makerOrderHash : fill.takerOrderHash);
+
+        kind = _findFraud(b, fill, order, isMaker, orderHash);
+
+        emit FraudProven(fill.batchId, orderHash, kind);
+        _rollback(fill.batchId, RollbackReason.FraudProof);
+    }
+
+    /// @inheritdoc ISettlement
+    function proveConflictingFills(
+        Fill memory a,
+        bytes32[] calldata proofA,
+        bool aIsMaker,
+        Fill memory b,
+        bytes32[] calldata proofB,
+        bool bIsMaker
+    ) external {
+        bytes32 leafA = _verifyFill(_settledOrPendingBatch(a.batchId), a, proofA);
+        bytes32 leafB = _verifyFill(_settledOrPendingBatch(b.batchId), b, proofB);
+        bytes32 orderHash = aIsMaker ? a.makerOrderHash : a.takerOrderHash;
+        if ((bIsMaker ? b.makerOrderHash : b.takerOrderHash) != orderHash)
+            revert SettlementOrderMismatch(orderHash);
+        if (leafA == leafB) revert SettlementNoFraud();
+
+        FillLib.Side memory sideA = FillLib.sideOf(a, aIsMaker);
+        FillLib.Side memory sideB = FillLib.sideOf(b, bIsMaker);
+        if (!FillLib.overlaps(a.baseAmount, sideA.filledAfter, b.baseAmount, sideB.filledAfter)) {
+            revert SettlementNoFraud();
+        }
+
+        // The later fill is the one that contradicts what was already committed.
+        uint64 later = a.batchId > b.batchId ? a.batchId : b.batchId;
+        _pendingBatch(later);
+        _rollback(later, RollbackReason.ConflictingFills);
+    }
+
+    /// @dev The first fraud of `fill` against `order`; reverts `SettlementNoFraud` if there is none.
+    function _findFraud(
+        Batch storage b,
+        Fill memory fill,
+        OrderLib.Order memory order,
+        bool isMaker,
+        bytes32 orderHash
+    ) private view returns (FraudKind kind) {
+        FillLib.CommitContext memory ctx = _commitContext(b, order.trader, orderHash, fill.marketId);
+        bool found;
+        (found, kind) = FillLib.findFraud(fill, order, isMaker, ctx);
+        if (!found) revert SettlementNoFraud();
+    }
+
+    /// @dev A fill of a rolled-back batch never happened, so it conflicts with nothing.
+    function _settledOrPendingBatch(uint64 batchId) private view returns (Batch storage b) {
+        b = _s()._batches[batchId];
+        if (b.status != BatchStatus.Pending && b.status != BatchStatus.Finalized) {
+            revert SettlementBatchNotPending(batchId);
+        }
+    }
+
+    /// @dev What the chain said about the order and its market at the batch's commit. "Before the
+    /// commit" is a block strictly earlier than commitBlock (the sequencer cannot see an event of
+    /// its own block). A market counts as paused at the commit if it was paused at the end of
+    /// block commitBlock - 1 or at the end of commitBlock: the pause may precede the commit within
+    /// the block, and block granularity cannot tell, so doubt goes to the traders.
+    function _commitContext(
+        Batch storage b,
+        address trader,
+        bytes32 orderHash,
+        uint32 marketId
+    ) private view returns (FillLib.CommitContext memory ctx) {
+        SettlementStorage.Layout storage $ = _s();
+        uint48 commitBlock = SafeCast.toUint48(b.commitBlock);
+        uint64 cancelledAt = $._cancelledAt[trader][orderHash];
+        Checkpoints.Trace208 storage pauses = $._marketPauses[marketId];
+
+        ctx.committedAt = b.committedAt;
+        ctx.cancelledBeforeCommit = cancelledAt != 0 && cancelledAt < commitBlock;
+        ctx.minNonceBeforeCommit = uint64($._minNonces[trader].upperLookupRecent(commitBlock - 1));
+        ctx.marketPausedAtCommit =
+            pauses.upperLookupRecent(commitBlock - 1) != 0 ||
+            pauses.upperLookupRecent(commitBlock) != 0;
+        ctx.market = $._markets[marketId];
+    }
+}

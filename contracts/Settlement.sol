@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {SettlementBatches} from "./SettlementBatches.sol";
-import {SettlementChallenges} from "./SettlementChallenges.sol";
-import {SettlementDisputes} from "./SettlementDisputes.sol";
-import {SettlementGovernance} from "./SettlementGovernance.sol";
-import {SettlementProofs} from "./SettlementProofs.sol";
+import {SettlementForwarding} from "./SettlementForwarding.sol";
 import {SettlementVault} from "./SettlementVault.sol";
 import {SettlementViews} from "./SettlementViews.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
@@ -13,19 +11,19 @@ import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 /// @title Settlement
 /// @notice Clearmatch's settlement contract (see ISettlement and DESIGN.md): the UUPS implementation
 /// behind an ERC1967Proxy, initialized once through the proxy with `initialize(InitParams)`.
-/// @dev Each concern lives in its own abstract part; all share the one ERC-7201 namespace of
-/// `SettlementStorage`, so the order of the parts below does not affect the storage layout.
+/// @dev The hot paths (vault, batches, views) run here; fraud proofs, challenges, disputes and
+/// governance run in `SettlementExtension` by DELEGATECALL (see `SettlementForwarding`). Every part
+/// shares the one ERC-7201 namespace of `SettlementStorage`, so the order of the parts below does
+/// not affect the storage layout.
 contract Settlement is
     SettlementVault,
     SettlementBatches,
-    SettlementProofs,
-    SettlementChallenges,
-    SettlementDisputes,
-    SettlementGovernance,
-    SettlementViews
+    SettlementViews,
+    SettlementForwarding,
+    UUPSUpgradeable
 {
     /// @dev The implementation itself is never initialized: only proxies are.
-    /// @custom:oz-upgrades-unsafe-allow constructor
+    /// @custom:oz-upgrades-unsafe-allow constructor state-variable-immutable
     constructor() {
         _disableInitializers();
     }
@@ -50,4 +48,7 @@ contract Settlement is
         $._nextBatchId = 1;
         $._nextFinalizeId = 1;
     }
+
+    /// @dev UUPS: only the timelock upgrades, so every upgrade waits out its delay in public.
+    function _authorizeUpgrade(address) internal view override onlyTimelock {}
 }

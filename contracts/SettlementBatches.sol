@@ -3,12 +3,12 @@ pragma solidity ^0.8.24;
 
 import {DeltaLib} from "./libraries/DeltaLib.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
-import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
 /// @title SettlementBatches
 /// @notice The two-phase commit: the sequencer commits a batch, anyone finalizes it after its window.
-abstract contract SettlementBatches is SettlementBase {
+abstract contract SettlementBatches is ISettlement, SettlementCore {
     /// @inheritdoc ISettlement
     function commitBatch(
         uint64 batchId,

@@ -4,88 +4,92 @@ pragma solidity ^0.8.24;
 import {SignatureLib} from "./libraries/SignatureLib.sol";
 import {OrderLib} from "./libraries/OrderLib.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
-import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
 /// @title SettlementChallenges
 /// @notice "I never signed this order": a trader named in a fill challenges it, and the sequencer must
 /// show the signed order on-chain within the response window, or the batch rolls back.
-abstract contract SettlementChallenges is SettlementBase {
-    /// @inheritdoc ISettlement
+abstract contract SettlementChallenges is SettlementCore {
+    /// @notice See `ISettlement`.
     function challengeFill(
-        Fill memory fill,
+        ISettlement.Fill memory fill,
         bytes32[] calldata proof
     ) external returns (uint256 challengeId) {
         SettlementStorage.Layout storage $ = _s();
-        Batch storage b = _pendingBatch(fill.batchId);
-        if (block.timestamp >= b.finalizableAt) revert SettlementChallengeWindowClosed(fill.batchId);
+        ISettlement.Batch storage b = _pendingBatch(fill.batchId);
+        if (block.timestamp >= b.finalizableAt)
+            revert ISettlement.SettlementChallengeWindowClosed(fill.batchId);
         _verifyFill(b, fill, proof);
         bytes32 orderHash = _challengedOrder(fill);
         if ($._challengeOf[fill.batchId][orderHash] != 0)
-            revert SettlementChallengeExists(fill.batchId, orderHash);
+            revert ISettlement.SettlementChallengeExists(fill.batchId, orderHash);
 
         // Ids start at 1 (0 means "none" in _challengeOf); a uint64 counter cannot overflow.
         challengeId = ++$._lastChallengeId;
         $._challenges[challengeId] = SettlementStorage.ChallengeRecord(
-            Challenge({
+            ISettlement.Challenge({
                 batchId: fill.batchId,
                 trader: msg.sender,
                 deadline: uint64(block.timestamp) + $._challengeResponseWindow,
-                status: ChallengeStatus.Open
+                status: ISettlement.ChallengeStatus.Open
             }),
             orderHash
         );
         $._challengeOf[fill.batchId][orderHash] = challengeId;
         ++b.openChallenges;
-        emit ChallengeOpened(challengeId, fill.batchId, orderHash, msg.sender);
+        emit ISettlement.ChallengeOpened(challengeId, fill.batchId, orderHash, msg.sender);
     }
 
-    /// @inheritdoc ISettlement
+    /// @notice See `ISettlement`.
     function answerChallenge(
         uint256 challengeId,
         OrderLib.Order memory order,
         bytes calldata signature
     ) external {
         SettlementStorage.ChallengeRecord storage record = _openChallenge(challengeId);
-        Challenge storage c = record.challenge;
-        if (block.timestamp >= c.deadline) revert SettlementChallengeDeadlinePassed(challengeId);
+        ISettlement.Challenge storage c = record.challenge;
+        if (block.timestamp >= c.deadline) revert ISettlement.SettlementChallengeDeadlinePassed(challengeId);
         bytes32 orderHash = _checkOrder(order, record.orderHash);
         // The order hash covers the trader, so the order names the challenger iff this holds.
-        if (order.trader != c.trader) revert SettlementOrderMismatch(orderHash);
+        if (order.trader != c.trader) revert ISettlement.SettlementOrderMismatch(orderHash);
         if (!SignatureLib.isValidSignatureNow(c.trader, orderHash, signature)) {
-            revert SettlementInvalidSignature();
+            revert ISettlement.SettlementInvalidSignature();
         }
 
-        c.status = ChallengeStatus.Answered;
+        c.status = ISettlement.ChallengeStatus.Answered;
         --_s()._batches[c.batchId].openChallenges; // >= 1: this challenge was open on it
-        emit ChallengeAnswered(challengeId);
+        emit ISettlement.ChallengeAnswered(challengeId);
     }
 
-    /// @inheritdoc ISettlement
+    /// @notice See `ISettlement`.
     /// @dev If the batch already rolled back for another reason, the challenge is closed as upheld
     /// without a second rollback.
     function upholdChallenge(uint256 challengeId) external {
-        Challenge storage c = _openChallenge(challengeId).challenge;
-        if (block.timestamp < c.deadline) revert SettlementChallengeDeadlineNotReached(challengeId);
+        ISettlement.Challenge storage c = _openChallenge(challengeId).challenge;
+        if (block.timestamp < c.deadline)
+            revert ISettlement.SettlementChallengeDeadlineNotReached(challengeId);
 
-        c.status = ChallengeStatus.Upheld;
-        Batch storage b = _s()._batches[c.batchId];
+        c.status = ISettlement.ChallengeStatus.Upheld;
+        ISettlement.Batch storage b = _s()._batches[c.batchId];
         --b.openChallenges; // >= 1: this challenge was open on it
-        emit ChallengeUpheld(challengeId);
+        emit ISettlement.ChallengeUpheld(challengeId);
         // Open challenges block finalization, so the batch is pending or already rolled back.
-        if (b.status == BatchStatus.Pending) _rollback(c.batchId, RollbackReason.ChallengeUnanswered);
+        if (b.status == ISettlement.BatchStatus.Pending)
+            _rollback(c.batchId, ISettlement.RollbackReason.ChallengeUnanswered);
     }
 
     function _openChallenge(
         uint256 challengeId
     ) private view returns (SettlementStorage.ChallengeRecord storage r) {
         r = _s()._challenges[challengeId];
-        if (r.challenge.status != ChallengeStatus.Open) revert SettlementChallengeNotOpen(challengeId);
+        if (r.challenge.status != ISettlement.ChallengeStatus.Open)
+            revert ISettlement.SettlementChallengeNotOpen(challengeId);
     }
 
     /// @dev The caller's side of the fill. A self-trade names the caller on both sides: the maker
     /// side is challenged first, the taker side once the maker side has a challenge.
-    function _challengedOrder(Fill memory fill) private view returns (bytes32) {
+    function _challengedOrder(ISettlement.Fill memory fill) private view returns (bytes32) {
         bool maker = msg.sender == fill.maker;
         if (
             maker && (msg.sender != fill.taker || _s()._challengeOf[fill.batchId][fill.makerOrderHash] == 0)
@@ -93,6 +97,6 @@ abstract contract SettlementChallenges is SettlementBase {
             return fill.makerOrderHash;
         }
         if (msg.sender == fill.taker) return fill.takerOrderHash;
-        revert SettlementNotNamedInFill(msg.sender);
+        revert ISettlement.SettlementNotNamedInFill(msg.sender);
     }
 }

@@ -2,74 +2,81 @@
 pragma solidity ^0.8.24;
 
 import {ISettlement} from "./interfaces/ISettlement.sol";
-import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
 /// @title SettlementDisputes
 /// @notice Bonded claims that no fraud proof can show (e.g. deltas that do not match the fills),
 /// decided by the arbiter; an undecided dispute expires, so it never freezes a batch forever.
-abstract contract SettlementDisputes is SettlementBase {
-    /// @inheritdoc ISettlement
+abstract contract SettlementDisputes is SettlementCore {
+    /// @notice See `ISettlement`.
     function openDispute(
         uint64 batchId,
         bytes32 claimHash
     ) external payable nonReentrant returns (uint256 disputeId) {
         SettlementStorage.Layout storage $ = _s();
-        if (msg.value != $._disputeBond) revert SettlementWrongBond($._disputeBond, msg.value);
-        Batch storage b = _pendingBatch(batchId);
-        if (block.timestamp >= b.finalizableAt) revert SettlementChallengeWindowClosed(batchId);
+        if (msg.value != $._disputeBond) revert ISettlement.SettlementWrongBond($._disputeBond, msg.value);
+        ISettlement.Batch storage b = _pendingBatch(batchId);
+        if (block.timestamp >= b.finalizableAt) revert ISettlement.SettlementChallengeWindowClosed(batchId);
 
         // Ids start at 1 for symmetry with challenges; a uint64 counter cannot overflow.
         disputeId = ++$._lastDisputeId;
-        $._disputes[disputeId] = Dispute({
+        $._disputes[disputeId] = ISettlement.Dispute({
             batchId: batchId,
             disputer: msg.sender,
             bond: uint128(msg.value), // == disputeBond, a uint128
             deadline: uint64(block.timestamp) + $._disputeTimeout,
-            status: DisputeStatus.Open,
+            status: ISettlement.DisputeStatus.Open,
             claimHash: claimHash
         });
         ++b.openDisputes;
-        emit DisputeOpened(disputeId, batchId, msg.sender, claimHash);
+        emit ISettlement.DisputeOpened(disputeId, batchId, msg.sender, claimHash);
     }
 
-    /// @inheritdoc ISettlement
+    /// @notice See `ISettlement`.
     /// @dev Upholding a dispute whose batch already rolled back (for another reason) only refunds.
     function resolveDispute(uint256 disputeId, bool uphold) external onlyArbiter nonReentrant {
-        Dispute storage d = _close(disputeId, uphold ? DisputeStatus.Upheld : DisputeStatus.Dismissed);
-        if (uphold && _s()._batches[d.batchId].status == BatchStatus.Pending) {
-            _rollback(d.batchId, RollbackReason.DisputeUpheld);
+        ISettlement.Dispute storage d = _close(
+            disputeId,
+            uphold ? ISettlement.DisputeStatus.Upheld : ISettlement.DisputeStatus.Dismissed
+        );
+        if (uphold && _s()._batches[d.batchId].status == ISettlement.BatchStatus.Pending) {
+            _rollback(d.batchId, ISettlement.RollbackReason.DisputeUpheld);
         }
         _sendBond(uphold ? d.disputer : _s()._feeRecipient, d.bond);
     }
 
-    /// @inheritdoc ISettlement
+    /// @notice See `ISettlement`.
     /// @dev Also allowed before the deadline once the batch is no longer pending (rolled back for
     /// another reason): nothing is left to decide, and the bond must not wait.
     function expireDispute(uint256 disputeId) external nonReentrant {
-        Dispute storage d = _s()._disputes[disputeId];
+        ISettlement.Dispute storage d = _s()._disputes[disputeId];
         if (
-            d.status == DisputeStatus.Open &&
+            d.status == ISettlement.DisputeStatus.Open &&
             block.timestamp < d.deadline &&
-            _s()._batches[d.batchId].status == BatchStatus.Pending
-        ) revert SettlementDisputeDeadlineNotReached(disputeId);
-        _close(disputeId, DisputeStatus.Expired);
+            _s()._batches[d.batchId].status == ISettlement.BatchStatus.Pending
+        ) revert ISettlement.SettlementDisputeDeadlineNotReached(disputeId);
+        _close(disputeId, ISettlement.DisputeStatus.Expired);
         _sendBond(d.disputer, d.bond);
     }
 
     /// @dev Ends an open dispute with `status` and releases its hold on the batch.
-    function _close(uint256 disputeId, DisputeStatus status) private returns (Dispute storage d) {
+    function _close(
+        uint256 disputeId,
+        ISettlement.DisputeStatus status
+    ) private returns (ISettlement.Dispute storage d) {
         d = _s()._disputes[disputeId];
-        if (d.status != DisputeStatus.Open) revert SettlementDisputeNotOpen(disputeId);
+        if (d.status != ISettlement.DisputeStatus.Open)
+            revert ISettlement.SettlementDisputeNotOpen(disputeId);
         d.status = status;
         --_s()._batches[d.batchId].openDisputes; // >= 1: this dispute was open on it
-        emit DisputeResolved(disputeId, status);
+        emit ISettlement.DisputeResolved(disputeId, status);
     }
 
     /// @dev Last step of every path (checks-effects-interactions), under the reentrancy guard.
     function _sendBond(address to, uint256 amount) private {
         if (amount == 0) return;
         (bool ok, ) = to.call{value: amount}("");
-        if (!ok) revert SettlementBondTransferFailed();
+        if (!ok) revert ISettlement.SettlementBondTransferFailed();
     }
 }

@@ -6,38 +6,38 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {FillLib} from "./libraries/FillLib.sol";
 import {OrderLib} from "./libraries/OrderLib.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
-import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
 /// @title SettlementProofs
 /// @notice Fraud proofs checked entirely on-chain: a fill against its signed order, and two fills
 /// of one order claiming the same part of it.
-abstract contract SettlementProofs is SettlementBase {
+abstract contract SettlementProofs is SettlementCore {
     using Checkpoints for Checkpoints.Trace208;
 
-    /// @inheritdoc ISettlement
+    /// @notice See `ISettlement`.
     function proveFillFraud(
-        Fill memory fill,
+        ISettlement.Fill memory fill,
         bytes32[] calldata proof,
         OrderLib.Order memory order,
         bool isMaker
-    ) external returns (FraudKind kind) {
-        Batch storage b = _pendingBatch(fill.batchId);
+    ) external returns (ISettlement.FraudKind kind) {
+        ISettlement.Batch storage b = _pendingBatch(fill.batchId);
         _verifyFill(b, fill, proof);
         bytes32 orderHash = _checkOrder(order, isMaker ? fill.makerOrderHash : fill.takerOrderHash);
 
         kind = _findFraud(b, fill, order, isMaker, orderHash);
 
-        emit FraudProven(fill.batchId, orderHash, kind);
-        _rollback(fill.batchId, RollbackReason.FraudProof);
+        emit ISettlement.FraudProven(fill.batchId, orderHash, kind);
+        _rollback(fill.batchId, ISettlement.RollbackReason.FraudProof);
     }
 
-    /// @inheritdoc ISettlement
+    /// @notice See `ISettlement`.
     function proveConflictingFills(
-        Fill memory a,
+        ISettlement.Fill memory a,
         bytes32[] calldata proofA,
         bool aIsMaker,
-        Fill memory b,
+        ISettlement.Fill memory b,
         bytes32[] calldata proofB,
         bool bIsMaker
     ) external {
@@ -45,40 +45,40 @@ abstract contract SettlementProofs is SettlementBase {
         bytes32 leafB = _verifyFill(_settledOrPendingBatch(b.batchId), b, proofB);
         bytes32 orderHash = aIsMaker ? a.makerOrderHash : a.takerOrderHash;
         if ((bIsMaker ? b.makerOrderHash : b.takerOrderHash) != orderHash)
-            revert SettlementOrderMismatch(orderHash);
-        if (leafA == leafB) revert SettlementNoFraud();
+            revert ISettlement.SettlementOrderMismatch(orderHash);
+        if (leafA == leafB) revert ISettlement.SettlementNoFraud();
 
         FillLib.Side memory sideA = FillLib.sideOf(a, aIsMaker);
         FillLib.Side memory sideB = FillLib.sideOf(b, bIsMaker);
         if (!FillLib.overlaps(a.baseAmount, sideA.filledAfter, b.baseAmount, sideB.filledAfter)) {
-            revert SettlementNoFraud();
+            revert ISettlement.SettlementNoFraud();
         }
 
         // The later fill is the one that contradicts what was already committed.
         uint64 later = a.batchId > b.batchId ? a.batchId : b.batchId;
         _pendingBatch(later);
-        _rollback(later, RollbackReason.ConflictingFills);
+        _rollback(later, ISettlement.RollbackReason.ConflictingFills);
     }
 
     /// @dev The first fraud of `fill` against `order`; reverts `SettlementNoFraud` if there is none.
     function _findFraud(
-        Batch storage b,
-        Fill memory fill,
+        ISettlement.Batch storage b,
+        ISettlement.Fill memory fill,
         OrderLib.Order memory order,
         bool isMaker,
         bytes32 orderHash
-    ) private view returns (FraudKind kind) {
+    ) private view returns (ISettlement.FraudKind kind) {
         FillLib.CommitContext memory ctx = _commitContext(b, order.trader, orderHash, fill.marketId);
         bool found;
         (found, kind) = FillLib.findFraud(fill, order, isMaker, ctx);
-        if (!found) revert SettlementNoFraud();
+        if (!found) revert ISettlement.SettlementNoFraud();
     }
 
     /// @dev A fill of a rolled-back batch never happened, so it conflicts with nothing.
-    function _settledOrPendingBatch(uint64 batchId) private view returns (Batch storage b) {
+    function _settledOrPendingBatch(uint64 batchId) private view returns (ISettlement.Batch storage b) {
         b = _s()._batches[batchId];
-        if (b.status != BatchStatus.Pending && b.status != BatchStatus.Finalized) {
-            revert SettlementBatchNotPending(batchId);
+        if (b.status != ISettlement.BatchStatus.Pending && b.status != ISettlement.BatchStatus.Finalized) {
+            revert ISettlement.SettlementBatchNotPending(batchId);
         }
     }
 
@@ -88,7 +88,7 @@ abstract contract SettlementProofs is SettlementBase {
     /// block commitBlock - 1 or at the end of commitBlock: the pause may precede the commit within
     /// the block, and block granularity cannot tell, so doubt goes to the traders.
     function _commitContext(
-        Batch storage b,
+        ISettlement.Batch storage b,
         address trader,
         bytes32 orderHash,
         uint32 marketId

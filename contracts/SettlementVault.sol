@@ -6,12 +6,12 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
-import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
 /// @title SettlementVault
 /// @notice Custody: deposits, the sequencer-free withdrawal path, and on-chain order invalidation.
-abstract contract SettlementVault is SettlementBase {
+abstract contract SettlementVault is ISettlement, SettlementCore {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace208;
 

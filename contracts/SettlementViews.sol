@@ -4,12 +4,12 @@ pragma solidity ^0.8.24;
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {OrderLib} from "./libraries/OrderLib.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
-import {SettlementBase} from "./SettlementBase.sol";
+import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
 /// @title SettlementViews
 /// @notice Read-only access to the state, for the sequencer, indexers and tests.
-abstract contract SettlementViews is SettlementBase {
+abstract contract SettlementViews is ISettlement, SettlementCore {
     using Checkpoints for Checkpoints.Trace208;
 
     /// @inheritdoc ISettlement

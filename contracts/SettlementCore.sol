@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
@@ -10,10 +8,12 @@ import {FillLib} from "./libraries/FillLib.sol";
 import {OrderLib} from "./libraries/OrderLib.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
-/// @title SettlementBase
-/// @notice What every part of `Settlement` shares: storage access, role checks, the EIP-712 domain,
-/// fill verification and the cascading rollback.
-abstract contract SettlementBase is ISettlement, Initializable, UUPSUpgradeable, ReentrancyGuardUpgradeable {
+/// @title SettlementCore
+/// @notice What every part of `Settlement` and of `SettlementExtension` shares: storage access, role
+/// checks, the EIP-712 domain, fill verification and the cascading rollback.
+/// @dev Deliberately not an `ISettlement`: the extension implements only part of the interface, so
+/// types, errors and events are named through `ISettlement.` here.
+abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     /// @dev keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
     bytes32 private constant _DOMAIN_TYPEHASH = keccak256(
         "EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -39,7 +39,7 @@ abstract contract SettlementBase is ISettlement, Initializable, UUPSUpgradeable,
     }
 
     modifier whenNotPaused() {
-        if (_s()._paused) revert SettlementPaused();
+        if (_s()._paused) revert ISettlement.SettlementPaused();
         _;
     }
 
@@ -48,12 +48,13 @@ abstract contract SettlementBase is ISettlement, Initializable, UUPSUpgradeable,
     }
 
     function _checkCaller(address role) internal view {
-        if (msg.sender != role) revert SettlementUnauthorized(msg.sender);
+        if (msg.sender != role) revert ISettlement.SettlementUnauthorized(msg.sender);
     }
 
     function _checkGuardianOrTimelock() internal view {
         SettlementStorage.Layout storage $ = _s();
-        if (msg.sender != $._guardian && msg.sender != $._timelock) revert SettlementUnauthorized(msg.sender);
+        if (msg.sender != $._guardian && msg.sender != $._timelock)
+            revert ISettlement.SettlementUnauthorized(msg.sender);
     }
 
     /// @dev Computed, not cached: it depends only on constants, the chain id and this (proxy)
@@ -69,54 +70,56 @@ abstract contract SettlementBase is ISettlement, Initializable, UUPSUpgradeable,
 
     /// @dev Reverts unless `order` hashes to `expected`; returns the hash.
     function _checkOrder(OrderLib.Order memory order, bytes32 expected) internal view returns (bytes32) {
-        if (_hashOrder(order) != expected) revert SettlementOrderMismatch(expected);
+        if (_hashOrder(order) != expected) revert ISettlement.SettlementOrderMismatch(expected);
         return expected;
     }
 
-    function _pendingBatch(uint64 batchId) internal view returns (Batch storage b) {
+    function _pendingBatch(uint64 batchId) internal view returns (ISettlement.Batch storage b) {
         b = _s()._batches[batchId];
-        if (b.status != BatchStatus.Pending) revert SettlementBatchNotPending(batchId);
+        if (b.status != ISettlement.BatchStatus.Pending)
+            revert ISettlement.SettlementBatchNotPending(batchId);
     }
 
     /// @dev Reverts unless `proof` shows `fill` is a leaf of `b`'s fills tree; returns the leaf.
     function _verifyFill(
-        Batch storage b,
-        Fill memory fill,
+        ISettlement.Batch storage b,
+        ISettlement.Fill memory fill,
         bytes32[] calldata proof
     ) internal view returns (bytes32 leaf) {
         leaf = FillLib.leaf(fill);
-        if (!MerkleProof.verifyCalldata(proof, b.fillsRoot, leaf)) revert SettlementInvalidProof();
+        if (!MerkleProof.verifyCalldata(proof, b.fillsRoot, leaf))
+            revert ISettlement.SettlementInvalidProof();
     }
 
     /// @dev Rolls back pending batch `fromBatchId` and every later one: the pending batches are
     /// exactly [nextFinalizeId, nextBatchId), and batches finalize in order, so a later batch may
     /// rest on the rolled-back one and cannot stand alone. Ids are never reused: finalization
     /// resumes at the next id to be committed.
-    function _rollback(uint64 fromBatchId, RollbackReason reason) internal {
+    function _rollback(uint64 fromBatchId, ISettlement.RollbackReason reason) internal {
         SettlementStorage.Layout storage $ = _s();
         uint64 end = $._nextBatchId; // > fromBatchId: fromBatchId is pending
         for (uint64 id = fromBatchId; id < end; ++id) {
-            $._batches[id].status = BatchStatus.RolledBack;
+            $._batches[id].status = ISettlement.BatchStatus.RolledBack;
         }
         $._nextFinalizeId = end;
-        emit BatchesRolledBack(fromBatchId, end - 1, reason);
+        emit ISettlement.BatchesRolledBack(fromBatchId, end - 1, reason);
     }
 
     function _setRoles(address sequencer, address arbiter, address guardian) internal {
         if (sequencer == address(0) || arbiter == address(0) || guardian == address(0)) {
-            revert SettlementZeroAddress();
+            revert ISettlement.SettlementZeroAddress();
         }
         SettlementStorage.Layout storage $ = _s();
         $._sequencer = sequencer;
         $._arbiter = arbiter;
         $._guardian = guardian;
-        emit RolesSet(sequencer, arbiter, guardian);
+        emit ISettlement.RolesSet(sequencer, arbiter, guardian);
     }
 
     function _setFeeRecipient(address feeRecipient_) internal {
-        if (feeRecipient_ == address(0)) revert SettlementZeroAddress();
+        if (feeRecipient_ == address(0)) revert ISettlement.SettlementZeroAddress();
         _s()._feeRecipient = feeRecipient_;
-        emit FeeRecipientSet(feeRecipient_);
+        emit ISettlement.FeeRecipientSet(feeRecipient_);
     }
 
     /// @dev The withdrawal delay must outlast a challenge window plus a response window, so a batch
@@ -133,14 +136,14 @@ abstract contract SettlementBase is ISettlement, Initializable, UUPSUpgradeable,
             challengeResponseWindow == 0 ||
             disputeTimeout == 0 ||
             uint256(withdrawalDelay) <= uint256(challengeWindow) + challengeResponseWindow
-        ) revert SettlementInvalidParameters();
+        ) revert ISettlement.SettlementInvalidParameters();
         SettlementStorage.Layout storage $ = _s();
         $._challengeWindow = challengeWindow;
         $._challengeResponseWindow = challengeResponseWindow;
         $._withdrawalDelay = withdrawalDelay;
         $._disputeTimeout = disputeTimeout;
         $._disputeBond = disputeBond;
-        emit ParametersSet(
+        emit ISettlement.ParametersSet(
             challengeWindow,
             challengeResponseWindow,
             withdrawalDelay,

@@ -205,3 +205,15 @@ export const batchesQuerySchema = z
 const reason = z.string().max(200).optional();
 export const killSwitchBodySchema = z.object({ engaged: z.boolean(), reason }).strict();
 export const haltBodySchema = z.object({ reason }).strict();
+export const emptyBodySchema = z.object({}).strict();
+
+// WebSocket client messages (`ws-hub.ts`).
+
+const channelList = z.array(z.string().max(100)).min(1).max(100);
+const messageId = z.union([z.string().max(64), z.number().int()]).optional();
+export const wsClientMessageSchema = z.discriminatedUnion("op", [
+  z.object({ op: z.literal("subscribe"), channels: channelList, id: messageId }).strict(),
+  z.object({ op: z.literal("unsubscribe"), channels: channelList, id: messageId }).strict(),
+  z.object({ op: z.literal("ping"), id: messageId }).strict(),
+]);
+export type WsClientMessage = z.output<typeof wsClientMessageSchema>;

@@ -43,6 +43,10 @@ export const errorCodes = {
     status: 400,
     description: "The signature is malformed or does not recover to the order's trader.",
   },
+  TOO_MANY_SUBSCRIPTIONS: {
+    status: 400,
+    description: "A WebSocket client asked for more channels than WS_MAX_SUBSCRIPTIONS.",
+  },
   WRONG_CHAIN: {
     status: 400,
     description: "The message was signed for another chain id than this sequencer's.",

@@ -1,0 +1,138 @@
+/**
+ * The HTTP app factory. Everything it talks to is injected, so tests drive it with stubs and
+ * the service wires the real implementations.
+ *
+ * Pipeline: security headers → health, readiness, metrics → content-type check (415) → JSON
+ * body (limit → 413, malformed → 400) → `/v1/admin` (bearer) → `/v1` → 404 → error handler.
+ * Bigints in answers are rendered as decimal strings.
+ */
+import express, { type Express, type RequestHandler } from "express";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+import type { Logger } from "../logging/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { RateLimiter } from "../risk/rate-limiter.js";
+import type { AdminControls } from "./admin-controls.js";
+import { createAdminRouter } from "./admin-router.js";
+import { resolveAppOptions, type AppOptions } from "./app-options.js";
+import { errorHandler, notFound } from "./error-handler.js";
+import type { OrderService } from "./order-service.js";
+import { route } from "./route.js";
+import { createV1Router } from "./v1-router.js";
+
+/** What `/readyz` reports. */
+export interface ReadinessReport {
+  readonly ready: boolean;
+  /** Per dependency: `true`/`false` or a short status word (no internals). */
+  readonly checks?: Readonly<Record<string, boolean | string>>;
+}
+
+export interface AppDeps {
+  readonly orderService: OrderService;
+  readonly adminControls: AdminControls;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  /** Readiness of the dependencies (journal open, Redis, RPC, caught up with the chain). */
+  readonly readiness: () => ReadinessReport | Promise<ReadinessReport>;
+  /** Optional per-client-IP limiter on write routes. Default: none. */
+  readonly ipRateLimiter?: RateLimiter | undefined;
+  /** Wall clock, ms since the epoch. Default: `Date.now`. */
+  readonly now?: () => number;
+  readonly options?: AppOptions;
+}
+
+/** Paths whose POST submits orders: their refusals count in `orders_rejected_total`. */
+const ORDER_INTAKE_PATHS = new Set(["/v1/orders", "/v1/orders/batch"]);
+
+function jsonReplacer(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}
+
+/** Requests that carry a body must say it is JSON; bodiless requests pass. */
+const requireJson: RequestHandler = (req, _res, next) => {
+  const hasBody =
+    req.headers["transfer-encoding"] !== undefined ||
+    (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
+  if (hasBody && !req.is("application/json")) throw new ClearmatchError("UNSUPPORTED_MEDIA_TYPE");
+  next();
+};
+
+export function createApp(deps: AppDeps): Express {
+  const options = resolveAppOptions(deps.options);
+  const now = deps.now ?? Date.now;
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("json replacer", jsonReplacer);
+  app.set("trust proxy", options.trustProxy ? 1 : false);
+
+  app.use((req, res, next) => {
+    res.set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+    if (req.method === "POST" && ORDER_INTAKE_PATHS.has(req.path)) res.locals["orderIntake"] = true;
+    next();
+  });
+
+  const ops = express.Router();
+  route(ops, "/healthz", {
+    get: (_req, res) => {
+      res.json({ status: "ok" });
+    },
+  });
+  route(ops, "/readyz", {
+    get: async (_req, res) => {
+      const report = await checkReadiness(deps, options.readinessTimeoutMs);
+      res.status(report.ready ? 200 : 503).json({
+        status: report.ready ? "ready" : "not_ready",
+        ...(report.checks ? { checks: report.checks } : {}),
+      });
+    },
+  });
+  route(ops, "/metrics", {
+    get: async (_req, res) => {
+      res.set("Content-Type", deps.metrics.registry.contentType);
+      res.send(await deps.metrics.registry.metrics());
+    },
+  });
+  app.use(ops);
+
+  app.use(requireJson);
+  app.use(express.json({ limit: options.maxBodyBytes, strict: true, inflate: false }));
+  app.use(
+    "/v1/admin",
+    createAdminRouter({
+      adminControls: deps.adminControls,
+      logger: deps.logger,
+      adminToken: options.adminToken,
+    }),
+  );
+  app.use(
+    "/v1",
+    createV1Router({
+      orderService: deps.orderService,
+      metrics: deps.metrics,
+      ipRateLimiter: deps.ipRateLimiter,
+      now,
+      maxBatchOrders: options.maxBatchOrders,
+    }),
+  );
+  app.use(notFound);
+  app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));
+  return app;
+}
+
+async function checkReadiness(deps: AppDeps, timeoutMs: number): Promise<ReadinessReport> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<ReadinessReport>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ready: false, checks: { readiness: "timeout" } }),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(deps.readiness), timeout]);
+  } catch (error) {
+    deps.logger.warn({ err: error }, "readiness check failed");
+    return { ready: false };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The one place where errors become HTTP answers: `{ error: { code, message, details } }`
+ * with the status the registry gives the code. Errors of the JSON body parser are mapped to
+ * their codes here too; anything unexpected is logged with its stack and answered as a bare
+ * 500 INTERNAL, so internals never leak.
+ */
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+import type { Logger } from "../logging/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
+
+/** `type` values of body-parser's errors and the codes they stand for. */
+const BODY_PARSER_ERRORS: Record<string, ClearmatchError["code"]> = {
+  "entity.parse.failed": "MALFORMED_JSON",
+  "entity.too.large": "PAYLOAD_TOO_LARGE",
+  "charset.unsupported": "UNSUPPORTED_MEDIA_TYPE",
+  "encoding.unsupported": "UNSUPPORTED_MEDIA_TYPE",
+  "request.aborted": "BAD_REQUEST",
+  "request.size.invalid": "BAD_REQUEST",
+};
+
+/** The error as a ClearmatchError, or undefined when it is unexpected. */
+export function toClearmatchError(error: unknown): ClearmatchError | undefined {
+  if (error instanceof ClearmatchError) return error;
+  if (typeof error === "object" && error !== null && "type" in error) {
+    const code = BODY_PARSER_ERRORS[String(error.type)];
+    if (code) return new ClearmatchError(code, undefined, { cause: error });
+  }
+  return undefined;
+}
+
+/** Body of an error answer (also used for the items of a batch answer). */
+export function errorBody(error: ClearmatchError): {
+  error: { code: string; message: string; details?: unknown };
+} {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+}
+
+export const notFound: RequestHandler = () => {
+  throw new ClearmatchError("NOT_FOUND");
+};
+
+export function errorHandler(deps: { logger: Logger; metrics: Metrics }): ErrorRequestHandler {
+  return (thrown, req, res, next) => {
+    let error = toClearmatchError(thrown);
+    if (error === undefined) {
+      deps.logger.error({ err: thrown, method: req.method, path: req.path }, "unexpected error");
+      error = new ClearmatchError("INTERNAL");
+    } else if (error.status >= 500) {
+      deps.logger.error({ err: error, method: req.method, path: req.path }, error.message);
+    }
+    if (res.locals["orderIntake"] === true) deps.metrics.ordersRejected.inc({ code: error.code });
+    if (res.headersSent) {
+      next(thrown);
+      return;
+    }
+    const retryAfterMs = error.details?.["retryAfterMs"];
+    if (typeof retryAfterMs === "number") {
+      res.set("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
+    }
+    const allow = error.details?.["allow"];
+    if (error.code === "METHOD_NOT_ALLOWED" && Array.isArray(allow))
+      res.set("Allow", allow.join(", "));
+    if (error.code === "UNAUTHORIZED")
+      res.set("WWW-Authenticate", 'Bearer realm="clearmatch-admin"');
+    // A body the client is still sending is not worth reading (413, 415): close afterwards.
+    if (error.code === "PAYLOAD_TOO_LARGE") res.set("Connection", "close");
+    res.status(error.status).json(errorBody(error));
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * The public `/v1` routes. Each handler validates its input with the wire schemas and calls
+ * the injected `OrderService`; the service's ClearmatchErrors flow to the error handler.
+ *
+ * | method | path | answer |
+ * | --- | --- | --- |
+ * | POST | /v1/orders | 201 new order, 200 identical resubmission: `OrderView` (+ `fills`) |
+ * | POST | /v1/orders/batch | 200 `{ results: [{ status, order? , error? }] }`, one per order |
+ * | GET | /v1/orders/:orderHash | `OrderView` |
+ * | POST | /v1/cancels | 200 `{ order }` |
+ * | GET | /v1/markets | `{ markets }` |
+ * | GET | /v1/markets/:marketId/book?depth= | `BookView` |
+ * | GET | /v1/markets/:marketId/trades?limit= | `{ trades }` |
+ * | GET | /v1/accounts/:address/orders?limit= | `{ orders }` |
+ * | GET | /v1/accounts/:address/fills?limit= | `{ fills }` |
+ * | GET | /v1/accounts/:address/balances | `{ balances }` |
+ * | GET | /v1/batches?limit=&before= | `{ batches }` |
+ * | GET | /v1/batches/:batchId | `BatchView` |
+ * | GET | /v1/fills/:fillId/proof | `FillProofView` |
+ */
+import { Router, type Request } from "express";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { RateLimiter } from "../risk/rate-limiter.js";
+import { errorBody } from "./error-handler.js";
+import type { OrderService } from "./order-service.js";
+import { route } from "./route.js";
+import {
+  addressParamsSchema,
+  batchesQuerySchema,
+  batchIdParamsSchema,
+  bookQuerySchema,
+  fillIdParamsSchema,
+  listQuerySchema,
+  marketIdParamsSchema,
+  orderHashParamsSchema,
+  signedCancelSchema,
+  signedOrderBatchSchema,
+  signedOrderSchema,
+} from "./schemas.js";
+import { validate } from "./validate.js";
+
+export interface V1RouterDeps {
+  readonly orderService: OrderService;
+  readonly metrics: Metrics;
+  /** Optional per-client-IP limit on write routes (one token per order or cancel). */
+  readonly ipRateLimiter?: RateLimiter | undefined;
+  /** Wall clock for the rate limiter, ms since the epoch. */
+  readonly now: () => number;
+  readonly maxBatchOrders: number;
+}
+
+export function createV1Router(deps: V1RouterDeps): Router {
+  const { orderService: service, metrics } = deps;
+  const router = Router();
+  const batchSchema = signedOrderBatchSchema(deps.maxBatchOrders);
+
+  const throttle = (req: Request, cost: number) => {
+    deps.ipRateLimiter?.consume(`ip:${req.ip ?? "unknown"}`, deps.now(), cost);
+  };
+
+  route(router, "/orders/batch", {
+    post: async (req, res) => {
+      const { orders } = validate(batchSchema, req.body, "body");
+      throttle(req, orders.length);
+      const results = await service.submitOrders(orders);
+      if (results.length !== orders.length) {
+        throw new Error(
+          `submitOrders returned ${results.length} results for ${orders.length} orders`,
+        );
+      }
+      res.status(200).json({
+        results: results.map((item) => {
+          if (item.ok) {
+            metrics.ordersAccepted.inc({ result: item.result.created ? "created" : "duplicate" });
+            return { status: item.result.created ? 201 : 200, ...item.result };
+          }
+          const error =
+            item.error instanceof ClearmatchError ? item.error : new ClearmatchError("INTERNAL");
+          metrics.ordersRejected.inc({ code: error.code });
+          return { status: error.status, ...errorBody(error) };
+        }),
+      });
+    },
+  });
+
+  route(router, "/orders", {
+    post: async (req, res) => {
+      const order = validate(signedOrderSchema, req.body, "body");
+      throttle(req, 1);
+      const result = await service.submitOrder(order);
+      metrics.ordersAccepted.inc({ result: result.created ? "created" : "duplicate" });
+      res.status(result.created ? 201 : 200).json(result);
+    },
+  });
+
+  route(router, "/orders/:orderHash", {
+    get: async (req, res) => {
+      const { orderHash } = validate(orderHashParamsSchema, req.params, "params");
+      res.json(await service.getOrder(orderHash));
+    },
+  });
+
+  route(router, "/cancels", {
+    post: async (req, res) => {
+      const cancel = validate(signedCancelSchema, req.body, "body");
+      throttle(req, 1);
+      res.status(200).json(await service.cancel(cancel));
+    },
+  });
+
+  route(router, "/markets", {
+    get: async (_req, res) => {
+      res.json({ markets: await service.getMarkets() });
+    },
+  });
+
+  route(router, "/markets/:marketId/book", {
+    get: async (req, res) => {
+      const { marketId } = validate(marketIdParamsSchema, req.params, "params");
+      const { depth } = validate(bookQuerySchema, req.query, "query");
+      res.json(await service.getBook(marketId, depth));
+    },
+  });
+
+  route(router, "/markets/:marketId/trades", {
+    get: async (req, res) => {
+      const { marketId } = validate(marketIdParamsSchema, req.params, "params");
+      const { limit } = validate(listQuerySchema, req.query, "query");
+      res.json({ trades: await service.getTrades(marketId, limit) });
+    },
+  });
+
+  route(router, "/accounts/:address/orders", {
+    get: async (req, res) => {
+      const { address } = validate(addressParamsSchema, req.params, "params");
+      const { limit } = validate(listQuerySchema, req.query, "query");
+      res.json({ orders: await service.getAccountOrders(address, limit) });
+    },
+  });
+
+  route(router, "/accounts/:address/fills", {
+    get: async (req, res) => {
+      const { address } = validate(addressParamsSchema, req.params, "params");
+      const { limit } = validate(listQuerySchema, req.query, "query");
+      res.json({ fills: await service.getAccountFills(address, limit) });
+    },
+  });
+
+  route(router, "/accounts/:address/balances", {
+    get: async (req, res) => {
+      const { address } = validate(addressParamsSchema, req.params, "params");
+      res.json({ balances: await service.getAccountBalances(address) });
+    },
+  });
+
+  route(router, "/batches", {
+    get: async (req, res) => {
+      const query = validate(batchesQuerySchema, req.query, "query");
+      res.json({ batches: await service.getBatches(query) });
+    },
+  });
+
+  route(router, "/batches/:batchId", {
+    get: async (req, res) => {
+      const { batchId } = validate(batchIdParamsSchema, req.params, "params");
+      res.json(await service.getBatch(batchId));
+    },
+  });
+
+  route(router, "/fills/:fillId/proof", {
+    get: async (req, res) => {
+      const { fillId } = validate(fillIdParamsSchema, req.params, "params");
+      res.json(await service.getFillProof(fillId));
+    },
+  });
+
+  return router;
+}

@@ -6,6 +6,11 @@
  * type hashes and the domain separator are computed once and each call only ABI-encodes
  * nine words into a reused buffer and runs two keccak256s. The tests prove the digests equal
  * `hashTypedData`'s on random orders and the contract's on the shared vectors.
+ *
+ * Field ranges are checked (a value that does not fit its Solidity type throws
+ * `VALIDATION_FAILED`), but an address's EIP-55 checksum is not: its bytes are what is signed,
+ * whatever their case. viem refuses a mixed-case address with a wrong checksum; the API's
+ * schema does the same at the edge.
  */
 import { keccak_256 } from "@noble/hashes/sha3.js";
 import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";

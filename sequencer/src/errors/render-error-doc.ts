@@ -1,6 +1,6 @@
 /**
  * Renders `docs/api-errors.md` from the registry, so the document cannot drift from the code
- * (`sequencer/test/errors-doc.test.ts` compares them; run it with `UPDATE_DOCS=1` to rewrite).
+ * (`sequencer/test/errors-registry.test.ts` compares them; run it with `UPDATE_DOCS=1` to rewrite).
  */
 import { allErrorCodes, errorCodes } from "./error-codes.js";
 
@@ -13,7 +13,7 @@ export function renderErrorDoc(): string {
     "# API errors",
     "",
     "<!-- Generated from sequencer/src/errors/error-codes.ts by sequencer/src/errors/render-error-doc.ts.",
-    "     Do not edit by hand: run `UPDATE_DOCS=1 npx vitest run sequencer/test/errors-doc.test.ts`. -->",
+    "     Do not edit by hand: run `UPDATE_DOCS=1 npx vitest run sequencer/test/errors-registry.test.ts`. -->",
     "",
     "Every error answer of the REST API has this body, with the HTTP status of its code:",
     "",

@@ -32,6 +32,12 @@ function liveNetwork(chainId: number, rpcVar: string) {
 export default defineConfig({
   plugins: [hardhatToolboxViemPlugin],
   solidity: {
+    // Hardhat 3 emits artifacts for npm files only when listed here (importing them is not
+    // enough). The Ignition modules deploy these two by name.
+    npmFilesToBuild: [
+      "@openzeppelin/contracts/governance/TimelockController.sol",
+      "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol",
+    ],
     compilers: [
       {
         version: SOLC_VERSION,

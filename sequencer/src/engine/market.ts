@@ -61,9 +61,10 @@ export class Market {
 
   /** Base atoms of `lots`. */
   atoms(lots: number): bigint {
+    if (lots === 0) return 0n;
     const n = lots * this.lotSizeN;
-    // lotSizeN = 0 (unsafe) gives 0 here only for lots = 0, which is exact anyway.
-    if (n <= MAX_SAFE && (this.lotSizeN !== 0 || lots === 0)) return BigInt(n);
+    // lotSizeN = 0 marks an unsafe lot size: n is then 0 and the bigint path runs.
+    if (n <= MAX_SAFE && n !== 0) return BigInt(n);
     return BigInt(lots) * this.lotSize;
   }
 

@@ -38,7 +38,7 @@ const MAX_SAFE_BIG = BigInt(MAX_SAFE);
 const UINT16_MAX = 65_535;
 
 /** What the engine remembers of an order that left the book (for duplicate detection). */
-export type ClosedStatus = "FILLED" | "CANCELLED" | "REJECTED";
+export type ClosedStatus = "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
 export type OrderStatus = "OPEN" | ClosedStatus | "UNKNOWN";
 
 /** Where an order stands: `OPEN` with its live figures, or how it closed. */
@@ -62,10 +62,12 @@ export class MatchingEngine {
   private readonly stp: SelfTradePrevention;
   private readonly emitLevels: boolean;
   private readonly markets = new Map<number, Market>();
-  /** Orders on a book, by hash. */
-  private readonly live = new Map<string, RestingOrder>();
-  /** Accepted orders that closed, by hash, until their expiry passes (then EXPIRED rejects). */
-  private readonly closed = new Map<string, ClosedStatus>();
+  /**
+   * Every accepted order by hash: the order object while it rests, then its closed status until
+   * its expiry passes (after which EXPIRED refuses it anyway). One map, so accepting an order
+   * costs one lookup and one insert, and closing it overwrites the value in place.
+   */
+  private readonly orders = new Map<string, RestingOrder | ClosedStatus>();
   private readonly expiries = new ExpiryQueue();
   private readonly minNonces = new Map<string, bigint>();
   private now = 0;
@@ -145,7 +147,7 @@ export class MatchingEngine {
         return this.reject(input, orderHash, "NONCE_INVALIDATED");
       }
     }
-    if (this.live.has(orderHash) || this.closed.has(orderHash)) {
+    if (this.orders.has(orderHash)) {
       return this.reject(input, orderHash, "DUPLICATE_ORDER");
     }
 
@@ -163,11 +165,11 @@ export class MatchingEngine {
     );
     if (expiry !== Infinity) this.expiries.push(expiry, o.seq, orderHash);
     if (flags === FLAG_POST_ONLY && this.crossesLive(m, o)) {
-      this.closed.set(orderHash, "REJECTED");
+      this.orders.set(orderHash, "REJECTED");
       return this.reject(input, orderHash, "POST_ONLY_WOULD_CROSS");
     }
     if (flags === FLAG_FOK && !this.canFill(m, o)) {
-      this.closed.set(orderHash, "REJECTED");
+      this.orders.set(orderHash, "REJECTED");
       return this.reject(input, orderHash, "FOK_UNFILLABLE");
     }
     const stopped = this.match(m, o);
@@ -176,11 +178,11 @@ export class MatchingEngine {
 
   private cancel(input: CancelInput): void {
     const hash = input.orderHash;
-    const o = this.live.get(hash);
-    if (o === undefined) {
-      if (this.closed.has(hash)) return this.reject(input, hash, "ORDER_CLOSED");
+    const o = this.orders.get(hash);
+    if (typeof o !== "object") {
+      if (o !== undefined) return this.reject(input, hash, "ORDER_CLOSED");
       // An on-chain cancel may precede the order: remember it so the order is never accepted.
-      if (input.source === "chain") this.closed.set(hash, "CANCELLED");
+      if (input.source === "chain") this.orders.set(hash, "CANCELLED");
       return this.reject(input, hash, "UNKNOWN_ORDER");
     }
     const m = this.markets.get(o.marketId)!;
@@ -191,9 +193,9 @@ export class MatchingEngine {
 
   private amend(input: AmendInput): void {
     const hash = input.orderHash;
-    const o = this.live.get(hash);
-    if (o === undefined) {
-      return this.reject(input, hash, this.closed.has(hash) ? "ORDER_CLOSED" : "UNKNOWN_ORDER");
+    const o = this.orders.get(hash);
+    if (typeof o !== "object") {
+      return this.reject(input, hash, o !== undefined ? "ORDER_CLOSED" : "UNKNOWN_ORDER");
     }
     const m = this.markets.get(o.marketId)!;
     if (m.paused) return this.reject(input, hash, "MARKET_PAUSED");
@@ -263,9 +265,9 @@ export class MatchingEngine {
     const q = this.expiries;
     while (q.peekExpiry() <= this.now) {
       const hash = q.pop();
-      const o = this.live.get(hash);
-      if (o !== undefined) this.expireOrder(this.markets.get(o.marketId)!, o);
-      this.closed.delete(hash);
+      const o = this.orders.get(hash);
+      if (typeof o === "object") this.expireOrder(this.markets.get(o.marketId)!, o);
+      this.orders.delete(hash);
     }
   }
 
@@ -275,8 +277,8 @@ export class MatchingEngine {
     if (prev === undefined || input.minNonce > prev) this.minNonces.set(trader, input.minNonce);
     const min = this.minNonces.get(trader)!;
     const hit: RestingOrder[] = [];
-    for (const o of this.live.values()) {
-      if (o.trader === trader && o.signed.nonce < min) hit.push(o);
+    for (const o of this.orders.values()) {
+      if (typeof o === "object" && o.trader === trader && o.signed.nonce < min) hit.push(o);
     }
     // By acceptance order, whatever the map's iteration order after a restore.
     hit.sort((a, b) => a.seq - b.seq);
@@ -328,7 +330,7 @@ export class MatchingEngine {
         const next = r.next;
         if (r.expiry <= now) {
           BookSide.unlink(r);
-          this.live.delete(r.hash);
+          this.orders.set(r.hash, "EXPIRED");
           this.out.push(this.expiredEvent(m, r));
         } else if (r.trader === o.trader) {
           if (this.stp !== "CANCEL_TAKER") {
@@ -344,8 +346,7 @@ export class MatchingEngine {
           this.fill(m, level, r, o, q);
           if (r.lots === 0) {
             BookSide.unlink(r);
-            this.live.delete(r.hash);
-            this.closed.set(r.hash, "FILLED");
+            this.orders.set(r.hash, "FILLED");
             this.out.push({
               type: "filled",
               orderHash: r.hash,
@@ -393,8 +394,7 @@ export class MatchingEngine {
   /** After matching: the incoming order filled, was cut by STP or IOC/FOK, or rests. */
   private finishTaker(m: Market, o: RestingOrder, stopped: boolean, immediate: boolean): void {
     if (o.lots === 0) {
-      this.live.delete(o.hash);
-      this.closed.set(o.hash, "FILLED");
+      this.orders.set(o.hash, "FILLED");
       this.out.push({
         type: "filled",
         orderHash: o.hash,
@@ -404,18 +404,16 @@ export class MatchingEngine {
       return;
     }
     if (stopped || immediate) {
-      this.live.delete(o.hash);
       return this.closeCancelled(o, stopped ? "SELF_TRADE" : "IOC_REMAINDER");
     }
     const side = o.side === 0 ? m.bids : m.asks;
     const level = side.getOrCreate(o.ticks, o.price);
     if (level.lots + o.lots > MAX_SAFE) {
       if (level.count === 0) side.removeLevel(level);
-      this.live.delete(o.hash);
       return this.closeCancelled(o, "LEVEL_CAPACITY");
     }
     BookSide.append(level, o);
-    this.live.set(o.hash, o);
+    this.orders.set(o.hash, o);
     this.touch(m, level);
     this.out.push({
       type: "rested",
@@ -478,13 +476,12 @@ export class MatchingEngine {
 
   private expireOrder(m: Market, o: RestingOrder): void {
     this.removeFromBook(m, o);
-    this.live.delete(o.hash);
+    this.orders.set(o.hash, "EXPIRED");
     this.out.push(this.expiredEvent(m, o));
   }
 
   private closeCancelled(o: RestingOrder, reason: CancelReason): void {
-    this.live.delete(o.hash);
-    this.closed.set(o.hash, "CANCELLED");
+    this.orders.set(o.hash, "CANCELLED");
     const m = this.markets.get(o.marketId)!;
     this.out.push({
       type: "cancelled",
@@ -571,8 +568,8 @@ export class MatchingEngine {
   }
 
   order(orderHash: Hex32): OrderView {
-    const o = this.live.get(orderHash);
-    if (o === undefined) return { orderHash, status: this.closed.get(orderHash) ?? "UNKNOWN" };
+    const o = this.orders.get(orderHash);
+    if (typeof o !== "object") return { orderHash, status: o ?? "UNKNOWN" };
     const m = this.markets.get(o.marketId)!;
     return {
       orderHash,
@@ -587,7 +584,12 @@ export class MatchingEngine {
 
   /** Number of orders on all books. */
   get openOrders(): number {
-    return this.live.size;
+    let n = 0;
+    for (const m of this.markets.values()) {
+      for (const level of m.bids.levels) n += level.count;
+      for (const level of m.asks.levels) n += level.count;
+    }
+    return n;
   }
 
   // ------------------------------------------------------------------ snapshots
@@ -609,7 +611,9 @@ export class MatchingEngine {
         }
         return { config: marketToJson(m.config), paused: m.paused, orders };
       }),
-      closed: [...this.closed].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+      closed: [...this.orders]
+        .filter((e): e is [string, ClosedStatus] => typeof e[1] === "string")
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
       expiries: this.expiries.entries().sort((a, b) => a[0] - b[0] || a[1] - b[1]),
       minNonces: [...this.minNonces]
         .map(([t, n]): [string, string] => [t, n.toString()])
@@ -634,10 +638,10 @@ export class MatchingEngine {
         const o = orderFromJson(os);
         const side = o.side === 0 ? m.bids : m.asks;
         BookSide.append(side.getOrCreate(o.ticks, o.price), o);
-        e.live.set(o.hash, o);
+        e.orders.set(o.hash, o);
       }
     }
-    for (const [hash, status] of snapshot.closed) e.closed.set(hash, status);
+    for (const [hash, status] of snapshot.closed) e.orders.set(hash, status);
     for (const [expiry, seq, hash] of snapshot.expiries) e.expiries.push(expiry, seq, hash);
     for (const [trader, nonce] of snapshot.minNonces) e.minNonces.set(trader, BigInt(nonce));
     return e;

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../src/logging/logger.js";
 import { RateLimiter } from "../src/risk/rate-limiter.js";
 import {
   STUB_CRASH,
   STUB_RATE_LIMITED,
   STUB_UNKNOWN_MARKET,
   TRADER,
+  captureLogs,
   orderBody,
   postJson,
   startServer,
@@ -610,5 +612,28 @@ describe("operations endpoints", () => {
     expect(samples.get('clearmatch_orders_rejected_total{code="MALFORMED_JSON"}')).toBe(2);
     expect(samples.get('clearmatch_orders_rejected_total{code="PAYLOAD_TOO_LARGE"}')).toBe(1);
     expect(samples.get('clearmatch_orders_rejected_total{code="UNKNOWN_MARKET"}')).toBe(2);
+  });
+});
+
+describe("logger", () => {
+  it("writes structured JSON lines and redacts secrets", () => {
+    const { lines, destination } = captureLogs();
+    const logger = createLogger({ destination });
+    logger.info(
+      {
+        req: { headers: { authorization: "Bearer s3cret" } },
+        config: { SEQUENCER_PRIVATE_KEY: "0xkey", PORT: 1 },
+      },
+      "started",
+    );
+    logger.debug("hidden at the default level");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      name: "clearmatch-sequencer",
+      msg: "started",
+      req: { headers: { authorization: "[redacted]" } },
+      config: { SEQUENCER_PRIVATE_KEY: "[redacted]", PORT: 1 },
+    });
   });
 });

@@ -2,9 +2,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
+import { createApp } from "../src/api/app.js";
+import { startHttpServer } from "../src/api/http-server.js";
 import { createWsHub, parseChannel, type WsHub } from "../src/api/ws-hub.js";
 import { createLogger } from "../src/logging/logger.js";
-import { TRADER } from "./api-test-kit.js";
+import { TRADER, startServer } from "./api-test-kit.js";
 
 let server: Server;
 let hub: WsHub;
@@ -204,5 +206,25 @@ describe("WebSocket hub", () => {
     await expect(
       new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject)),
     ).rejects.toThrow();
+  });
+});
+
+describe("startHttpServer", () => {
+  it("serves the app and the stream on one port and closes gracefully", async () => {
+    const kit = await startServer(); // borrow its stub dependencies
+    await kit.close();
+    const running = await startHttpServer({
+      app: createApp(kit.deps),
+      logger: kit.deps.logger,
+      port: 0,
+    });
+    const base = `127.0.0.1:${running.address.port}`;
+    expect((await fetch(`http://${base}/healthz`)).status).toBe(200);
+    const socket = new WebSocket(`ws://${base}/v1/stream`);
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const closed = new Promise((resolve) => socket.once("close", resolve));
+    await running.close();
+    await closed;
+    await expect(fetch(`http://${base}/healthz`)).rejects.toThrow();
   });
 });

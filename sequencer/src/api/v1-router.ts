@@ -17,6 +17,10 @@
  * | GET | /v1/batches?limit=&before= | `{ batches }` |
  * | GET | /v1/batches/:batchId | `BatchView` |
  * | GET | /v1/fills/:fillId/proof | `FillProofView` |
+ *
+ * A batch is validated as a whole (one malformed order refuses the request with 400, so
+ * nothing malformed reaches the service); valid batches are answered per order, each result
+ * with the status a single submission would have had.
  */
 import { Router, type Request } from "express";
 import { ClearmatchError } from "../errors/clearmatch-error.js";

@@ -30,7 +30,7 @@ export class JournalWriter {
   /** The other buffer of the pair: written while `pending` fills. */
   private spare: Buffer = Buffer.allocUnsafe(INITIAL_BUFFER);
   private flushing = false;
-  private idle: Array<() => void> = [];
+  private idle: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   private failed: JournalError | null = null;
   private closed = false;
   /** Group commits made, and records they carried (for metrics and the benchmark). */
@@ -101,7 +101,7 @@ export class JournalWriter {
   flush(): Promise<void> {
     if (this.failed !== null) return Promise.reject(this.failed);
     if (!this.flushing) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+    return new Promise((resolve, reject) => this.idle.push({ resolve, reject }));
   }
 
   /** Start a new segment file at the next sequence number (after a snapshot, say). */
@@ -166,7 +166,10 @@ export class JournalWriter {
     this.flushing = false;
     const idle = this.idle;
     this.idle = [];
-    for (const resolve of idle) resolve();
+    for (const waiter of idle) {
+      if (this.failed === null) waiter.resolve();
+      else waiter.reject(this.failed);
+    }
   }
 }
 

@@ -5,10 +5,24 @@ import {ISettlement} from "../interfaces/ISettlement.sol";
 
 /// @title DeltaLib
 /// @notice A batch's netted balance deltas: validation at commit, hashing, application at finalize.
+/// @dev These loops are the whole marginal cost of a batch, so they read calldata directly
+/// (`_read`): Solidity's checked accessors for a calldata struct array cost ~160 gas per field
+/// here, about a fifth of a finalize. Everything else stays checked Solidity.
 library DeltaLib {
     /// @notice The hash a batch commits to: keccak256(abi.encode(deltas)).
-    function hash(ISettlement.Delta[] calldata deltas) internal pure returns (bytes32) {
-        return keccak256(abi.encode(deltas));
+    /// @dev For an array of static structs whose words are clean (commit's `validate` and finalize's
+    /// `applyTo` both reject dirty address words), abi.encode is the offset word 0x20, the length,
+    /// then the elements verbatim, so hashing that copy is the same value without re-encoding.
+    function hash(ISettlement.Delta[] calldata deltas) internal pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let size := mul(deltas.length, 0x60) // length * 3 words; within calldata, so no overflow
+            mstore(ptr, 0x20)
+            mstore(add(ptr, 0x20), deltas.length)
+            calldatacopy(add(ptr, 0x40), deltas.offset, size)
+            h := keccak256(ptr, add(size, 0x40))
+            mstore(0x40, add(ptr, add(size, 0x40)))
+        }
     }
 
     /// @notice Reverts unless `deltas` are strictly sorted by (account, token), non-zero, and sum to
@@ -16,20 +30,27 @@ library DeltaLib {
     /// (O(n·k)) is cheaper than anything cleverer.
     function validate(ISettlement.Delta[] calldata deltas) internal pure {
         uint256 n = deltas.length;
-        address[] memory tokens = new address[](n);
-        int256[] memory sums = new int256[](n);
+        // Running sums as (token, sum) word pairs: at most one entry per delta.
+        uint256 table;
+        assembly ("memory-safe") {
+            table := mload(0x40)
+            mstore(0x40, add(table, mul(n, 0x40))) // n <= calldata size / 96: no overflow
+        }
         uint256 tokenCount;
+        address prevAccount;
+        address prevToken;
         for (uint256 i; i < n; ++i) {
-            ISettlement.Delta calldata d = deltas[i];
-            if (d.delta == 0) revert ISettlement.SettlementDeltaZero(i);
-            if (i != 0 && !_ascending(deltas[i - 1], d)) revert ISettlement.SettlementDeltasNotSorted(i);
-            uint256 j;
-            while (j < tokenCount && tokens[j] != d.token) ++j;
-            if (j == tokenCount) tokens[tokenCount++] = d.token;
-            sums[j] += d.delta; // checked: absurd deltas revert rather than wrap to a false zero
+            (address account, address token, int256 delta) = _read(deltas, i);
+            if (delta == 0) revert ISettlement.SettlementDeltaZero(i);
+            if (i != 0 && (account < prevAccount || (account == prevAccount && token <= prevToken))) {
+                revert ISettlement.SettlementDeltasNotSorted(i);
+            }
+            (prevAccount, prevToken) = (account, token);
+            tokenCount = _accumulate(table, tokenCount, token, delta);
         }
         for (uint256 j; j < tokenCount; ++j) {
-            if (sums[j] != 0) revert ISettlement.SettlementDeltasNotBalanced(tokens[j]);
+            (address token, int256 sum) = _entry(table, j);
+            if (sum != 0) revert ISettlement.SettlementDeltasNotBalanced(token);
         }
     }
 
@@ -42,13 +63,14 @@ library DeltaLib {
     ) internal returns (bool applied) {
         uint256 n = deltas.length;
         for (uint256 i; i < n; ++i) {
-            ISettlement.Delta calldata d = deltas[i];
-            (bool ok, uint256 updated) = _add(balances[d.account][d.token], d.delta);
+            (address account, address token, int256 delta) = _read(deltas, i);
+            mapping(address token => uint256) storage accountBalances = balances[account];
+            (bool ok, uint256 updated) = _add(accountBalances[token], delta, false);
             if (!ok) {
                 _undo(balances, deltas, i);
                 return false;
             }
-            balances[d.account][d.token] = updated;
+            accountBalances[token] = updated;
         }
         return true;
     }
@@ -61,15 +83,11 @@ library DeltaLib {
         uint256 end
     ) private {
         for (uint256 i; i < end; ++i) {
-            ISettlement.Delta calldata d = deltas[i];
+            (address account, address token, int256 delta) = _read(deltas, i);
             // The inverse of a step that succeeded cannot fail.
-            (, uint256 restored) = _add(balances[d.account][d.token], d.delta, true);
-            balances[d.account][d.token] = restored;
+            (, uint256 restored) = _add(balances[account][token], delta, true);
+            balances[account][token] = restored;
         }
-    }
-
-    function _add(uint256 balance, int256 delta) private pure returns (bool ok, uint256 result) {
-        return _add(balance, delta, false);
     }
 
     /// @dev balance ± |delta| (sign flipped when `negate`), reporting underflow and overflow instead
@@ -78,9 +96,8 @@ library DeltaLib {
         unchecked {
             // Two's complement: for delta < 0, uint256(-delta) is |delta| even for int256.min
             // (-min wraps to min, whose unsigned reading is 2^255 = |min|).
-            bool credit = (delta > 0) != negate;
             uint256 magnitude = delta > 0 ? uint256(delta) : uint256(-delta);
-            if (credit) {
+            if ((delta > 0) != negate) {
                 result = balance + magnitude;
                 ok = result >= balance; // wrapped iff the sum exceeded 2^256 - 1
             } else {
@@ -90,12 +107,60 @@ library DeltaLib {
         }
     }
 
-    /// @dev Strict order on (uint160(account), uint160(token)).
-    function _ascending(
-        ISettlement.Delta calldata a,
-        ISettlement.Delta calldata b
-    ) private pure returns (bool) {
-        if (a.account != b.account) return uint160(a.account) < uint160(b.account);
-        return uint160(a.token) < uint160(b.token);
+    /// @dev Adds `delta` to `token`'s sum in the table (appending the token if new); returns the new
+    /// entry count. A sum that would overflow int256 cannot come from real balances: it reverts as
+    /// unbalanced rather than wrap to a false zero.
+    function _accumulate(
+        uint256 table,
+        uint256 count,
+        address token,
+        int256 delta
+    ) private pure returns (uint256) {
+        bool overflow;
+        assembly ("memory-safe") {
+            let end := add(table, mul(count, 0x40))
+            let entry := table
+            for {} and(lt(entry, end), iszero(eq(mload(entry), token))) {} {
+                entry := add(entry, 0x40)
+            }
+            if eq(entry, end) {
+                mstore(entry, token)
+                mstore(add(entry, 0x20), 0)
+                count := add(count, 1)
+            }
+            let sum := mload(add(entry, 0x20))
+            let next := add(sum, delta)
+            // Signed overflow: a positive delta made the sum smaller, or a negative one larger.
+            overflow := or(and(sgt(delta, 0), slt(next, sum)), and(slt(delta, 0), sgt(next, sum)))
+            mstore(add(entry, 0x20), next)
+        }
+        if (overflow) revert ISettlement.SettlementDeltasNotBalanced(token);
+        return count;
+    }
+
+    function _entry(uint256 table, uint256 j) private pure returns (address token, int256 sum) {
+        assembly ("memory-safe") {
+            let entry := add(table, mul(j, 0x40))
+            token := mload(entry)
+            sum := mload(add(entry, 0x20))
+        }
+    }
+
+    /// @dev Delta `i` (the caller guarantees i < deltas.length; the ABI decoder already checked
+    /// that the whole array lies within calldata). Dirty address words are rejected, as Solidity's
+    /// own accessors would.
+    function _read(
+        ISettlement.Delta[] calldata deltas,
+        uint256 i
+    ) private pure returns (address account, address token, int256 delta) {
+        assembly ("memory-safe") {
+            let p := add(deltas.offset, mul(i, 0x60))
+            account := calldataload(p)
+            token := calldataload(add(p, 0x20))
+            delta := calldataload(add(p, 0x40))
+            if or(shr(160, account), shr(160, token)) {
+                revert(0, 0)
+            }
+        }
     }
 }

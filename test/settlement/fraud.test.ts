@@ -1,0 +1,321 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  BUY,
+  LOT,
+  ONE_BASE,
+  SELL,
+  createSettlementTest,
+  type Fill,
+  type Order,
+  type SettlementFixture,
+} from "../helpers/settlement-fixture.js";
+
+/** ISettlement.FraudKind */
+const Kind = {
+  PriceWorseThanLimit: 0,
+  OverFilled: 1,
+  FeeAboveMax: 2,
+  Expired: 3,
+  WrongMarket: 4,
+  WrongTrader: 5,
+  WrongSide: 6,
+  Cancelled: 7,
+  NonceInvalidated: 8,
+  MarketPaused: 9,
+  BadQuoteAmount: 10,
+  OffTickOrLot: 11,
+} as const;
+const FRAUD_PROOF = 0;
+const CONFLICTING_FILLS = 1;
+const FINALIZED = 2;
+const ROLLED_BACK = 3;
+
+describe("Settlement fraud proofs", async () => {
+  const t = await createSettlementTest();
+  const { viem } = t;
+
+  /** The taker side of the plain trade: bob buys up to 1 WETH at 2,100 USDC, 30 bps max fee. */
+  const bobBuys = (f: SettlementFixture, o: Partial<Order> = {}) =>
+    f.order(f.addr(f.wallets.bob), { side: BUY, price: 2_100n * 10n ** 6n, ...o });
+  const aliceSells = (f: SettlementFixture, o: Partial<Order> = {}) =>
+    f.order(f.addr(f.wallets.alice), { side: SELL, ...o });
+
+  /** Commits `fill` as a batch (plus a later batch to show the cascade) and proves it fraudulent. */
+  async function proves(
+    f: SettlementFixture,
+    fill: Fill,
+    order: Order,
+    isMaker: boolean,
+    kind: number,
+  ) {
+    const c = await f.commit([fill]);
+    const later = await f.commit([f.simpleTrade().fill]);
+    const proof = c.proofs[0]!;
+    const { result } = await f.settlement.simulate.proveFillFraud([
+      c.fills[0]!,
+      proof,
+      order,
+      isMaker,
+    ]);
+    assert.equal(result, kind);
+    const tx = f.settlement.write.proveFillFraud([c.fills[0]!, proof, order, isMaker]);
+    await viem.assertions.emitWithArgs(tx, f.settlement, "FraudProven", [
+      c.batchId,
+      f.hashOrder(order),
+      kind,
+    ]);
+    const rolledBack = await t.publicClient.getContractEvents({
+      address: f.settlement.address,
+      abi: f.settlement.abi,
+      eventName: "BatchesRolledBack",
+    });
+    assert.deepEqual(rolledBack.at(-1)!.args, {
+      fromBatchId: c.batchId,
+      toBatchId: later.batchId,
+      reason: FRAUD_PROOF,
+    });
+    assert.equal((await f.settlement.read.batch([c.batchId])).status, ROLLED_BACK);
+    assert.equal((await f.settlement.read.batch([later.batchId])).status, ROLLED_BACK);
+  }
+
+  it("proves WrongTrader: the fill names another trader than the order's", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n, { taker: f.addr(f.wallets.carol) });
+    await proves(f, fill, taker, false, Kind.WrongTrader);
+  });
+
+  it("proves WrongMarket: the order is for another market", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f, { marketId: 2 });
+    await proves(
+      f,
+      f.fillOf(aliceSells(f), taker, ONE_BASE / 2n, { takerSide: BUY }),
+      taker,
+      false,
+      Kind.WrongMarket,
+    );
+  });
+
+  it("proves WrongSide: a maker order filled on the side it did not take", async () => {
+    const f = await t.load();
+    const maker = aliceSells(f, { side: BUY });
+    await proves(f, f.fillOf(maker, bobBuys(f), ONE_BASE / 2n), maker, true, Kind.WrongSide);
+  });
+
+  it("proves PriceWorseThanLimit: a buyer filled above its limit", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f, { price: 1_900n * 10n ** 6n });
+    await proves(
+      f,
+      f.fillOf(aliceSells(f), taker, ONE_BASE / 2n),
+      taker,
+      false,
+      Kind.PriceWorseThanLimit,
+    );
+  });
+
+  it("proves PriceWorseThanLimit: a seller filled below its limit", async () => {
+    const f = await t.load();
+    const maker = aliceSells(f, { price: 2_000n * 10n ** 6n });
+    const fill = f.fillOf(maker, bobBuys(f), ONE_BASE / 2n, {
+      price: 1_990n * 10n ** 6n,
+      quoteAmount: 995n * 10n ** 6n,
+    });
+    await proves(f, fill, maker, true, Kind.PriceWorseThanLimit);
+  });
+
+  it("proves OverFilled: cumulative fill above the order amount", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n, {
+      takerFilledAfter: ONE_BASE + LOT,
+    });
+    await proves(f, fill, taker, false, Kind.OverFilled);
+  });
+
+  it("proves OverFilled: cumulative fill below the fill itself", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n, { takerFilledAfter: ONE_BASE / 4n });
+    await proves(f, fill, taker, false, Kind.OverFilled);
+  });
+
+  it("proves FeeAboveMax: a fee above the signed maxFeeBps", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n);
+    fill.takerFee = (fill.quoteAmount * 30n) / 10_000n + 1n;
+    await proves(f, fill, taker, false, Kind.FeeAboveMax);
+  });
+
+  it("proves Expired: an order whose expiry is not after the commit time", async () => {
+    const f = await t.load();
+    const now = (await t.publicClient.getBlock()).timestamp;
+    const taker = bobBuys(f, { expiry: now + 1n }); // the commit block is later than now + 1
+    await proves(f, f.fillOf(aliceSells(f), taker, ONE_BASE / 2n), taker, false, Kind.Expired);
+  });
+
+  it("proves Cancelled: cancelled on-chain in a block before the commit", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    await f.settlement.write.cancelOrder([f.hashOrder(taker)], { account: f.wallets.bob.account });
+    await proves(f, f.fillOf(aliceSells(f), taker, ONE_BASE / 2n), taker, false, Kind.Cancelled);
+  });
+
+  it("proves NonceInvalidated: the trader raised its minimum nonce before the commit", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f, { nonce: 4n });
+    await f.settlement.write.invalidateNonces([5n], { account: f.wallets.bob.account });
+    await proves(
+      f,
+      f.fillOf(aliceSells(f), taker, ONE_BASE / 2n),
+      taker,
+      false,
+      Kind.NonceInvalidated,
+    );
+  });
+
+  it("proves MarketPaused: the market was paused at the commit", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    await f.settlement.write.setMarketPaused([1, true], { account: f.wallets.guardian.account });
+    await proves(f, f.fillOf(aliceSells(f), taker, ONE_BASE / 2n), taker, false, Kind.MarketPaused);
+  });
+
+  it("proves BadQuoteAmount: quote differs from base × price / 10^decimals", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n);
+    fill.quoteAmount += 1n;
+    await proves(f, fill, taker, false, Kind.BadQuoteAmount);
+  });
+
+  it("proves OffTickOrLot: a base amount off the lot grid", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f);
+    const fill = f.fillOf(aliceSells(f), taker, LOT / 2n); // quote still exact: 100 atoms
+    await proves(f, fill, taker, false, Kind.OffTickOrLot);
+  });
+
+  it("reports the first fraud in the fixed order when a fill has several", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f, { price: 1_900n * 10n ** 6n });
+    const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n, { takerFilledAfter: 2n * ONE_BASE });
+    await proves(f, fill, taker, false, Kind.PriceWorseThanLimit);
+  });
+
+  it("finds no fraud in a valid fill, nor in a cancel, nonce bump or pause after the commit", async () => {
+    const f = await t.load();
+    const { fill, makerOrder, takerOrder } = f.simpleTrade();
+    // Paused and unpaused again before the commit: active at the commit.
+    await f.settlement.write.setMarketPaused([1, true], { account: f.wallets.guardian.account });
+    await f.settlement.write.setMarketPaused([1, false], { account: f.wallets.timelock.account });
+    const c = await f.commit([fill]);
+    await f.settlement.write.cancelOrder([f.hashOrder(takerOrder)], {
+      account: f.wallets.bob.account,
+    });
+    await f.settlement.write.invalidateNonces([9n], { account: f.wallets.alice.account });
+    await f.settlement.write.setMarketPaused([1, true], { account: f.wallets.guardian.account });
+    for (const [order, isMaker] of [
+      [makerOrder, true],
+      [takerOrder, false],
+    ] as const) {
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, order, isMaker]),
+        f.settlement,
+        "SettlementNoFraud",
+      );
+    }
+  });
+
+  it("refuses a fill not in the batch, an order that does not hash to the fill's, or a batch not pending", async () => {
+    const f = await t.load();
+    const { fill, makerOrder, takerOrder } = f.simpleTrade();
+    const c = await f.commit([fill, { ...fill, baseAmount: LOT }]);
+    await viem.assertions.revertWithCustomError(
+      f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[1]!, takerOrder, false]),
+      f.settlement,
+      "SettlementInvalidProof",
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, makerOrder, false]),
+      f.settlement,
+      "SettlementOrderMismatch",
+      [f.hashOrder(takerOrder)],
+    );
+    await f.passWindow();
+    await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, takerOrder, false]),
+      f.settlement,
+      "SettlementBatchNotPending",
+      [c.batchId],
+    );
+  });
+
+  describe("conflicting fills", () => {
+    /** Two fills of alice's 1 WETH sell order, each of 0.5 WETH, with the given cumulative amounts. */
+    async function twoFills(f: SettlementFixture, firstAfter: bigint, secondAfter: bigint) {
+      const maker = aliceSells(f);
+      const one = f.fillOf(maker, bobBuys(f), ONE_BASE / 2n, { makerFilledAfter: firstAfter });
+      const two = f.fillOf(maker, bobBuys(f, { nonce: 2n }), ONE_BASE / 2n, {
+        makerFilledAfter: secondAfter,
+      });
+      const c1 = await f.commit([one]);
+      const c2 = await f.commit([two]);
+      return { c1, c2, a: c1.fills[0]!, b: c2.fills[0]! };
+    }
+
+    it("rolls back the later batch when two fills claim the same part of an order", async () => {
+      const f = await t.load();
+      const { c1, c2, a, b } = await twoFills(f, ONE_BASE / 2n, ONE_BASE / 2n);
+      await f.passWindow();
+      await f.settlement.write.finalizeBatch([c1.batchId, c1.deltas]);
+      await viem.assertions.emitWithArgs(
+        f.settlement.write.proveConflictingFills([a, c1.proofs[0]!, true, b, c2.proofs[0]!, true]),
+        f.settlement,
+        "BatchesRolledBack",
+        [c2.batchId, c2.batchId, CONFLICTING_FILLS],
+      );
+      assert.equal((await f.settlement.read.batch([c1.batchId])).status, FINALIZED);
+      assert.equal((await f.settlement.read.batch([c2.batchId])).status, ROLLED_BACK);
+    });
+
+    it("finds no conflict between disjoint parts, or a fill and itself", async () => {
+      const f = await t.load();
+      const { c1, c2, a, b } = await twoFills(f, ONE_BASE / 2n, ONE_BASE);
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveConflictingFills([a, c1.proofs[0]!, true, b, c2.proofs[0]!, true]),
+        f.settlement,
+        "SettlementNoFraud",
+      );
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveConflictingFills([a, c1.proofs[0]!, true, a, c1.proofs[0]!, true]),
+        f.settlement,
+        "SettlementNoFraud",
+      );
+    });
+
+    it("refuses fills of different orders, and conflicts between finalized batches", async () => {
+      const f = await t.load();
+      const { c1, c2, a, b } = await twoFills(f, ONE_BASE / 2n, ONE_BASE / 2n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.proveConflictingFills([a, c1.proofs[0]!, true, b, c2.proofs[0]!, false]),
+        f.settlement,
+        "SettlementOrderMismatch",
+        [a.makerOrderHash],
+      );
+      await f.passWindow();
+      await f.settlement.write.finalizeBatch([c1.batchId, c1.deltas]);
+      await f.settlement.write.finalizeBatch([c2.batchId, c2.deltas]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.proveConflictingFills([a, c1.proofs[0]!, true, b, c2.proofs[0]!, true]),
+        f.settlement,
+        "SettlementBatchNotPending",
+        [c2.batchId],
+      );
+    });
+  });
+});

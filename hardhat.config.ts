@@ -44,7 +44,8 @@ export default defineConfig({
         path: SOLC_PATH,
         settings: {
           evmVersion: EVM_VERSION,
-          optimizer: { enabled: true, runs: 10_000 },
+          // runs 200 keeps the Settlement core under EIP-170 (24,576 bytes of runtime code).
+          optimizer: { enabled: true, runs: 200 },
           // Full metadata so explorers (and lib-sourcify) get a perfect match.
           metadata: { bytecodeHash: "ipfs" },
         },
@@ -57,6 +58,12 @@ export default defineConfig({
       chainType: "l1",
       hardfork: EVM_VERSION,
       allowUnlimitedContractSize: false,
+    },
+    // `hardhat node` serves the network named "node": same shanghai chain as the default.
+    node: {
+      type: "edr-simulated",
+      chainType: "l1",
+      hardfork: EVM_VERSION,
     },
     localhost: {
       type: "http",

@@ -1,13 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { open } from "node:fs/promises";
-import { parseAbi, parseEventLogs, type Address, type Log, type PublicClient } from "viem";
+import { parseEventLogs, type Address, type Log, type PublicClient } from "viem";
 import { settlementAbi } from "./settlement-abi.js";
 import { toChainError } from "./chain-errors.js";
-
-/** OpenZeppelin PausableUpgradeable's events, emitted by Settlement but not declared in ISettlement. */
-const pausableAbi = parseAbi(["event Paused(address account)", "event Unpaused(address account)"]);
-const watchedAbi = [...settlementAbi, ...pausableAbi] as const;
 
 /** A decoded settlement event with its position on the chain. */
 export interface ChainEvent {
@@ -202,7 +198,7 @@ export class ChainWatcher {
 }
 
 function decode(logs: Log[]): ChainEvent[] {
-  return parseEventLogs({ abi: watchedAbi, logs, strict: true }).map((log) => ({
+  return parseEventLogs({ abi: settlementAbi, logs, strict: true }).map((log) => ({
     name: log.eventName,
     args: log.args as unknown as Record<string, unknown>,
     blockNumber: log.blockNumber,

@@ -759,6 +759,19 @@ export const settlementAbi = [
       {
         indexed: false,
         internalType: "address",
+        name: "account",
+        type: "address",
+      },
+    ],
+    name: "Paused",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: false,
+        internalType: "address",
         name: "sequencer",
         type: "address",
       },
@@ -795,6 +808,19 @@ export const settlementAbi = [
       },
     ],
     name: "TokenAllowed",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: false,
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
+    ],
+    name: "Unpaused",
     type: "event",
   },
   {

@@ -15,8 +15,13 @@ export interface SettlementPipelineOptions {
   attempts?: number;
   /** First retry delay, doubled each attempt. Default 500 ms. */
   backoffMs?: number;
-  /** Re-check interval while a batch waits for its window, an earlier batch, or open claims. Default 1,000 ms. */
+  /** Re-check interval while a batch waits for an earlier batch or open claims. Default 1,000 ms. */
   waitPollMs?: number;
+  /**
+   * Longest a finalize job sleeps before asking the chain again. The window is measured in chain
+   * time, which can run ahead of the wall clock (and does on test chains). Default 15,000 ms.
+   */
+  maxDelayMs?: number;
 }
 
 export const PIPELINE_DEFAULTS: Required<SettlementPipelineOptions> = {
@@ -26,6 +31,7 @@ export const PIPELINE_DEFAULTS: Required<SettlementPipelineOptions> = {
   attempts: 20,
   backoffMs: 500,
   waitPollMs: 1_000,
+  maxDelayMs: 15_000,
 };
 
 /** What the pipeline tells the service as batches move. */
@@ -130,6 +136,12 @@ export class SettlementPipeline {
     }
   }
 
+  /** Wall-clock wait until chain time reaches `at`, capped by maxDelayMs. */
+  #windowDelay(at: bigint, now: bigint): number {
+    const ms = at > now ? Number(at - now) * 1000 : 0;
+    return Math.min(ms, this.options.maxDelayMs);
+  }
+
   async #wait(job: Job<JobData>, ms: number): Promise<never> {
     await job.moveToDelayed(Date.now() + ms, job.token);
     throw new DelayedError();
@@ -172,11 +184,10 @@ export class SettlementPipeline {
     await this.store.put(record);
     this.events.committed?.(record);
     const now = await this.client.chainTime();
-    const waitMs = Number(onChain.finalizableAt > now ? onChain.finalizableAt - now : 0n) * 1000;
     await this.queue.add(
       "finalize",
       { batchId: batchId.toString() },
-      { jobId: finalizeJobId(batchId), delay: waitMs },
+      { jobId: finalizeJobId(batchId), delay: this.#windowDelay(onChain.finalizableAt, now) },
     );
   }
 

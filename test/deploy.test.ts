@@ -2,6 +2,12 @@ import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { getAddress, zeroAddress, type Address } from "viem";
 import { TIMELOCK_ROLES } from "../ignition/lib/constants.js";
+import {
+  CANONICAL_SAFE_V141,
+  compatibilityFallbackHandlerArtifact,
+  safeL2Artifact,
+  safeProxyFactoryArtifact,
+} from "../ignition/lib/safe-artifacts.js";
 import { safeAbi } from "../scripts/lib/safe.js";
 import { deployStack, type Stack } from "./helpers/deploy-stack.js";
 
@@ -154,5 +160,38 @@ describe("deployment through the Ignition modules", () => {
     const unplanned = await settlement.read.market([999]);
     assert.equal(unplanned.registered, false);
     assert.equal(getAddress(unplanned.baseToken), zeroAddress);
+  });
+
+  it("uses the canonical Safe v1.4.1 addresses when the plan says useCanonicalSafe", async () => {
+    // The simulated chain has no canonical Safe: place the npm artifacts' runtime code there.
+    const canonical = await deployStack({
+      parameters: { Clearmatch: { useCanonicalSafe: true } },
+      beforeDeploy: async ({ networkHelpers }) => {
+        for (const [artifact, at] of [
+          [safeL2Artifact, CANONICAL_SAFE_V141.safeL2.address],
+          [safeProxyFactoryArtifact, CANONICAL_SAFE_V141.safeProxyFactory.address],
+          [
+            compatibilityFallbackHandlerArtifact,
+            CANONICAL_SAFE_V141.compatibilityFallbackHandler.address,
+          ],
+        ] as const) {
+          await networkHelpers.setCode(at, artifact.deployedBytecode);
+        }
+      },
+    });
+    assert.equal(canonical.addresses.safeSingleton, CANONICAL_SAFE_V141.safeL2.address);
+    assert.equal(
+      canonical.addresses.safeProxyFactory,
+      CANONICAL_SAFE_V141.safeProxyFactory.address,
+    );
+    const client = await canonical.connection.viem.getPublicClient();
+    // The governance Safe is a proxy of the canonical singleton (its storage slot 0).
+    const singleton = await client.getStorageAt({
+      address: canonical.addresses.governanceSafe!,
+      slot: "0x0",
+    });
+    assert.equal(getAddress(`0x${singleton!.slice(-40)}`), CANONICAL_SAFE_V141.safeL2.address);
+    const [, guardian] = await canonical.contracts.settlement.read.roles();
+    assert.equal(getAddress(guardian), canonical.addresses.guardianSafe);
   });
 });

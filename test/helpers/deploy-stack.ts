@@ -28,8 +28,16 @@ export function mergeParameters(
   return merged;
 }
 
-export async function deployStack(options: { parameters?: ParametersFile } = {}) {
+export interface DeployStackOptions {
+  /** Per-module overrides of ignition/parameters/localhost.json (e.g. `{ Handoff: { timelockDelay: 60 } }`). */
+  parameters?: ParametersFile;
+  /** Runs on the fresh chain before the deployment (e.g. to place code at canonical addresses). */
+  beforeDeploy?: (connection: Awaited<ReturnType<typeof network.create>>) => Promise<void>;
+}
+
+export async function deployStack(options: DeployStackOptions = {}) {
   const connection = await network.create();
+  await options.beforeDeploy?.(connection);
   const parameters = mergeParameters(readParametersFile(LOCAL_PARAMETERS_FILE), options.parameters);
   const plan = planFromParameters(parameters);
   const contracts = await connection.ignition.deploy(buildClearmatchModule(plan), {

@@ -8,7 +8,14 @@
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { network } from "hardhat";
-import { encodeFunctionData, hashTypedData, parseEther, type Address, type Hex } from "viem";
+import {
+  encodeFunctionData,
+  getAddress,
+  hashTypedData,
+  parseEther,
+  type Address,
+  type Hex,
+} from "viem";
 
 /** Leaf encoding of a fill: the DESIGN.md field order. */
 export const FILL_LEAF_TYPES = [
@@ -191,7 +198,7 @@ export async function createSettlementTest() {
       carol,
       dave,
     ] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map(pick) as [W, W, W, W, W, W, W, W, W, W];
-    const addr = (w: W) => w.account.address;
+    const addr = (w: W) => getAddress(w.account.address);
 
     const base = await viem.deployContract("TestERC20", ["Wrapped Ether", "WETH", BASE_DECIMALS]);
     const quote = await viem.deployContract("TestERC20", ["USD Coin", "USDC", 6]);

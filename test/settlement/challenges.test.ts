@@ -1,0 +1,400 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { encodeFunctionData, getAddress, keccak256, toHex } from "viem";
+import {
+  ONE_BASE,
+  PARAMS,
+  SELL,
+  createSettlementTest,
+  type SettlementFixture,
+} from "../helpers/settlement-fixture.js";
+
+const CHALLENGE_UNANSWERED = 2;
+const DISPUTE_UPHELD = 3;
+const ROLLED_BACK = 3;
+const FINALIZED = 2;
+/** ISettlement.ChallengeStatus / DisputeStatus */
+const C = { Open: 1, Answered: 2, Upheld: 3 } as const;
+const D = { Open: 1, Upheld: 2, Dismissed: 3, Expired: 4 } as const;
+
+describe("Settlement challenges and disputes", async () => {
+  const t = await createSettlementTest();
+  const { viem, networkHelpers } = t;
+
+  /** Commits the plain trade and has bob (its taker) challenge it, `late` seconds into the window. */
+  async function challenged(f: SettlementFixture, late = 0n) {
+    const trade = f.simpleTrade();
+    const c = await f.commit([trade.fill]);
+    if (late > 0n) await networkHelpers.time.increase(late);
+    const tx = await f.settlement.write.challengeFill([c.fills[0]!, c.proofs[0]!], {
+      account: f.wallets.bob.account,
+    });
+    return { ...trade, c, tx };
+  }
+
+  describe("challenges", () => {
+    it("opens a challenge that blocks finalization until the sequencer answers with the signed order", async () => {
+      const f = await t.load();
+      // Challenged a minute before the window ends: the answer is due after it.
+      const { c, tx, takerOrder } = await challenged(f, PARAMS.challengeWindow - 60n);
+      await viem.assertions.emitWithArgs(tx, f.settlement, "ChallengeOpened", [
+        1n,
+        c.batchId,
+        f.hashOrder(takerOrder),
+        f.addr(f.wallets.bob),
+      ]);
+      const now = (await t.publicClient.getBlock()).timestamp;
+      assert.deepEqual(await f.settlement.read.challenge([1n]), {
+        batchId: c.batchId,
+        trader: f.addr(f.wallets.bob),
+        deadline: now + PARAMS.challengeResponseWindow,
+        status: C.Open,
+      });
+      assert.equal((await f.settlement.read.batch([c.batchId])).openChallenges, 1);
+      await networkHelpers.time.increase(60n);
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.finalizeBatch([c.batchId, c.deltas]),
+        f.settlement,
+        "SettlementBatchNotFinalizable",
+      );
+      const signature = await f.signOrder(f.wallets.bob, takerOrder);
+      await viem.assertions.emitWithArgs(
+        f.settlement.write.answerChallenge([1n, takerOrder, signature], {
+          account: f.wallets.sequencer.account,
+        }),
+        f.settlement,
+        "ChallengeAnswered",
+        [1n],
+      );
+      assert.equal((await f.settlement.read.challenge([1n])).status, C.Answered);
+      await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
+      assert.equal((await f.settlement.read.batch([c.batchId])).status, FINALIZED);
+    });
+
+    it("accepts an ERC-1271 wallet's signature when the wallet is the challenger", async () => {
+      const f = await t.load();
+      const wallet = await viem.deployContract("TestERC1271Wallet", [f.addr(f.wallets.carol)]);
+      const makerOrder = f.order(wallet.address, { side: SELL });
+      const takerOrder = f.order(f.addr(f.wallets.bob), { price: 2_100n * 10n ** 6n });
+      const c = await f.commit([f.fillOf(makerOrder, takerOrder, ONE_BASE / 2n)]);
+      const data = encodeFunctionData({
+        abi: f.settlement.abi,
+        functionName: "challengeFill",
+        args: [c.fills[0]!, c.proofs[0]!],
+      });
+      await wallet.write.execute([f.settlement.address, data], {
+        account: f.wallets.carol.account,
+      });
+      assert.equal((await f.settlement.read.challenge([1n])).trader, getAddress(wallet.address));
+      // Signed by someone else than the wallet's owner: refused.
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.answerChallenge([
+          1n,
+          makerOrder,
+          await f.signOrder(f.wallets.dave, makerOrder),
+        ]),
+        f.settlement,
+        "SettlementInvalidSignature",
+      );
+      await f.settlement.write.answerChallenge([
+        1n,
+        makerOrder,
+        await f.signOrder(f.wallets.carol, makerOrder),
+      ]);
+      assert.equal((await f.settlement.read.challenge([1n])).status, C.Answered);
+    });
+
+    it("refuses challenges by traders not in the fill, twice for one order, after the window or on a settled batch", async () => {
+      const f = await t.load();
+      const { c } = await challenged(f);
+      const [fill, proof] = [c.fills[0]!, c.proofs[0]!];
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.challengeFill([fill, proof], { account: f.wallets.carol.account }),
+        f.settlement,
+        "SettlementNotNamedInFill",
+        [f.addr(f.wallets.carol)],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.challengeFill([fill, proof], { account: f.wallets.bob.account }),
+        f.settlement,
+        "SettlementChallengeExists",
+        [c.batchId, fill.takerOrderHash],
+      );
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.challengeFill([{ ...fill, baseAmount: 1n }, proof], {
+          account: f.wallets.alice.account,
+        }),
+        f.settlement,
+        "SettlementInvalidProof",
+      );
+      await f.passWindow();
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.challengeFill([fill, proof], { account: f.wallets.alice.account }),
+        f.settlement,
+        "SettlementChallengeWindowClosed",
+        [c.batchId],
+      );
+      await networkHelpers.time.increase(PARAMS.challengeResponseWindow);
+      await f.settlement.write.upholdChallenge([1n]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.challengeFill([fill, proof], { account: f.wallets.alice.account }),
+        f.settlement,
+        "SettlementBatchNotPending",
+        [c.batchId],
+      );
+    });
+
+    it("refuses answers with another order, after the deadline, or to a closed challenge", async () => {
+      const f = await t.load();
+      const { makerOrder, takerOrder } = await challenged(f);
+      const signature = await f.signOrder(f.wallets.alice, makerOrder);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.answerChallenge([1n, makerOrder, signature]),
+        f.settlement,
+        "SettlementOrderMismatch",
+        [f.hashOrder(takerOrder)],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.answerChallenge([2n, makerOrder, signature]),
+        f.settlement,
+        "SettlementChallengeNotOpen",
+        [2n],
+      );
+      await networkHelpers.time.increase(PARAMS.challengeResponseWindow);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.answerChallenge([
+          1n,
+          takerOrder,
+          await f.signOrder(f.wallets.bob, takerOrder),
+        ]),
+        f.settlement,
+        "SettlementChallengeDeadlinePassed",
+        [1n],
+      );
+    });
+
+    it("rolls back the batch and every later one when a challenge goes unanswered", async () => {
+      const f = await t.load();
+      const { c } = await challenged(f);
+      const later = await f.commit([f.simpleTrade().fill]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.upholdChallenge([1n]),
+        f.settlement,
+        "SettlementChallengeDeadlineNotReached",
+        [1n],
+      );
+      await networkHelpers.time.increase(PARAMS.challengeResponseWindow);
+      const tx = f.settlement.write.upholdChallenge([1n], { account: f.wallets.dave.account });
+      await viem.assertions.emitWithArgs(tx, f.settlement, "BatchesRolledBack", [
+        c.batchId,
+        later.batchId,
+        CHALLENGE_UNANSWERED,
+      ]);
+      assert.equal((await f.settlement.read.challenge([1n])).status, C.Upheld);
+      assert.equal((await f.settlement.read.batch([later.batchId])).status, ROLLED_BACK);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.upholdChallenge([1n]),
+        f.settlement,
+        "SettlementChallengeNotOpen",
+        [1n],
+      );
+    });
+
+    it("closes an open challenge on an already rolled-back batch without blocking anything", async () => {
+      const f = await t.load();
+      const { c, fill } = await challenged(f);
+      await f.settlement.write.challengeFill([c.fills[0]!, c.proofs[0]!], {
+        account: f.wallets.alice.account,
+      });
+      await networkHelpers.time.increase(PARAMS.challengeResponseWindow);
+      await f.settlement.write.upholdChallenge([1n]);
+      await viem.assertions.emitWithArgs(
+        f.settlement.write.upholdChallenge([2n]),
+        f.settlement,
+        "ChallengeUpheld",
+        [2n],
+      );
+      const next = await f.commit([fill]);
+      await f.passWindow();
+      await f.settlement.write.finalizeBatch([next.batchId, next.deltas]);
+    });
+
+    it("lets a self-trader challenge both sides: the maker order first, then the taker order", async () => {
+      const f = await t.load();
+      const alice = f.addr(f.wallets.alice);
+      const makerOrder = f.order(alice, { side: SELL });
+      const takerOrder = f.order(alice, { nonce: 2n });
+      const c = await f.commit([
+        f.fillOf(makerOrder, takerOrder, ONE_BASE / 2n, { makerFee: 0n, takerFee: 0n }),
+      ]);
+      for (const expected of [makerOrder, takerOrder]) {
+        await viem.assertions.emitWithArgs(
+          f.settlement.write.challengeFill([c.fills[0]!, c.proofs[0]!], {
+            account: f.wallets.alice.account,
+          }),
+          f.settlement,
+          "ChallengeOpened",
+          [expected === makerOrder ? 1n : 2n, c.batchId, f.hashOrder(expected), alice],
+        );
+      }
+    });
+  });
+
+  describe("disputes", () => {
+    const claim = keccak256(toHex("deltas do not match the fills"));
+
+    async function disputed(f: SettlementFixture) {
+      const c = await f.commit([f.simpleTrade().fill]);
+      const tx = await f.settlement.write.openDispute([c.batchId, claim], {
+        account: f.wallets.carol.account,
+        value: PARAMS.disputeBond,
+      });
+      return { c, tx };
+    }
+
+    it("opens a bonded dispute that blocks finalization", async () => {
+      const f = await t.load();
+      const { c, tx } = await disputed(f);
+      await viem.assertions.emitWithArgs(tx, f.settlement, "DisputeOpened", [
+        1n,
+        c.batchId,
+        f.addr(f.wallets.carol),
+        claim,
+      ]);
+      const d = await f.settlement.read.dispute([1n]);
+      assert.equal(d.bond, PARAMS.disputeBond);
+      assert.equal(d.status, D.Open);
+      await f.passWindow();
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.finalizeBatch([c.batchId, c.deltas]),
+        f.settlement,
+        "SettlementBatchNotFinalizable",
+      );
+    });
+
+    it("refuses a wrong bond, an unknown batch, or a dispute after the window", async () => {
+      const f = await t.load();
+      const c = await f.commit([f.simpleTrade().fill]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.openDispute([c.batchId, claim], { value: 1n }),
+        f.settlement,
+        "SettlementWrongBond",
+        [PARAMS.disputeBond, 1n],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.openDispute([9n, claim], { value: PARAMS.disputeBond }),
+        f.settlement,
+        "SettlementBatchNotPending",
+        [9n],
+      );
+      await f.passWindow();
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.openDispute([c.batchId, claim], { value: PARAMS.disputeBond }),
+        f.settlement,
+        "SettlementChallengeWindowClosed",
+        [c.batchId],
+      );
+    });
+
+    it("upheld by the arbiter: rolls the batch back and refunds the bond", async () => {
+      const f = await t.load();
+      const { c } = await disputed(f);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.resolveDispute([1n, true], { account: f.wallets.carol.account }),
+        f.settlement,
+        "SettlementUnauthorized",
+        [f.addr(f.wallets.carol)],
+      );
+      const tx = f.settlement.write.resolveDispute([1n, true], {
+        account: f.wallets.arbiter.account,
+      });
+      await viem.assertions.balancesHaveChanged(tx, [
+        { address: f.addr(f.wallets.carol), amount: PARAMS.disputeBond },
+      ]);
+      const events = await t.publicClient.getContractEvents({
+        address: f.settlement.address,
+        abi: f.settlement.abi,
+        eventName: "BatchesRolledBack",
+      });
+      assert.deepEqual(events.at(-1)!.args, {
+        fromBatchId: c.batchId,
+        toBatchId: c.batchId,
+        reason: DISPUTE_UPHELD,
+      });
+      assert.equal((await f.settlement.read.dispute([1n])).status, D.Upheld);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.resolveDispute([1n, false], { account: f.wallets.arbiter.account }),
+        f.settlement,
+        "SettlementDisputeNotOpen",
+        [1n],
+      );
+    });
+
+    it("dismissed by the arbiter: pays the bond to the fee recipient and lets the batch finalize", async () => {
+      const f = await t.load();
+      const { c } = await disputed(f);
+      const tx = f.settlement.write.resolveDispute([1n, false], {
+        account: f.wallets.arbiter.account,
+      });
+      await viem.assertions.balancesHaveChanged(tx, [
+        { address: f.addr(f.wallets.feeRecipient), amount: PARAMS.disputeBond },
+      ]);
+      assert.equal((await f.settlement.read.dispute([1n])).status, D.Dismissed);
+      await f.passWindow();
+      await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
+    });
+
+    it("expires an undecided dispute after the arbiter's deadline, refunding the bond", async () => {
+      const f = await t.load();
+      const { c } = await disputed(f);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.expireDispute([1n]),
+        f.settlement,
+        "SettlementDisputeDeadlineNotReached",
+        [1n],
+      );
+      await networkHelpers.time.increase(PARAMS.disputeTimeout);
+      const tx = f.settlement.write.expireDispute([1n], { account: f.wallets.dave.account });
+      await viem.assertions.balancesHaveChanged(tx, [
+        { address: f.addr(f.wallets.carol), amount: PARAMS.disputeBond },
+      ]);
+      assert.equal((await f.settlement.read.dispute([1n])).status, D.Expired);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.expireDispute([1n]),
+        f.settlement,
+        "SettlementDisputeNotOpen",
+        [1n],
+      );
+      await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
+      assert.equal((await f.settlement.read.batch([c.batchId])).status, FINALIZED);
+    });
+
+    it("refunds at once a dispute whose batch rolled back for another reason", async () => {
+      const f = await t.load();
+      const { c } = await disputed(f);
+      await f.settlement.write.openDispute([c.batchId, claim], {
+        account: f.wallets.dave.account,
+        value: PARAMS.disputeBond,
+      });
+      await f.settlement.write.resolveDispute([1n, true], { account: f.wallets.arbiter.account });
+      const tx = f.settlement.write.expireDispute([2n]);
+      await viem.assertions.balancesHaveChanged(tx, [
+        { address: f.addr(f.wallets.dave), amount: PARAMS.disputeBond },
+      ]);
+    });
+
+    it("reverts when the bond cannot be delivered", async () => {
+      const f = await t.load();
+      await disputed(f);
+      // A fee recipient that cannot receive the native currency.
+      await f.settlement.write.setFeeRecipient([f.base.address], {
+        account: f.wallets.timelock.account,
+      });
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.resolveDispute([1n, false], { account: f.wallets.arbiter.account }),
+        f.settlement,
+        "SettlementBondTransferFailed",
+      );
+    });
+  });
+});

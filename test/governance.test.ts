@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { encodeFunctionData, getAddress, type Address } from "viem";
+import { encodeFunctionData, getAddress } from "viem";
 import {
   executeSafeTransaction,
   proposeSafeTransaction,

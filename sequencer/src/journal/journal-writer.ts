@@ -1,8 +1,8 @@
 import { closeSync, fdatasync, fsyncSync, openSync, write } from "node:fs";
 import { join } from "node:path";
 import type { EngineInput } from "../engine/types.js";
-import { encodeInput, payloadBound } from "./input-codec.js";
 import { JournalError } from "./journal-error.js";
+import { engineInputCodec, type RecordCodec } from "./record-codec.js";
 import { HEADER_BYTES, writeHeader } from "./record-frame.js";
 import { segmentName } from "./segment-files.js";
 
@@ -18,7 +18,7 @@ const INITIAL_BUFFER = 1 << 20;
  * "fsyncgate" lesson), so the writer rejects everything pending and later, and the process must
  * restart and recover from the files.
  */
-export class JournalWriter {
+export class JournalWriter<T = EngineInput> {
   private fd: number;
   private nextSeq: number;
   private durable: number;
@@ -40,17 +40,33 @@ export class JournalWriter {
     readonly dir: string,
     fd: number,
     nextSeq: number,
+    private readonly codec: RecordCodec<T>,
   ) {
     this.fd = fd;
     this.nextSeq = nextSeq;
     this.durable = nextSeq - 1;
   }
 
-  /** Open (creating if needed) the segment file `name` in `dir` for appending at `nextSeq`. */
-  static open(dir: string, name: string, nextSeq: number): JournalWriter {
+  /**
+   * Open (creating if needed) the segment file `name` in `dir` for appending at `nextSeq`.
+   * Records are encoded with `codec` (default: the engine's input codec).
+   */
+  static open(dir: string, name: string, nextSeq: number): JournalWriter<EngineInput>;
+  static open<T>(
+    dir: string,
+    name: string,
+    nextSeq: number,
+    codec: RecordCodec<T>,
+  ): JournalWriter<T>;
+  static open<T>(
+    dir: string,
+    name: string,
+    nextSeq: number,
+    codec?: RecordCodec<T>,
+  ): JournalWriter<T> {
     const fd = openSync(join(dir, name), "a");
     syncDir(dir);
-    return new JournalWriter(dir, fd, nextSeq);
+    return new JournalWriter(dir, fd, nextSeq, codec ?? (engineInputCodec as RecordCodec<T>));
   }
 
   /** Sequence number of the last appended record (durable or not). */
@@ -67,18 +83,18 @@ export class JournalWriter {
    * Append `input` as the next record; resolves with its sequence number once it is durable.
    * Records are numbered (and written) in call order.
    */
-  append(input: EngineInput): Promise<number> {
+  append(input: T): Promise<number> {
     if (this.failed !== null || this.closed) {
       return Promise.reject(this.failed ?? new JournalError("CLOSED", "journal is closed"));
     }
     const seq = this.nextSeq;
-    const need = HEADER_BYTES + payloadBound(input);
+    const need = HEADER_BYTES + this.codec.bound(input);
     if (this.pendingBytes + need > this.pending.length) this.grow(need);
     const start = this.pendingBytes;
     let end: number;
     try {
       // Encode before numbering: a refused input must not leave a gap in the sequence.
-      end = encodeInput(input, this.pending, start + HEADER_BYTES);
+      end = this.codec.encode(input, this.pending, start + HEADER_BYTES);
     } catch (error) {
       return Promise.reject(error);
     }

@@ -9,12 +9,13 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { MatchingEngine } from "../engine/matching-engine.js";
+import type { EngineSnapshot } from "../engine/snapshot.js";
 import type { EngineEvent, EngineInput, EngineOptions } from "../engine/types.js";
-import { decodeInput } from "./input-codec.js";
 import { JournalError, stderrLogger, type JournalLogger } from "./journal-error.js";
 import { JournalWriter } from "./journal-writer.js";
 import { HEADER_BYTES, checkFrame, findValidRecord } from "./record-frame.js";
 import { listSegments, listSnapshots, segmentName } from "./segment-files.js";
+import { engineInputCodec, type RecordCodec } from "./record-codec.js";
 import { pruneSnapshots, readSnapshot, writeSnapshot } from "./snapshot-store.js";
 
 export interface RecoverOptions {
@@ -47,13 +48,49 @@ export interface Recovered {
  * damage followed by valid records, a sequence gap, a missing segment.
  */
 export function recover(options: RecoverOptions): Recovered {
-  const { dir, engineOptions, log = stderrLogger, onReplay } = options;
+  const { engineOptions, onReplay } = options;
+  let engine = new MatchingEngine(engineOptions);
+  const recovered = recoverRecords<EngineInput, EngineSnapshot>({
+    dir: options.dir,
+    codec: engineInputCodec,
+    ...(options.log ? { log: options.log } : {}),
+    restore: (state) => {
+      engine = MatchingEngine.restore(state, engineOptions);
+    },
+    apply: (seq, input) => {
+      const events = engine.apply(input);
+      if (onReplay !== undefined) onReplay(seq, input, events);
+    },
+  });
+  return { ...recovered, engine };
+}
+
+/** What {@link recoverRecords} needs to rebuild any state machine journaled with `codec`. */
+export interface RecoverRecordsOptions<T, S> {
+  /** Directory of segments and snapshots; created if missing. */
+  dir: string;
+  codec: RecordCodec<T>;
+  /** Default: JSON lines on stderr. */
+  log?: JournalLogger;
+  /** Restores the state from a snapshot's state (throwing rejects that snapshot). */
+  restore: (state: S) => void;
+  /** Applies one replayed record on top of the restored state. */
+  apply: (seq: number, record: T) => void;
+}
+
+export type RecoveredRecords<T> = Omit<Recovered, "engine" | "journal"> & {
+  journal: JournalWriter<T>;
+};
+
+/** {@link recover} for any record type: snapshot + replay through caller-supplied functions. */
+export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): RecoveredRecords<T> {
+  const { dir, codec, log = stderrLogger, restore, apply } = options;
   mkdirSync(dir, { recursive: true });
-  const { engine, snapshotSeq } = restoreNewestSnapshot(dir, engineOptions, log);
+  const snapshotSeq = restoreNewestSnapshot<S>(dir, restore, log);
   const segments = listSegments(dir);
   if (segments.length === 0) {
-    const journal = JournalWriter.open(dir, segmentName(snapshotSeq + 1), snapshotSeq + 1);
-    return { engine, journal, snapshotSeq, replayed: 0, lastSeq: snapshotSeq, truncatedBytes: 0 };
+    const journal = JournalWriter.open(dir, segmentName(snapshotSeq + 1), snapshotSeq + 1, codec);
+    return { journal, snapshotSeq, replayed: 0, lastSeq: snapshotSeq, truncatedBytes: 0 };
   }
   let first = -1;
   for (let i = 0; i < segments.length; i++) if (segments[i]!.seq <= snapshotSeq + 1) first = i;
@@ -110,9 +147,7 @@ export function recover(options: RecoverOptions): Recovered {
         );
       }
       if (frame.seq > snapshotSeq) {
-        const input = decodeInput(buf, off + HEADER_BYTES, frame.end);
-        const events = engine.apply(input);
-        if (onReplay !== undefined) onReplay(frame.seq, input, events);
+        apply(frame.seq, codec.decode(buf, off + HEADER_BYTES, frame.end));
         replayed++;
       }
       expected++;
@@ -126,25 +161,23 @@ export function recover(options: RecoverOptions): Recovered {
       `journal ends at seq ${lastSeq}, before snapshot seq ${snapshotSeq}`,
     );
   }
-  const journal = JournalWriter.open(dir, segments[segments.length - 1]!.name, lastSeq + 1);
+  const journal = JournalWriter.open(dir, segments[segments.length - 1]!.name, lastSeq + 1, codec);
   log.info({ snapshotSeq, replayed, lastSeq }, "journal: recovered");
-  return { engine, journal, snapshotSeq, replayed, lastSeq, truncatedBytes };
+  return { journal, snapshotSeq, replayed, lastSeq, truncatedBytes };
 }
 
-function restoreNewestSnapshot(
+function restoreNewestSnapshot<S>(
   dir: string,
-  engineOptions: EngineOptions | undefined,
+  restore: (state: S) => void,
   log: JournalLogger,
-): { engine: MatchingEngine; snapshotSeq: number } {
+): number {
   const snapshots = listSnapshots(dir);
   for (let i = snapshots.length - 1; i >= 0; i--) {
     const name = snapshots[i]!.name;
     try {
-      const stored = readSnapshot(dir, name);
-      return {
-        engine: MatchingEngine.restore(stored.engine, engineOptions),
-        snapshotSeq: stored.seq,
-      };
+      const stored = readSnapshot<S>(dir, name);
+      restore(stored.engine);
+      return stored.seq;
     } catch (error) {
       if (!(error instanceof JournalError)) throw error;
       // An older snapshot plus a longer replay gives the same state, if its segments remain.
@@ -154,7 +187,7 @@ function restoreNewestSnapshot(
       );
     }
   }
-  return { engine: new MatchingEngine(engineOptions), snapshotSeq: 0 };
+  return 0;
 }
 
 function truncate(path: string, length: number): void {
@@ -174,13 +207,14 @@ export interface SnapshotOptions {
 }
 
 /**
- * Snapshot the engine at the journal's last appended record and start a new segment. The caller
- * must apply each input to the engine as it appends it, so that at this synchronous instant the
- * engine reflects exactly records 1..journal.lastSeq. Returns the snapshot's sequence number.
+ * Snapshot the engine (or any state machine with a JSON-safe `snapshot()`) at the journal's last
+ * appended record and start a new segment. The caller must apply each input to the state as it
+ * appends it, so that at this synchronous instant the state reflects exactly records
+ * 1..journal.lastSeq. Returns the snapshot's sequence number.
  */
-export async function takeSnapshot(
-  engine: MatchingEngine,
-  journal: JournalWriter,
+export async function takeSnapshot<T, S = EngineSnapshot>(
+  engine: { snapshot(): S },
+  journal: JournalWriter<T>,
   options: SnapshotOptions,
 ): Promise<number> {
   const seq = journal.lastSeq;

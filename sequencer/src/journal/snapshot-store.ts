@@ -19,13 +19,14 @@ import { listSnapshots, snapshotName } from "./segment-files.js";
  * temporary name, fsynced, renamed into place and the directory fsynced, so a snapshot file is
  * either complete or absent.
  */
-export interface StoredSnapshot {
+export interface StoredSnapshot<S = EngineSnapshot> {
   /** Records 1..seq are reflected in `engine`. */
   seq: number;
-  engine: EngineSnapshot;
+  /** The journaled state machine's snapshot: the engine's, or the service core's. */
+  engine: S;
 }
 
-export function writeSnapshot(dir: string, snapshot: StoredSnapshot): string {
+export function writeSnapshot<S>(dir: string, snapshot: StoredSnapshot<S>): string {
   const body = JSON.stringify(snapshot);
   const text = `${crc32(body).toString(16).padStart(8, "0")}\n${body}`;
   const name = snapshotName(snapshot.seq);
@@ -43,14 +44,14 @@ export function writeSnapshot(dir: string, snapshot: StoredSnapshot): string {
 }
 
 /** Read and verify one snapshot file; throws SNAPSHOT_CORRUPT if it does not check out. */
-export function readSnapshot(dir: string, name: string): StoredSnapshot {
+export function readSnapshot<S = EngineSnapshot>(dir: string, name: string): StoredSnapshot<S> {
   const text = readFileSync(join(dir, name), "utf8");
   const nl = text.indexOf("\n");
   const body = text.slice(nl + 1);
   if (nl !== 8 || parseInt(text.slice(0, 8), 16) !== crc32(body)) {
     throw new JournalError("SNAPSHOT_CORRUPT", `snapshot ${name} fails its checksum`);
   }
-  return JSON.parse(body) as StoredSnapshot;
+  return JSON.parse(body) as StoredSnapshot<S>;
 }
 
 /** Delete all but the newest `keep` snapshots; returns the oldest kept seq (0 if none). */

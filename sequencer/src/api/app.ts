@@ -6,6 +6,7 @@
  * body (limit → 413, malformed → 400) → `/v1/admin` (bearer) → `/v1` → 404 → error handler.
  * Bigints in answers are rendered as decimal strings.
  */
+import { openApiDocument } from "./openapi.js";
 import express, { type Express, type RequestHandler } from "express";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -84,6 +85,11 @@ export function createApp(deps: AppDeps): Express {
         status: report.ready ? "ready" : "not_ready",
         ...(report.checks ? { checks: report.checks } : {}),
       });
+    },
+  });
+  route(ops, "/v1/openapi.json", {
+    get: (_req, res) => {
+      res.json(openApiDocument);
     },
   });
   route(ops, "/metrics", {

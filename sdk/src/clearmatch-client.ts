@@ -1,0 +1,483 @@
+/**
+ * `ClearmatchClient`: a typed client for traders. Builds and signs orders and cancels with any
+ * viem wallet client (local keys, or browser wallets through EIP-1193), submits and queries
+ * over the REST API, streams over the WebSocket, checks fill proofs locally, and makes the
+ * trader's on-chain calls (deposit, withdrawal, on-chain cancel, nonce invalidation, challenge).
+ *
+ * Hashing and types come from the sequencer's own definitions (`sequencer/src/eip712`,
+ * `sequencer/src/settlement`), so client and server cannot disagree on a digest.
+ */
+import type { Account, Address, Hex, PublicClient } from "viem";
+import type {
+  BalanceView,
+  BatchView,
+  BookView,
+  CancelResult,
+  FillProofView,
+  FillView,
+  MarketView,
+  OrderView,
+  SubmitOrderResult,
+  TradeView,
+} from "../../sequencer/src/api/order-service.js";
+import type { SignedCancel, SignedOrder } from "../../sequencer/src/api/schemas.js";
+import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
+import { OrderHasher } from "../../sequencer/src/eip712/order-hasher.js";
+import {
+  cancelTypes,
+  clearmatchDomain,
+  orderTypes,
+  type ClearmatchDomain,
+  type Order,
+} from "../../sequencer/src/eip712/types.js";
+import { hashFillLeaf } from "../../sequencer/src/settlement/fill-leaf.js";
+import { processProof } from "../../sequencer/src/settlement/merkle.js";
+import { ClearmatchApiError, ClearmatchClientError } from "./client-errors.js";
+import {
+  resolveClientOptions,
+  type ClearmatchClientOptions,
+  type ResolvedClientOptions,
+} from "./client-options.js";
+import { HttpTransport } from "./http-transport.js";
+import {
+  challengeFill,
+  deposit,
+  send,
+  type AnyWalletClient,
+  type DepositResult,
+  type OnChainContext,
+  type TxResult,
+} from "./onchain-actions.js";
+import { clockNonce, orderFromParams, randomUint64, type OrderParams } from "./order-params.js";
+import {
+  openStream,
+  type StreamEvent,
+  type StreamSubscription,
+  type SubscribeOptions,
+} from "./stream.js";
+import { verifyFillProof, type FillProofVerification } from "./verify-fill-proof.js";
+import {
+  decodeBalance,
+  decodeBatch,
+  decodeBook,
+  decodeCancelResult,
+  decodeFill,
+  decodeFillProof,
+  decodeList,
+  decodeMarket,
+  decodeOrderView,
+  decodeSubmitOrderResult,
+  decodeTrade,
+  encodeSignedCancel,
+  encodeSignedOrder,
+} from "./wire.js";
+
+/** A signed order with its id (the EIP-712 digest). */
+export interface SignedOrderWithHash extends SignedOrder {
+  readonly orderHash: Hex;
+}
+
+/** One order of `submitOrders`: accepted (`status` 201 new, 200 duplicate) or refused. */
+export type SubmitOrdersItem =
+  | { readonly ok: true; readonly status: number; readonly result: SubmitOrderResult }
+  | { readonly ok: false; readonly status: number; readonly error: ClearmatchApiError };
+
+/** `{ limit }` of list queries: 1..1000, server default 100. */
+export interface ListOptions {
+  readonly limit?: number;
+}
+
+export class ClearmatchClient {
+  /** The EIP-712 domain every order and cancel is signed under. */
+  readonly domain: ClearmatchDomain;
+  readonly #options: ResolvedClientOptions;
+  readonly #http: HttpTransport;
+  readonly #hasher: OrderHasher;
+  #lastNonce = 0n;
+
+  constructor(options: ClearmatchClientOptions) {
+    this.#options = resolveClientOptions(options);
+    this.domain = clearmatchDomain(this.#options.chainId, this.#options.settlement);
+    this.#hasher = new OrderHasher(this.domain);
+    this.#http = new HttpTransport({
+      baseUrl: this.#options.baseUrl,
+      fetch: this.#options.fetch,
+      timeoutMs: this.#options.requestTimeoutMs,
+    });
+  }
+
+  // ------------------------------------------------------------ orders
+
+  /** The order's id: its EIP-712 digest under this exchange's domain. */
+  hashOrder(order: Order): Hex {
+    return this.#hasher.hashOrder(order);
+  }
+
+  /** The wallet's address (its account, or the first address an EIP-1193 wallet exposes). */
+  async getAddress(): Promise<Address> {
+    const account = await this.#account();
+    return typeof account === "string" ? account : account.address;
+  }
+
+  /**
+   * The `Order` for `params`, defaults applied: trader = the wallet's address, nonce per
+   * `orderDefaults.nonce` (clock nonces strictly increase within this client), expiry = now +
+   * TTL, maxFeeBps = `orderDefaults.maxFeeBps`, flags from `postOnly` / `ioc` / `fok`.
+   */
+  async buildOrder(params: OrderParams): Promise<Order> {
+    const trader = params.trader ?? (await this.getAddress());
+    return orderFromParams(params, {
+      trader,
+      nonce: params.nonce ?? this.#nextNonce(),
+      nowMs: this.#options.now(),
+      defaults: this.#options.orderDefaults,
+    });
+  }
+
+  /** Signs `order` with the wallet (`eth_signTypedData_v4` for browser wallets). */
+  async signOrder(order: Order): Promise<SignedOrderWithHash> {
+    const account = await this.#signerFor(order.trader);
+    const orderHash = this.#hasher.hashOrder(order);
+    const signature = await this.#wallet().signTypedData({
+      account,
+      domain: this.domain,
+      types: orderTypes,
+      primaryType: "Order",
+      message: order,
+    });
+    return {
+      order,
+      signature,
+      orderHash,
+      chainId: this.domain.chainId,
+      verifyingContract: this.domain.verifyingContract,
+    };
+  }
+
+  /** Signs an off-chain `Cancel(orderHash)` with the wallet. */
+  async signCancel(orderHash: Hex): Promise<SignedCancel> {
+    const account = await this.#account();
+    const signature = await this.#wallet().signTypedData({
+      account,
+      domain: this.domain,
+      types: cancelTypes,
+      primaryType: "Cancel",
+      message: { orderHash },
+    });
+    return {
+      orderHash,
+      signature,
+      chainId: this.domain.chainId,
+      verifyingContract: this.domain.verifyingContract,
+    };
+  }
+
+  /** `POST /v1/orders`. Resubmitting the identical signed order is idempotent (`created: false`). */
+  async submitOrder(signed: SignedOrder): Promise<SubmitOrderResult> {
+    const body = await this.#http.request({
+      method: "POST",
+      path: "/v1/orders",
+      body: encodeSignedOrder(signed),
+    });
+    return decodeSubmitOrderResult(body);
+  }
+
+  /**
+   * `POST /v1/orders/batch`: one answer per order, in order. A malformed order refuses the
+   * whole request (throws `ClearmatchApiError`); orders the service refuses come back as items.
+   */
+  async submitOrders(signed: readonly SignedOrder[]): Promise<SubmitOrdersItem[]> {
+    const body = await this.#http.request({
+      method: "POST",
+      path: "/v1/orders/batch",
+      body: { orders: signed.map(encodeSignedOrder) },
+    });
+    return decodeList("results", (value, path): SubmitOrdersItem => {
+      const item = (typeof value === "object" && value !== null ? value : {}) as Record<
+        string,
+        unknown
+      >;
+      const status = typeof item["status"] === "number" ? item["status"] : 0;
+      const error = item["error"] as
+        { code?: unknown; message?: unknown; details?: unknown } | undefined;
+      if (error !== undefined && typeof error === "object" && typeof error.code === "string") {
+        return {
+          ok: false,
+          status,
+          error: new ClearmatchApiError(error.code, String(error.message ?? error.code), status, {
+            details: (error.details ?? undefined) as Record<string, unknown> | undefined,
+          }),
+        };
+      }
+      return { ok: true, status, result: decodeSubmitOrderResult(item, path) };
+    })(body);
+  }
+
+  /** Builds, signs and submits an order. */
+  async placeOrder(params: OrderParams): Promise<SubmitOrderResult> {
+    return this.submitOrder(await this.signOrder(await this.buildOrder(params)));
+  }
+
+  /** Cancels off-chain: signs `Cancel(orderHash)` and posts it. Idempotent. */
+  async cancelOrder(orderHash: Hex): Promise<CancelResult> {
+    const body = await this.#http.request({
+      method: "POST",
+      path: "/v1/cancels",
+      body: encodeSignedCancel(await this.signCancel(orderHash)),
+    });
+    return decodeCancelResult(body);
+  }
+
+  async getOrder(orderHash: Hex): Promise<OrderView> {
+    return decodeOrderView(await this.#get(`/v1/orders/${orderHash}`));
+  }
+
+  // ------------------------------------------------------------ queries
+
+  async getMarkets(): Promise<MarketView[]> {
+    return decodeList("markets", decodeMarket)(await this.#get("/v1/markets"));
+  }
+
+  /** Levels per side: `depth` 1..500, server default 50. */
+  async getBook(marketId: number, options: { depth?: number } = {}): Promise<BookView> {
+    return decodeBook(await this.#get(`/v1/markets/${marketId}/book`, { depth: options.depth }));
+  }
+
+  /** Newest first. */
+  async getTrades(marketId: number, options: ListOptions = {}): Promise<TradeView[]> {
+    const body = await this.#get(`/v1/markets/${marketId}/trades`, { limit: options.limit });
+    return decodeList("trades", decodeTrade)(body);
+  }
+
+  /** Newest first. */
+  async getAccountOrders(account: Address, options: ListOptions = {}): Promise<OrderView[]> {
+    const body = await this.#get(`/v1/accounts/${account}/orders`, { limit: options.limit });
+    return decodeList("orders", decodeOrderView)(body);
+  }
+
+  /** Newest first. */
+  async getAccountFills(account: Address, options: ListOptions = {}): Promise<FillView[]> {
+    const body = await this.#get(`/v1/accounts/${account}/fills`, { limit: options.limit });
+    return decodeList("fills", decodeFill)(body);
+  }
+
+  async getAccountBalances(account: Address): Promise<BalanceView[]> {
+    const body = await this.#get(`/v1/accounts/${account}/balances`);
+    return decodeList("balances", decodeBalance)(body);
+  }
+
+  /** Newest first; `before` pages backwards (batch ids below it). */
+  async getBatches(options: ListOptions & { before?: bigint } = {}): Promise<BatchView[]> {
+    const body = await this.#get("/v1/batches", { limit: options.limit, before: options.before });
+    return decodeList("batches", decodeBatch)(body);
+  }
+
+  async getBatch(batchId: bigint): Promise<BatchView> {
+    return decodeBatch(await this.#get(`/v1/batches/${batchId}`));
+  }
+
+  /** The fill's leaf, Merkle proof, batch and both signed orders (check with `verifyFillProof`). */
+  async getFillProof(fillId: string): Promise<FillProofView> {
+    return decodeFillProof(await this.#get(`/v1/fills/${encodeURIComponent(fillId)}/proof`));
+  }
+
+  /**
+   * Checks a fill proof without trusting the server: leaf hash recomputed from its values,
+   * proof folded to the batch root, both orders re-hashed against the leaf's order hashes and
+   * their signatures checked, and (with a public client, unless `onChain: false`) the root
+   * compared with `batch(batchId).fillsRoot` on-chain. Never throws for an invalid proof:
+   * the result says why.
+   */
+  async verifyFillProof(
+    proof: FillProofView,
+    options: { onChain?: boolean; checkSignatures?: boolean } = {},
+  ): Promise<FillProofVerification> {
+    return verifyFillProof(proof, {
+      hasher: this.#hasher,
+      settlement: this.#options.settlement,
+      publicClient: options.onChain === false ? undefined : this.#options.publicClient,
+      checkSignatures: options.checkSignatures ?? true,
+    });
+  }
+
+  // ------------------------------------------------------------ stream
+
+  /**
+   * Subscribes to stream channels (`streamChannels.book(1)`, `"batches"`, ...). Reconnects
+   * with backoff and resubscribes; `close()` the returned handle to stop.
+   */
+  subscribe(
+    channels: readonly string[],
+    onMessage: (event: StreamEvent) => void,
+    options: SubscribeOptions = {},
+  ): StreamSubscription {
+    return openStream(
+      channels,
+      onMessage,
+      {
+        url: this.#options.streamUrl,
+        WebSocket: this.#options.WebSocket,
+        reconnect: this.#options.reconnect,
+      },
+      options,
+    );
+  }
+
+  // ------------------------------------------------------------ on-chain
+
+  /** Approves the settlement for `amount` if the allowance is short, then deposits it. */
+  async deposit(token: Address, amount: bigint): Promise<DepositResult> {
+    return deposit(await this.#onChain(), token, amount);
+  }
+
+  /** Asks to withdraw `amount` of `token`; executable after the contract's withdrawal delay. */
+  async requestWithdrawal(token: Address, amount: bigint): Promise<TxResult> {
+    return this.#call("requestWithdrawal", [token, amount]);
+  }
+
+  /** Executes the matured withdrawal request for `token` (needs no sequencer). */
+  async withdraw(token: Address): Promise<TxResult> {
+    return this.#call("withdraw", [token]);
+  }
+
+  /** Cancels an order on-chain: any fill of it committed in a later block is provably invalid. */
+  async cancelOrderOnChain(orderHash: Hex): Promise<TxResult> {
+    return this.#call("cancelOrder", [orderHash]);
+  }
+
+  /** Invalidates every order of the wallet's account with `nonce < minNonce` (see `nonceFloorAt`). */
+  async invalidateNonces(minNonce: bigint): Promise<TxResult> {
+    return this.#call("invalidateNonces", [minNonce]);
+  }
+
+  /**
+   * Challenges a fill naming the wallet's account ("I never signed this order"). Checks first
+   * that the leaf and proof lead to the root committed on-chain (`INVALID_FILL_PROOF` if not).
+   */
+  async challengeFill(proof: FillProofView): Promise<TxResult & { readonly challengeId: bigint }> {
+    const ctx = await this.#onChain();
+    const me = (typeof ctx.account === "string" ? ctx.account : ctx.account.address).toLowerCase();
+    if (me !== proof.leaf.maker.toLowerCase() && me !== proof.leaf.taker.toLowerCase())
+      throw new ClearmatchClientError(
+        "INVALID_FILL_PROOF",
+        `only the fill's maker or taker can challenge it, not ${me}`,
+      );
+    const root = processProof(hashFillLeaf(proof.leaf), proof.proof);
+    const onChain = await ctx.publicClient.readContract({
+      address: ctx.settlement,
+      abi: settlementAbi,
+      functionName: "batch",
+      args: [proof.leaf.batchId],
+    });
+    if (onChain.fillsRoot.toLowerCase() !== root)
+      throw new ClearmatchClientError(
+        "INVALID_FILL_PROOF",
+        `leaf and proof lead to ${root}, batch ${proof.leaf.batchId} committed ${onChain.fillsRoot}`,
+      );
+    return challengeFill(ctx, proof.leaf, proof.proof);
+  }
+
+  /** The account's (default: the wallet's) finalized vault balance of `token`. */
+  async getVaultBalance(token: Address, account?: Address): Promise<bigint> {
+    return this.#public().readContract({
+      address: this.#options.settlement,
+      abi: settlementAbi,
+      functionName: "balanceOf",
+      args: [account ?? (await this.getAddress()), token],
+    });
+  }
+
+  /** The account's (default: the wallet's) pending withdrawal request for `token`. */
+  async getWithdrawalRequest(
+    token: Address,
+    account?: Address,
+  ): Promise<{ amount: bigint; executableAt: bigint }> {
+    const request = await this.#public().readContract({
+      address: this.#options.settlement,
+      abi: settlementAbi,
+      functionName: "withdrawalRequest",
+      args: [account ?? (await this.getAddress()), token],
+    });
+    return { amount: request.amount, executableAt: request.executableAt };
+  }
+
+  // ------------------------------------------------------------ internals
+
+  #get(path: string, query?: Record<string, string | number | bigint | undefined>) {
+    return this.#http.request({ method: "GET", path, ...(query ? { query } : {}) });
+  }
+
+  #nextNonce(): bigint {
+    if (this.#options.orderDefaults.nonce === "random") return randomUint64();
+    // Strictly increasing even within one millisecond or if the clock steps back.
+    const candidate = clockNonce(this.#options.now());
+    this.#lastNonce = candidate > this.#lastNonce ? candidate : this.#lastNonce + 1n;
+    return this.#lastNonce;
+  }
+
+  #wallet(): AnyWalletClient {
+    const wallet = this.#options.wallet;
+    if (!wallet)
+      throw new ClearmatchClientError("WALLET_REQUIRED", "this client was built without a wallet");
+    return wallet;
+  }
+
+  #public(): PublicClient {
+    const client = this.#options.publicClient;
+    if (!client)
+      throw new ClearmatchClientError(
+        "PUBLIC_CLIENT_REQUIRED",
+        "this client was built without a publicClient",
+      );
+    return client;
+  }
+
+  /** The wallet's account: a local account, or a JSON-RPC (EIP-1193) wallet's first address. */
+  async #account(): Promise<Account | Address> {
+    const wallet = this.#wallet();
+    if (wallet.account) return wallet.account;
+    const [address] = await wallet.getAddresses();
+    if (!address)
+      throw new ClearmatchClientError(
+        "NO_ACCOUNT",
+        "the wallet exposes no account: connect it first (wallet.requestAddresses())",
+      );
+    return address;
+  }
+
+  /** The account to sign `trader`'s order with; refuses when the wallet's account is another. */
+  async #signerFor(trader: Address): Promise<Account | Address> {
+    const wallet = this.#wallet();
+    const account = wallet.account ?? trader;
+    const address = typeof account === "string" ? account : account.address;
+    if (address.toLowerCase() !== trader.toLowerCase())
+      throw new ClearmatchClientError(
+        "INVALID_ORDER_PARAMS",
+        `order.trader ${trader} is not the wallet's account ${address}`,
+        { details: { field: "trader" } },
+      );
+    return account;
+  }
+
+  async #onChain(): Promise<OnChainContext> {
+    return {
+      wallet: this.#wallet(),
+      publicClient: this.#public(),
+      account: await this.#account(),
+      settlement: this.#options.settlement,
+      chainId: this.#options.chainId,
+    };
+  }
+
+  async #call(
+    functionName: "requestWithdrawal" | "withdraw" | "cancelOrder" | "invalidateNonces",
+    args: readonly unknown[],
+  ): Promise<TxResult> {
+    return send(await this.#onChain(), {
+      address: this.#options.settlement,
+      abi: settlementAbi,
+      functionName,
+      args,
+    });
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The SDK's public entry point (a library's one index: inside, every module imports from the
+ * file that defines the thing).
+ */
+export {
+  ClearmatchClient,
+  type SignedOrderWithHash,
+  type SubmitOrdersItem,
+  type ListOptions,
+} from "./clearmatch-client.js";
+export type { ClearmatchClientOptions } from "./client-options.js";
+export {
+  ClearmatchApiError,
+  ClearmatchClientError,
+  isClearmatchApiError,
+  type ClientErrorCode,
+} from "./client-errors.js";
+export { clockNonce, nonceFloorAt, type OrderDefaults, type OrderParams } from "./order-params.js";
+export {
+  streamChannels,
+  type StreamEvent,
+  type StreamState,
+  type StreamSubscription,
+  type SubscribeOptions,
+} from "./stream.js";
+export type {
+  FillProofFailure,
+  FillProofVerification,
+  OnChainBatchInfo,
+} from "./verify-fill-proof.js";
+export {
+  fillStruct,
+  type DepositResult,
+  type FillStruct,
+  type TxResult,
+} from "./onchain-actions.js";
+export * from "./wire.js";
+export { OrderFlags, Side, type Order, type FillLeaf } from "../../sequencer/src/eip712/types.js";
+export type {
+  BalanceView,
+  BatchView,
+  BookView,
+  CancelResult,
+  FillProofView,
+  FillView,
+  MarketView,
+  OrderView,
+  SubmitOrderResult,
+  TradeView,
+} from "../../sequencer/src/api/order-service.js";

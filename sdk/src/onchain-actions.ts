@@ -1,0 +1,176 @@
+/**
+ * The trader's on-chain calls to the settlement contract (`ISettlement.sol`): vault deposits
+ * and the withdrawal escape hatch, on-chain cancels, nonce invalidation and fill challenges.
+ * Each sends one transaction from the wallet and waits for its receipt.
+ */
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  erc20Abi,
+  parseEventLogs,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
+import type { FillLeaf } from "../../sequencer/src/eip712/types.js";
+import { ClearmatchClientError } from "./client-errors.js";
+
+/** A mined, successful transaction. */
+export interface TxResult {
+  readonly hash: Hex;
+  readonly receipt: TransactionReceipt;
+}
+
+/** What `deposit` sent: the approval when the allowance was short, then the deposit. */
+export interface DepositResult {
+  readonly approval?: TxResult;
+  readonly deposit: TxResult;
+}
+
+/** Mirror of `ISettlement.Fill`: the leaf's fifteen values, in field order. */
+export type FillStruct = {
+  readonly [K in keyof FillLeaf]: FillLeaf[K];
+};
+
+/** The `ISettlement.Fill` struct a fill proof's leaf stands for (the same fields, the same order). */
+export function fillStruct(leaf: FillLeaf): FillStruct {
+  return {
+    batchId: leaf.batchId,
+    index: leaf.index,
+    makerOrderHash: leaf.makerOrderHash,
+    takerOrderHash: leaf.takerOrderHash,
+    maker: leaf.maker,
+    taker: leaf.taker,
+    marketId: leaf.marketId,
+    takerSide: leaf.takerSide,
+    price: leaf.price,
+    baseAmount: leaf.baseAmount,
+    quoteAmount: leaf.quoteAmount,
+    makerFee: leaf.makerFee,
+    takerFee: leaf.takerFee,
+    makerFilledAfter: leaf.makerFilledAfter,
+    takerFilledAfter: leaf.takerFilledAfter,
+  };
+}
+
+export type AnyWalletClient = WalletClient<Transport, Chain | undefined, Account | undefined>;
+
+/** What every on-chain action needs. */
+export interface OnChainContext {
+  readonly wallet: AnyWalletClient;
+  readonly publicClient: PublicClient;
+  /** The signing account (local account, or a browser wallet's address). */
+  readonly account: Account | Address;
+  readonly settlement: Address;
+  readonly chainId: number;
+}
+
+type WriteRequest = {
+  readonly address: Address;
+  readonly abi: typeof settlementAbi | typeof erc20Abi;
+  readonly functionName: string;
+  readonly args: readonly unknown[];
+};
+
+/** Sends one contract call and waits for a successful receipt. */
+export async function send(ctx: OnChainContext, request: WriteRequest): Promise<TxResult> {
+  const walletChainId = await ctx.wallet.getChainId();
+  if (walletChainId !== ctx.chainId)
+    throw new ClearmatchClientError(
+      "WRONG_CHAIN",
+      `wallet is on chain ${walletChainId}, the exchange on ${ctx.chainId}`,
+      { details: { walletChainId, chainId: ctx.chainId } },
+    );
+  let hash: Hex;
+  try {
+    // The ABI keeps custom errors decodable (SettlementDeflationaryToken, ...) on revert.
+    hash = await ctx.wallet.writeContract({
+      ...request,
+      account: ctx.account,
+      chain: ctx.wallet.chain ?? null,
+    } as Parameters<AnyWalletClient["writeContract"]>[0]);
+  } catch (error) {
+    const revert =
+      error instanceof BaseError
+        ? (error.walk(
+            (e) => e instanceof ContractFunctionRevertedError,
+          ) as ContractFunctionRevertedError | null)
+        : null;
+    const errorName = revert?.data?.errorName;
+    throw new ClearmatchClientError(
+      "TRANSACTION_FAILED",
+      `${request.functionName} failed${errorName ? `: ${errorName}` : ""}`,
+      { cause: error, details: { functionName: request.functionName, errorName } },
+    );
+  }
+  const receipt = await ctx.publicClient.waitForTransactionReceipt({ hash });
+  if (receipt.status !== "success")
+    throw new ClearmatchClientError("TRANSACTION_REVERTED", `${request.functionName} reverted`, {
+      details: { functionName: request.functionName, hash },
+    });
+  return { hash, receipt };
+}
+
+function addressOf(account: Account | Address): Address {
+  return typeof account === "string" ? account : account.address;
+}
+
+/** Approves exactly `amount` when the allowance is short (no unlimited approvals), then deposits. */
+export async function deposit(
+  ctx: OnChainContext,
+  token: Address,
+  amount: bigint,
+): Promise<DepositResult> {
+  const allowance = await ctx.publicClient.readContract({
+    address: token,
+    abi: erc20Abi,
+    functionName: "allowance",
+    args: [addressOf(ctx.account), ctx.settlement],
+  });
+  const approval =
+    allowance < amount
+      ? await send(ctx, {
+          address: token,
+          abi: erc20Abi,
+          functionName: "approve",
+          args: [ctx.settlement, amount],
+        })
+      : undefined;
+  const result = await send(ctx, {
+    address: ctx.settlement,
+    abi: settlementAbi,
+    functionName: "deposit",
+    args: [token, amount],
+  });
+  return approval ? { approval, deposit: result } : { deposit: result };
+}
+
+/** Sends `ISettlement.challengeFill(fill, proof)` and returns the new challenge's id. */
+export async function challengeFill(
+  ctx: OnChainContext,
+  leaf: FillLeaf,
+  proof: readonly Hex[],
+): Promise<TxResult & { readonly challengeId: bigint }> {
+  const result = await send(ctx, {
+    address: ctx.settlement,
+    abi: settlementAbi,
+    functionName: "challengeFill",
+    args: [fillStruct(leaf), proof],
+  });
+  const opened = parseEventLogs({
+    abi: settlementAbi,
+    eventName: "ChallengeOpened",
+    logs: result.receipt.logs,
+  }).find((log) => log.address.toLowerCase() === ctx.settlement.toLowerCase());
+  if (!opened)
+    throw new ClearmatchClientError("BAD_RESPONSE", "challengeFill emitted no ChallengeOpened", {
+      details: { hash: result.hash },
+    });
+  return { ...result, challengeId: opened.args.challengeId };
+}

@@ -335,6 +335,65 @@ export class BalanceLedger {
       invariant(sum === 0n, `pending of ${token} nets to ${sum}`);
   }
 
+  /**
+   * The whole ledger as JSON-safe data (bigints as decimal strings), in insertion order, for the
+   * service's snapshots; `BalanceLedger.restore` rebuilds an equal ledger.
+   */
+  snapshot(): LedgerSnapshot {
+    const s = (v: bigint) => v.toString();
+    return {
+      entries: [...this.#accounts].flatMap(([account, tokens]) =>
+        [...tokens.values()].map((e) => ({
+          account,
+          token: e.token,
+          finalized: s(e.finalized),
+          pending: s(e.pending),
+          reserved: s(e.reserved),
+          withdrawalRequested: s(e.withdrawalRequested),
+        })),
+      ),
+      reservations: [...this.#reservations.values()].map((r) => ({
+        terms: { ...r.terms, price: s(r.terms.price), remaining: s(r.terms.remaining) },
+        token: r.token,
+        remaining: s(r.remaining),
+        reserved: s(r.reserved),
+      })),
+      pendingFills: [...this.#pendingFills].map(([fillId, f]) => ({
+        fillId,
+        deltas: f.deltas.map((d) => ({ ...d, delta: s(d.delta) })),
+        legs: f.legs.map((l) => ({ ...l, baseAmount: s(l.baseAmount) })),
+      })),
+    };
+  }
+
+  static restore(snapshot: LedgerSnapshot): BalanceLedger {
+    const ledger = new BalanceLedger();
+    const b = BigInt;
+    for (const e of snapshot.entries) {
+      const entry = ledger.#entry(e.account as Address, e.token as Address);
+      entry.finalized = b(e.finalized);
+      entry.pending = b(e.pending);
+      entry.reserved = b(e.reserved);
+      entry.withdrawalRequested = b(e.withdrawalRequested);
+    }
+    for (const r of snapshot.reservations) {
+      const terms = { ...r.terms, price: b(r.terms.price), remaining: b(r.terms.remaining) };
+      ledger.#reservations.set(orderKey(terms.orderHash), {
+        terms,
+        token: r.token as Address,
+        remaining: b(r.remaining),
+        reserved: b(r.reserved),
+      });
+    }
+    for (const f of snapshot.pendingFills) {
+      ledger.#pendingFills.set(f.fillId, {
+        deltas: f.deltas.map((d) => ({ ...d, delta: b(d.delta) })),
+        legs: f.legs.map((l) => ({ ...l, baseAmount: b(l.baseAmount) })),
+      });
+    }
+    return ledger;
+  }
+
   #resize(reservation: Reservation, remaining: bigint): void {
     const needed = requiredReservation(reservation.terms, remaining).amount;
     this.#entry(reservation.terms.account, reservation.token).reserved +=
@@ -362,6 +421,24 @@ export class BalanceLedger {
     }
     return entry;
   }
+}
+
+type Str<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] };
+
+/** JSON-safe image of a {@link BalanceLedger} (see `snapshot`). */
+export interface LedgerSnapshot {
+  entries: Array<Str<Entry> & { account: string }>;
+  reservations: Array<{
+    terms: Str<ReservationTerms>;
+    token: string;
+    remaining: string;
+    reserved: string;
+  }>;
+  pendingFills: Array<{
+    fillId: string;
+    deltas: Array<{ account: Address; token: Address; delta: string }>;
+    legs: Array<{ orderHash: Hex; baseAmount: string }>;
+  }>;
 }
 
 /** Order hashes are keyed in lowercase, whatever case the caller uses. */

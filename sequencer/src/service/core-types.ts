@@ -1,0 +1,90 @@
+/**
+ * What the exchange core holds and tells: orders with their signatures, fills with their
+ * settlement state, batches, and the outputs one applied record produces.
+ */
+import type { Address, Hex } from "viem";
+import type { FillLeaf, Order } from "../eip712/types.js";
+import type { EngineEvent, FillEvent } from "../engine/types.js";
+import type { ClearmatchError } from "../errors/clearmatch-error.js";
+
+export type CoreOrderStatus = "open" | "partially_filled" | "filled" | "cancelled" | "expired";
+
+/** An accepted signed order. */
+export interface CoreOrder {
+  orderHash: Hex;
+  order: Order;
+  /** The trader's signature: answers challenges and goes into fill proofs. */
+  signature: Hex;
+  /** Wall clock when accepted, ms. */
+  acceptedAt: number;
+  status: CoreOrderStatus;
+  /** Cumulative filled base atoms (busted fills included: the engine never re-opens quantity). */
+  filled: bigint;
+}
+
+/** Off-chain life of a fill (DESIGN.md, "Two-phase commit"). */
+export type FillState = "MATCHED" | "BATCHED" | "COMMITTED" | "FINALIZED" | "ROLLED_BACK";
+
+export interface CoreFill {
+  fillId: number;
+  fill: FillEvent;
+  state: FillState;
+  /** Set while batched (or once finalized / busted in a batch). */
+  batchId?: bigint;
+  index?: number;
+  /** Wall clock of the match, ms. */
+  matchedAt: number;
+  /** Why the fill was busted, once ROLLED_BACK. */
+  bustReason?: string;
+}
+
+export type BatchState = "BATCHED" | "COMMITTED" | "FINALIZED" | "ROLLED_BACK";
+
+export interface CoreBatch {
+  batchId: bigint;
+  /** Fill ids in leaf index order. */
+  fillIds: number[];
+  state: BatchState;
+  cutAt: number;
+  committedAt?: number;
+  finalizableAt?: bigint;
+  commitTx?: Hex;
+  settledAt?: number;
+  settleTx?: Hex;
+  rollbackReason?: string;
+}
+
+/** What applying one record produced, for the API, the stream and the batcher. */
+export type CoreOutput =
+  | { type: "book"; event: EngineEvent & { type: "level" }; sequence: bigint }
+  | { type: "fill"; fill: CoreFill }
+  | { type: "order"; order: CoreOrder }
+  | { type: "batchCut"; batch: CoreBatch; leaves: FillLeaf[] }
+  | { type: "batch"; batch: CoreBatch }
+  | { type: "bust"; fill: CoreFill; reason: string }
+  | { type: "challenge"; challengeId: bigint; batchId: bigint; orderHash: Hex };
+
+export interface ApplyResult {
+  outputs: CoreOutput[];
+  /**
+   * Whether the core's state changed. A refused order or cancel that changed nothing need not
+   * be journaled; one that did (the engine remembers a post-only or FOK refusal) must be.
+   */
+  mutated: boolean;
+  /** Why an order or cancel was refused. */
+  error?: ClearmatchError;
+  /** The order an order or cancel record named, after it applied. */
+  order?: CoreOrder;
+  /** `false` when the identical signed order was already accepted. */
+  created?: boolean;
+  /** Fills the order took at once. */
+  fills?: CoreFill[];
+}
+
+/** Market tokens and decimals, as `buildDeltas` and the ledger need them. */
+export interface CoreMarket {
+  marketId: number;
+  baseToken: Address;
+  quoteToken: Address;
+  baseDecimals: number;
+}

@@ -1,0 +1,859 @@
+/**
+ * The exchange core: a deterministic state machine over journaled service records. No clock, no
+ * I/O: time comes in each record's `ms`. It holds the matching engine, the balance ledger, the
+ * signed orders, every fill with its settlement state, the batches, nonce floors and on-chain
+ * cancels, and the last chain event position applied (re-delivered chain events are no-ops).
+ *
+ * Every state-dependent check (market, pause, nonce, on-chain cancel, balance) happens here, before
+ * anything mutates, so a refused order leaves the state untouched and need not be journaled. The
+ * engine's own post-only and fill-or-kill refusals do mutate it (it remembers the hash): those
+ * records report `mutated` and are journaled, and replay refuses them identically.
+ *
+ * Settlement policies (docs in `docs/service.md`):
+ * - A cut takes MATCHED fills in fill order. It first busts fills whose order was cancelled or
+ *   nonce-invalidated on-chain, or expires within `expiryMarginSec` of the cut: committed, they
+ *   would be provably invalid. Fills of a paused market wait.
+ * - `BatchesRolledBack(from, to, reason)`: fills of `from` the chain proved invalid are busted
+ *   (see `bustedByRollback`); every other fill of the rolled-back batches returns to MATCHED and
+ *   goes into the next cut with its leaf values unchanged (cumulative amounts stay consistent).
+ */
+import type { Address, Hex } from "viem";
+import type { FillLeaf, Order } from "../eip712/types.js";
+import { MatchingEngine } from "../engine/matching-engine.js";
+import type { EngineSnapshot } from "../engine/snapshot.js";
+import type { EngineEvent, FillEvent, MarketConfig, RejectReason } from "../engine/types.js";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+import type { ErrorCode } from "../errors/error-codes.js";
+import {
+  BalanceLedger,
+  requiredReservation,
+  type LedgerSnapshot,
+  type ReservationTerms,
+} from "../risk/balance-ledger.js";
+import { buildDeltas } from "../settlement/deltas.js";
+import type {
+  ApplyResult,
+  CoreBatch,
+  CoreFill,
+  CoreOrder,
+  CoreOrderStatus,
+  CoreOutput,
+} from "./core-types.js";
+import {
+  fromTaggedJson,
+  recordTime,
+  toTaggedJson,
+  type CancelRecord,
+  type ChainEventRecord,
+  type CutRecord,
+  type OrderRecord,
+  type ServiceRecord,
+} from "./service-record.js";
+
+/** ISettlement.RollbackReason, by enum value. */
+export const ROLLBACK_REASONS = [
+  "FraudProof",
+  "ConflictingFills",
+  "ChallengeUnanswered",
+  "DisputeUpheld",
+  "NegativeBalance",
+] as const;
+
+export interface ExchangeCoreOptions {
+  /**
+   * A fill whose order expires within this many seconds after the cut is busted at the cut:
+   * `order.expiry <= committedAt` is a fraud proof, and the commit lands some time after the cut.
+   * Default 30.
+   */
+  expiryMarginSec?: number;
+}
+
+const REJECT_CODES: Partial<Record<RejectReason, ErrorCode>> = {
+  UNKNOWN_MARKET: "UNKNOWN_MARKET",
+  MARKET_PAUSED: "MARKET_PAUSED",
+  INVALID_FLAGS: "INVALID_FLAGS",
+  TICK_VIOLATION: "TICK_VIOLATION",
+  LOT_VIOLATION: "LOT_VIOLATION",
+  PRICE_OUT_OF_RANGE: "AMOUNT_TOO_LARGE",
+  AMOUNT_OUT_OF_RANGE: "AMOUNT_TOO_LARGE",
+  EXPIRED: "ORDER_EXPIRED",
+  NONCE_INVALIDATED: "NONCE_INVALIDATED",
+  DUPLICATE_ORDER: "DUPLICATE_ORDER",
+  POST_ONLY_WOULD_CROSS: "POST_ONLY_WOULD_CROSS",
+  FOK_UNFILLABLE: "FOK_UNFILLABLE",
+  UNKNOWN_ORDER: "UNKNOWN_ORDER",
+  LEVEL_CAPACITY: "AMOUNT_TOO_LARGE",
+};
+
+const ZERO = "0x0000000000000000000000000000000000000000" as Address;
+
+export class ExchangeCore {
+  readonly expiryMarginSec: number;
+  engine = new MatchingEngine();
+  ledger = new BalanceLedger();
+  #s = emptyState();
+
+  constructor(options: ExchangeCoreOptions = {}) {
+    this.expiryMarginSec = options.expiryMarginSec ?? 30;
+  }
+
+  // ------------------------------------------------------------------ apply
+
+  apply(record: ServiceRecord): ApplyResult {
+    switch (record.kind) {
+      case "init":
+        if (this.#s.initialized) return { outputs: [], mutated: false };
+        this.#s.initialized = true;
+        this.#s.nextBatchId = record.nextBatchId;
+        this.#s.feeRecipient = record.feeRecipient;
+        this.#s.makerFeeBps = record.makerFeeBps;
+        this.#s.takerFeeBps = record.takerFeeBps;
+        return { outputs: [], mutated: true };
+      case "order":
+        return this.#order(record);
+      case "cancel":
+        return this.#cancel(record);
+      case "chain":
+        return this.#chain(record);
+      case "cut":
+        return this.#cut(record);
+      case "expire": {
+        const outputs: CoreOutput[] = [];
+        this.#engine({ type: "expire", time: recordTime(record) }, record.ms, outputs);
+        return { outputs, mutated: true };
+      }
+    }
+  }
+
+  #order(r: OrderRecord): ApplyResult {
+    const s = this.#s;
+    const key = r.orderHash.toLowerCase();
+    const existing = s.orders.get(key);
+    if (existing) {
+      if (existing.signature.toLowerCase() === r.signature.toLowerCase()) {
+        return { outputs: [], mutated: false, order: existing, created: false };
+      }
+      return refused("DUPLICATE_ORDER");
+    }
+    const o = r.order;
+    if (s.chainCancels.has(key)) return refused("ORDER_CANCELLED");
+    const market = this.engine.marketConfig(o.marketId);
+    if (!market) return refused("UNKNOWN_MARKET");
+    if (this.engine.isPaused(o.marketId)) return refused("MARKET_PAUSED");
+    const floor = s.nonceFloors.get(o.trader.toLowerCase());
+    if (floor !== undefined && o.nonce < floor) return refused("NONCE_INVALIDATED");
+    if (o.price % market.tickSize !== 0n) return refused("TICK_VIOLATION");
+    if (o.amount % market.lotSize !== 0n) return refused("LOT_VIOLATION");
+    if (o.expiry <= BigInt(recordTime(r))) return refused("ORDER_EXPIRED");
+    const terms = this.#terms(r.orderHash, o, market, o.amount);
+    const need = requiredReservation(terms);
+    const available = this.ledger.available(o.trader, need.token);
+    if (available < need.amount) {
+      return refused("INSUFFICIENT_BALANCE", {
+        token: need.token,
+        required: need.amount.toString(),
+        available: available.toString(),
+      });
+    }
+    const events = this.engine.apply({
+      type: "place",
+      time: recordTime(r),
+      orderHash: r.orderHash,
+      order: o,
+    });
+    const rejected = events.find((e) => e.type === "rejected");
+    if (rejected) {
+      const mutated =
+        rejected.reason === "POST_ONLY_WOULD_CROSS" || rejected.reason === "FOK_UNFILLABLE";
+      const code = REJECT_CODES[rejected.reason] ?? "BAD_REQUEST";
+      return { ...refused(code, { reason: rejected.reason }), mutated };
+    }
+    const order: CoreOrder = {
+      orderHash: r.orderHash,
+      order: o,
+      signature: r.signature,
+      acceptedAt: r.ms,
+      status: "open",
+      filled: 0n,
+    };
+    s.orders.set(key, order);
+    pushIndex(s.accountOrders, o.trader, key);
+    this.ledger.reserve(terms, { force: true });
+    const outputs: CoreOutput[] = [];
+    const fills = this.#events(events, r.ms, outputs);
+    outputs.push({ type: "order", order });
+    return { outputs, mutated: true, order, created: true, fills };
+  }
+
+  #cancel(r: CancelRecord): ApplyResult {
+    const order = this.#s.orders.get(r.orderHash.toLowerCase());
+    if (!order) return refused("UNKNOWN_ORDER");
+    if (order.status === "filled") return { ...refused("ORDER_FILLED"), order };
+    if (order.status === "cancelled" || order.status === "expired") {
+      return { outputs: [], mutated: false, order };
+    }
+    const outputs: CoreOutput[] = [];
+    this.#engine(
+      { type: "cancel", time: recordTime(r), orderHash: order.orderHash, source: "user" },
+      r.ms,
+      outputs,
+    );
+    return { outputs, mutated: true, order };
+  }
+
+  /** Applies an engine input and folds its events into the core. */
+  #engine(input: Parameters<MatchingEngine["apply"]>[0], ms: number, outputs: CoreOutput[]) {
+    return this.#events(this.engine.apply(input), ms, outputs);
+  }
+
+  #events(events: EngineEvent[], ms: number, outputs: CoreOutput[]): CoreFill[] {
+    const s = this.#s;
+    const fills: CoreFill[] = [];
+    for (const e of events) {
+      switch (e.type) {
+        case "fill": {
+          const fill = this.#addFill(e, ms);
+          fills.push(fill);
+          outputs.push({ type: "fill", fill });
+          break;
+        }
+        case "rested":
+          this.#setStatus(e.orderHash, e.filled > 0n ? "partially_filled" : "open", outputs);
+          break;
+        case "filled":
+          this.ledger.release(e.orderHash);
+          this.#setStatus(e.orderHash, "filled", outputs);
+          break;
+        case "cancelled":
+          this.ledger.release(e.orderHash);
+          this.#setStatus(e.orderHash, "cancelled", outputs);
+          break;
+        case "expired":
+          this.ledger.release(e.orderHash);
+          this.#setStatus(e.orderHash, "expired", outputs);
+          break;
+        case "level": {
+          const seq = (s.bookSeq.get(e.marketId) ?? 0n) + 1n;
+          s.bookSeq.set(e.marketId, seq);
+          outputs.push({ type: "book", event: e, sequence: seq });
+          break;
+        }
+        default:
+          break;
+      }
+    }
+    return fills;
+  }
+
+  #addFill(e: FillEvent, ms: number): CoreFill {
+    const s = this.#s;
+    const market = this.engine.marketConfig(e.marketId)!;
+    this.ledger.applyFill({
+      fillId: String(e.fillId),
+      makerOrderHash: e.makerOrderHash,
+      takerOrderHash: e.takerOrderHash,
+      maker: e.maker,
+      taker: e.taker,
+      takerSide: e.takerSide,
+      baseToken: market.baseToken,
+      quoteToken: market.quoteToken,
+      baseAmount: e.baseAmount,
+      quoteAmount: e.quoteAmount,
+      makerFee: e.makerFee,
+      takerFee: e.takerFee,
+      feeRecipient: s.feeRecipient,
+    });
+    const fill: CoreFill = { fillId: e.fillId, fill: e, state: "MATCHED", matchedAt: ms };
+    s.fills.set(e.fillId, fill);
+    s.matched.add(e.fillId);
+    s.lastPrice.set(e.marketId, e.price);
+    pushIndex(s.accountFills, e.maker, e.fillId);
+    if (e.taker.toLowerCase() !== e.maker.toLowerCase())
+      pushIndex(s.accountFills, e.taker, e.fillId);
+    pushIndex(s.marketFills, String(e.marketId), e.fillId);
+    for (const [hash, after] of [
+      [e.makerOrderHash, e.makerFilledAfter],
+      [e.takerOrderHash, e.takerFilledAfter],
+    ] as const) {
+      const o = s.orders.get(hash.toLowerCase());
+      if (o) o.filled = after;
+      pushIndex(s.orderFills, hash, e.fillId);
+    }
+    return fill;
+  }
+
+  #setStatus(orderHash: Hex, status: CoreOrderStatus, outputs: CoreOutput[]) {
+    const o = this.#s.orders.get(orderHash.toLowerCase());
+    if (!o) return;
+    o.status = status;
+    outputs.push({ type: "order", order: o });
+  }
+
+  // ------------------------------------------------------------------ chain events
+
+  #chain(r: ChainEventRecord): ApplyResult {
+    const s = this.#s;
+    if (r.position <= s.lastPosition) return { outputs: [], mutated: false };
+    s.lastPosition = r.position;
+    const a = r.args;
+    const outputs: CoreOutput[] = [];
+    const time = recordTime(r);
+    switch (r.name) {
+      case "MarketRegistered": {
+        const market: MarketConfig = {
+          marketId: Number(a.marketId),
+          baseToken: a.baseToken as Address,
+          quoteToken: a.quoteToken as Address,
+          tickSize: a.tickSize as bigint,
+          lotSize: a.lotSize as bigint,
+          baseDecimals: Number(a.baseDecimals),
+          makerFeeBps: s.makerFeeBps,
+          takerFeeBps: s.takerFeeBps,
+        };
+        this.#engine({ type: "addMarket", time, market }, r.ms, outputs);
+        break;
+      }
+      case "MarketPaused":
+        this.#engine(
+          {
+            type: "setMarketPaused",
+            time,
+            marketId: Number(a.marketId),
+            paused: Boolean(a.paused),
+          },
+          r.ms,
+          outputs,
+        );
+        break;
+      case "Paused":
+      case "Unpaused":
+        s.paused = r.name === "Paused";
+        break;
+      case "FeeRecipientSet":
+        s.feeRecipient = a.feeRecipient as Address;
+        break;
+      case "Deposited":
+        s.depositors.add(String(a.account).toLowerCase());
+        this.ledger.deposit(a.account as Address, a.token as Address, a.amount as bigint);
+        break;
+      case "WithdrawalRequested": {
+        const k = `${String(a.account).toLowerCase()}:${String(a.token).toLowerCase()}`;
+        const prev = s.withdrawals.get(k) ?? 0n;
+        // A new request replaces the earlier one (ISettlement.requestWithdrawal).
+        if (prev > 0n)
+          this.ledger.cancelWithdrawalRequest(a.account as Address, a.token as Address, prev);
+        const amount = a.amount as bigint;
+        if (amount > 0n)
+          this.ledger.requestWithdrawal(a.account as Address, a.token as Address, amount);
+        s.withdrawals.set(k, amount);
+        break;
+      }
+      case "Withdrawn": {
+        const k = `${String(a.account).toLowerCase()}:${String(a.token).toLowerCase()}`;
+        const prev = s.withdrawals.get(k) ?? 0n;
+        const amount = a.amount as bigint;
+        // `withdraw` pays min(requested, balance) and consumes the whole request.
+        if (amount > 0n) this.ledger.withdraw(a.account as Address, a.token as Address, amount);
+        if (prev > amount) {
+          this.ledger.cancelWithdrawalRequest(
+            a.account as Address,
+            a.token as Address,
+            prev - amount,
+          );
+        }
+        s.withdrawals.delete(k);
+        break;
+      }
+      case "OrderCancelled": {
+        const hash = (a.orderHash as Hex).toLowerCase() as Hex;
+        s.chainCancels.add(hash);
+        this.#engine({ type: "cancel", time, orderHash: hash, source: "chain" }, r.ms, outputs);
+        break;
+      }
+      case "NoncesInvalidated": {
+        const trader = (a.trader as Address).toLowerCase() as Address;
+        const min = BigInt(a.minNonce as bigint);
+        if ((s.nonceFloors.get(trader) ?? 0n) < min) s.nonceFloors.set(trader, min);
+        this.#engine({ type: "invalidateNonces", time, trader, minNonce: min }, r.ms, outputs);
+        break;
+      }
+      case "BatchCommitted": {
+        const b = s.batches.get(String(a.batchId));
+        if (b && b.state === "BATCHED") {
+          b.state = "COMMITTED";
+          b.committedAt = r.ms;
+          b.finalizableAt = a.finalizableAt as bigint;
+          b.commitTx = r.transactionHash;
+          this.#setFills(b, "COMMITTED");
+          outputs.push({ type: "batch", batch: b });
+        }
+        break;
+      }
+      case "BatchFinalized": {
+        const b = s.batches.get(String(a.batchId));
+        if (b && (b.state === "COMMITTED" || b.state === "BATCHED")) {
+          b.state = "FINALIZED";
+          b.settledAt = r.ms;
+          b.settleTx = r.transactionHash;
+          this.ledger.applyBatchFinalized(b.fillIds.map(String));
+          this.#setFills(b, "FINALIZED");
+          outputs.push({ type: "batch", batch: b });
+        }
+        break;
+      }
+      case "FraudProven":
+        pushIndex(s.provenOrders, String(a.batchId), (a.orderHash as Hex).toLowerCase());
+        break;
+      case "ChallengeOpened":
+        s.challenges.set(String(a.challengeId), {
+          batchId: a.batchId as bigint,
+          orderHash: (a.orderHash as Hex).toLowerCase() as Hex,
+        });
+        outputs.push({
+          type: "challenge",
+          challengeId: a.challengeId as bigint,
+          batchId: a.batchId as bigint,
+          orderHash: a.orderHash as Hex,
+        });
+        break;
+      case "ChallengeUpheld": {
+        const c = s.challenges.get(String(a.challengeId));
+        if (c) pushIndex(s.provenOrders, String(c.batchId), c.orderHash);
+        break;
+      }
+      case "BatchesRolledBack":
+        this.#rollback(
+          a.fromBatchId as bigint,
+          a.toBatchId as bigint,
+          Number(a.reason),
+          r,
+          outputs,
+        );
+        break;
+      default:
+        break;
+    }
+    return { outputs, mutated: true };
+  }
+
+  #setFills(b: CoreBatch, state: CoreFill["state"]) {
+    for (const id of b.fillIds) {
+      const f = this.#s.fills.get(id)!;
+      if (f.state !== "ROLLED_BACK") f.state = state;
+    }
+  }
+
+  /**
+   * Which fills of batch `from` the rollback proved invalid:
+   * - FraudProof / ChallengeUnanswered: the fills naming an order the chain proved against
+   *   (FraudProven's order hash; the challenged order of an upheld challenge).
+   * - ConflictingFills: the event names no fill, and the conflict is in `from`: every fill of it.
+   * - NegativeBalance: fills of accounts whose net debit in `from` exceeds their finalized balance.
+   * - DisputeUpheld: a dispute names no fill; nothing is busted, all are re-batched (deltas are
+   *   rebuilt from the fills, so a wrong-deltas claim does not recur).
+   */
+  #bustedByRollback(from: CoreBatch, reason: string): Set<number> {
+    const s = this.#s;
+    const fills = from.fillIds.map((id) => s.fills.get(id)!);
+    if (reason === "ConflictingFills") return new Set(from.fillIds);
+    if (reason === "FraudProof" || reason === "ChallengeUnanswered") {
+      const proven = new Set(s.provenOrders.get(String(from.batchId)) ?? []);
+      return new Set(
+        fills
+          .filter(
+            (f) =>
+              proven.has(f.fill.makerOrderHash.toLowerCase()) ||
+              proven.has(f.fill.takerOrderHash.toLowerCase()),
+          )
+          .map((f) => f.fillId),
+      );
+    }
+    if (reason === "NegativeBalance") {
+      const deltas = buildDeltas(
+        fills.map((f) => this.leaf(f, 0n, 0)),
+        (id) => this.engine.marketConfig(id),
+        s.feeRecipient,
+      );
+      const short = new Set<string>();
+      for (const d of deltas) {
+        if (this.ledger.balance(d.account, d.token).finalized + d.delta < 0n) {
+          short.add(d.account.toLowerCase());
+        }
+      }
+      return new Set(
+        fills
+          .filter(
+            (f) => short.has(f.fill.maker.toLowerCase()) || short.has(f.fill.taker.toLowerCase()),
+          )
+          .map((f) => f.fillId),
+      );
+    }
+    return new Set();
+  }
+
+  #rollback(
+    from: bigint,
+    to: bigint,
+    reasonCode: number,
+    r: ChainEventRecord,
+    outputs: CoreOutput[],
+  ) {
+    const s = this.#s;
+    const reason = ROLLBACK_REASONS[reasonCode] ?? `Reason${reasonCode}`;
+    const first = s.batches.get(String(from));
+    const busted = first ? this.#bustedByRollback(first, reason) : new Set<number>();
+    const bustIds: number[] = [];
+    for (let id = from; id <= to; id++) {
+      const b = s.batches.get(String(id));
+      if (!b || b.state === "FINALIZED" || b.state === "ROLLED_BACK") continue;
+      b.state = "ROLLED_BACK";
+      b.settledAt = r.ms;
+      b.settleTx = r.transactionHash;
+      b.rollbackReason = reason;
+      outputs.push({ type: "batch", batch: b });
+      for (const fillId of b.fillIds) {
+        const f = s.fills.get(fillId)!;
+        if (busted.has(fillId)) {
+          bustIds.push(fillId);
+          this.#bust(f, `${reason} in batch ${from}`, outputs, false);
+        } else {
+          // Still valid: back to MATCHED, re-batched by the next cut with the same leaf values.
+          f.state = "MATCHED";
+          delete f.batchId;
+          delete f.index;
+          s.matched.add(fillId);
+        }
+      }
+    }
+    this.#reverse(bustIds, r, outputs);
+    // The order the chain proved against is not traded further (its trader disowns it, or it is
+    // provably invalid): cancel what remains of it.
+    for (const hash of s.provenOrders.get(String(from)) ?? []) {
+      const o = s.orders.get(String(hash));
+      if (o && (o.status === "open" || o.status === "partially_filled")) {
+        this.#engine(
+          { type: "cancel", time: recordTime(r), orderHash: o.orderHash, source: "user" },
+          r.ms,
+          outputs,
+        );
+      }
+    }
+  }
+
+  /** Marks a fill busted (state only); `#reverse` undoes its ledger effect. */
+  #bust(f: CoreFill, reason: string, outputs: CoreOutput[], clearBatch: boolean) {
+    f.state = "ROLLED_BACK";
+    f.bustReason = reason;
+    if (clearBatch) {
+      delete f.batchId;
+      delete f.index;
+    }
+    this.#s.matched.delete(f.fillId);
+    outputs.push({ type: "bust", fill: f, reason });
+  }
+
+  /**
+   * Reverses busted fills in the ledger. Their quantity is not re-opened on the book (the engine
+   * keeps cumulative filled amounts, which later fills' leaves carry): each still-open order's
+   * reservation is re-synced to its remaining amount on the book.
+   */
+  #reverse(fillIds: number[], r: { ms: number }, outputs: CoreOutput[]) {
+    if (fillIds.length === 0) return;
+    void r;
+    void outputs;
+    this.ledger.rollbackFills(fillIds.map(String));
+    const touched = new Set<string>();
+    for (const id of fillIds) {
+      const f = this.#s.fills.get(id)!.fill;
+      touched.add(f.makerOrderHash.toLowerCase());
+      touched.add(f.takerOrderHash.toLowerCase());
+    }
+    for (const hash of touched) {
+      const o = this.#s.orders.get(hash);
+      if (!o || !this.ledger.hasReservation(o.orderHash)) continue;
+      this.ledger.release(o.orderHash);
+      const view = this.engine.order(o.orderHash);
+      const market = this.engine.marketConfig(o.order.marketId)!;
+      if (view.status === "OPEN" && view.remaining! > 0n) {
+        this.ledger.reserve(this.#terms(o.orderHash, o.order, market, view.remaining!), {
+          force: true,
+        });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ batches
+
+  #cut(r: CutRecord): ApplyResult {
+    const s = this.#s;
+    const outputs: CoreOutput[] = [];
+    const ids = [...s.matched].sort((a, b) => a - b);
+    if (ids.length === 0) return { outputs, mutated: false };
+    const deadline = BigInt(recordTime(r) + this.expiryMarginSec);
+    const bust: number[] = [];
+    const take: CoreFill[] = [];
+    for (const id of ids) {
+      const f = s.fills.get(id)!;
+      const why = this.#invalidAtCommit(f, deadline);
+      if (why) {
+        this.#bust(f, why, outputs, true);
+        bust.push(id);
+      } else if (!this.engine.isPaused(f.fill.marketId) && take.length < r.maxFills) {
+        take.push(f);
+      }
+    }
+    this.#reverse(bust, r, outputs);
+    if (take.length === 0) return { outputs, mutated: true };
+    const batchId = s.nextBatchId++;
+    const batch: CoreBatch = { batchId, fillIds: [], state: "BATCHED", cutAt: r.ms };
+    const leaves: FillLeaf[] = [];
+    take.forEach((f, index) => {
+      f.state = "BATCHED";
+      f.batchId = batchId;
+      f.index = index;
+      s.matched.delete(f.fillId);
+      batch.fillIds.push(f.fillId);
+      leaves.push(this.leaf(f, batchId, index));
+    });
+    s.batches.set(String(batchId), batch);
+    outputs.push({ type: "batchCut", batch, leaves });
+    return { outputs, mutated: true };
+  }
+
+  /** Why committing this fill would be provably invalid, or undefined. */
+  #invalidAtCommit(f: CoreFill, expiryDeadline: bigint): string | undefined {
+    for (const hash of [f.fill.makerOrderHash, f.fill.takerOrderHash]) {
+      const key = hash.toLowerCase();
+      if (this.#s.chainCancels.has(key)) return "order cancelled on-chain";
+      const o = this.#s.orders.get(key);
+      if (!o) continue;
+      const floor = this.#s.nonceFloors.get(o.order.trader.toLowerCase());
+      if (floor !== undefined && o.order.nonce < floor) return "nonce invalidated on-chain";
+      if (o.order.expiry <= expiryDeadline) return "order expires before the commit";
+    }
+    return undefined;
+  }
+
+  /** The fill's Merkle leaf in `batchId` at `index`. */
+  leaf(f: CoreFill, batchId: bigint, index: number): FillLeaf {
+    const e = f.fill;
+    return {
+      batchId,
+      index,
+      makerOrderHash: e.makerOrderHash,
+      takerOrderHash: e.takerOrderHash,
+      maker: e.maker,
+      taker: e.taker,
+      marketId: e.marketId,
+      takerSide: e.takerSide,
+      price: e.price,
+      baseAmount: e.baseAmount,
+      quoteAmount: e.quoteAmount,
+      makerFee: e.makerFee,
+      takerFee: e.takerFee,
+      makerFilledAfter: e.makerFilledAfter,
+      takerFilledAfter: e.takerFilledAfter,
+    };
+  }
+
+  #terms(orderHash: Hex, o: Order, market: MarketConfig, remaining: bigint): ReservationTerms {
+    return {
+      orderHash,
+      account: o.trader,
+      side: o.side,
+      price: o.price,
+      remaining,
+      maxFeeBps: o.maxFeeBps,
+      baseToken: market.baseToken,
+      quoteToken: market.quoteToken,
+      baseDecimals: market.baseDecimals,
+    };
+  }
+
+  // ------------------------------------------------------------------ queries
+
+  get initialized(): boolean {
+    return this.#s.initialized;
+  }
+  get feeRecipient(): Address {
+    return this.#s.feeRecipient;
+  }
+  get nextBatchId(): bigint {
+    return this.#s.nextBatchId;
+  }
+  get lastChainPosition(): bigint {
+    return this.#s.lastPosition;
+  }
+  get matchedCount(): number {
+    return this.#s.matched.size;
+  }
+  get chainPaused(): boolean {
+    return this.#s.paused;
+  }
+  order(orderHash: Hex): CoreOrder | undefined {
+    return this.#s.orders.get(orderHash.toLowerCase());
+  }
+  fill(fillId: number): CoreFill | undefined {
+    return this.#s.fills.get(fillId);
+  }
+  batch(batchId: bigint): CoreBatch | undefined {
+    return this.#s.batches.get(String(batchId));
+  }
+  /** Batches, newest first. */
+  batches(): CoreBatch[] {
+    return [...this.#s.batches.values()].sort((a, b) => (a.batchId < b.batchId ? 1 : -1));
+  }
+  /** An account's orders, newest first. */
+  accountOrders(account: Address): CoreOrder[] {
+    return (this.#s.accountOrders.get(account.toLowerCase()) ?? [])
+      .map((h) => this.#s.orders.get(h as string)!)
+      .reverse();
+  }
+  /** An account's fills, newest first. */
+  accountFills(account: Address): CoreFill[] {
+    return (this.#s.accountFills.get(account.toLowerCase()) ?? [])
+      .map((id) => this.#s.fills.get(id as number)!)
+      .reverse();
+  }
+  /** A market's fills, newest first (busted ones included; callers filter). */
+  marketFills(marketId: number, limit: number): CoreFill[] {
+    const ids = this.#s.marketFills.get(String(marketId)) ?? [];
+    return ids
+      .slice(-limit)
+      .map((id) => this.#s.fills.get(id as number)!)
+      .reverse();
+  }
+  lastPrice(marketId: number): bigint | undefined {
+    return this.#s.lastPrice.get(marketId);
+  }
+  bookSequence(marketId: number): bigint {
+    return this.#s.bookSeq.get(marketId) ?? 0n;
+  }
+  challengeOf(challengeId: bigint) {
+    return this.#s.challenges.get(String(challengeId));
+  }
+  /** Every account the ledger has seen (for reconciliation checks). */
+  accounts(): Address[] {
+    return [...new Set([...this.#s.accountOrders.keys(), ...this.#s.depositors])] as Address[];
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /** The whole core as JSON-safe data; `ExchangeCore.restore` rebuilds an equal core. */
+  snapshot(): CoreSnapshot {
+    const s = this.#s;
+    const state = {
+      ...s,
+      orders: [...s.orders],
+      fills: [...s.fills],
+      batches: [...s.batches],
+      matched: [...s.matched],
+      chainCancels: [...s.chainCancels],
+      nonceFloors: [...s.nonceFloors],
+      withdrawals: [...s.withdrawals],
+      challenges: [...s.challenges],
+      provenOrders: [...s.provenOrders],
+      lastPrice: [...s.lastPrice],
+      bookSeq: [...s.bookSeq],
+      accountOrders: [...s.accountOrders],
+      accountFills: [...s.accountFills],
+      marketFills: [...s.marketFills],
+      orderFills: [...s.orderFills],
+      depositors: [...s.depositors],
+    };
+    return {
+      engine: this.engine.snapshot(),
+      ledger: this.ledger.snapshot(),
+      state: toTaggedJson(state),
+    };
+  }
+
+  static restore(snapshot: CoreSnapshot, options: ExchangeCoreOptions = {}): ExchangeCore {
+    const core = new ExchangeCore(options);
+    core.engine = MatchingEngine.restore(snapshot.engine);
+    core.ledger = BalanceLedger.restore(snapshot.ledger);
+    const j = fromTaggedJson<Record<string, never>>(snapshot.state);
+    const s = emptyState();
+    Object.assign(s, {
+      initialized: j["initialized"],
+      nextBatchId: j["nextBatchId"],
+      feeRecipient: j["feeRecipient"],
+      makerFeeBps: j["makerFeeBps"],
+      takerFeeBps: j["takerFeeBps"],
+      lastPosition: j["lastPosition"],
+      paused: j["paused"],
+      orders: new Map(j["orders"]),
+      fills: new Map(j["fills"]),
+      batches: new Map(j["batches"]),
+      matched: new Set(j["matched"]),
+      chainCancels: new Set(j["chainCancels"]),
+      nonceFloors: new Map(j["nonceFloors"]),
+      withdrawals: new Map(j["withdrawals"]),
+      challenges: new Map(j["challenges"]),
+      provenOrders: new Map(j["provenOrders"]),
+      lastPrice: new Map(j["lastPrice"]),
+      bookSeq: new Map(j["bookSeq"]),
+      accountOrders: new Map(j["accountOrders"]),
+      accountFills: new Map(j["accountFills"]),
+      marketFills: new Map(j["marketFills"]),
+      orderFills: new Map(j["orderFills"]),
+      depositors: new Set(j["depositors"]),
+    });
+    core.#s = s;
+    return core;
+  }
+}
+
+export interface CoreSnapshot {
+  engine: EngineSnapshot;
+  ledger: LedgerSnapshot;
+  /** Everything else, as tagged JSON (bigints survive). */
+  state: string;
+}
+
+function emptyState() {
+  return {
+    initialized: false,
+    nextBatchId: 1n,
+    feeRecipient: ZERO,
+    makerFeeBps: 0,
+    takerFeeBps: 0,
+    lastPosition: -1n,
+    paused: false,
+    orders: new Map<string, CoreOrder>(),
+    fills: new Map<number, CoreFill>(),
+    batches: new Map<string, CoreBatch>(),
+    /** Fill ids waiting for a batch. */
+    matched: new Set<number>(),
+    chainCancels: new Set<string>(),
+    nonceFloors: new Map<string, bigint>(),
+    /** Current withdrawal request per `account:token` (a new one replaces it). */
+    withdrawals: new Map<string, bigint>(),
+    challenges: new Map<string, { batchId: bigint; orderHash: Hex }>(),
+    /** Per batch id: order hashes the chain proved against (fraud proof, upheld challenge). */
+    provenOrders: new Map<string, (string | number)[]>(),
+    lastPrice: new Map<number, bigint>(),
+    bookSeq: new Map<number, bigint>(),
+    accountOrders: new Map<string, (string | number)[]>(),
+    accountFills: new Map<string, (string | number)[]>(),
+    marketFills: new Map<string, (string | number)[]>(),
+    orderFills: new Map<string, (string | number)[]>(),
+    /** Accounts that ever deposited. */
+    depositors: new Set<string>(),
+  };
+}
+
+function pushIndex(map: Map<string, (string | number)[]>, key: string, value: string | number) {
+  const k = key.toLowerCase();
+  let list = map.get(k);
+  if (!list) map.set(k, (list = []));
+  list.push(value);
+}
+
+function refused(code: ErrorCode, details?: Record<string, unknown>): ApplyResult {
+  return {
+    outputs: [],
+    mutated: false,
+    error: new ClearmatchError(code, undefined, details ? { details } : {}),
+  };
+}

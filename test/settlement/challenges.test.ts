@@ -173,6 +173,26 @@ describe("Settlement challenges and disputes", async () => {
       );
     });
 
+    it("refuses to answer a trader's challenge with another trader's signed order", async () => {
+      const f = await t.load();
+      // The fill names carol as taker but points at bob's order: carol never signed anything.
+      const { fill, takerOrder } = f.simpleTrade({ taker: f.addr(f.wallets.carol) });
+      const c = await f.commit([fill]);
+      await f.settlement.write.challengeFill([c.fills[0]!, c.proofs[0]!], {
+        account: f.wallets.carol.account,
+      });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.answerChallenge([
+          1n,
+          takerOrder,
+          await f.signOrder(f.wallets.bob, takerOrder),
+        ]),
+        f.settlement,
+        "SettlementOrderMismatch",
+        [f.hashOrder(takerOrder)],
+      );
+    });
+
     it("rolls back the batch and every later one when a challenge goes unanswered", async () => {
       const f = await t.load();
       const { c } = await challenged(f);

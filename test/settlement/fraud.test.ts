@@ -307,6 +307,18 @@ describe("Settlement fraud proofs", async () => {
         "SettlementOrderMismatch",
         [a.makerOrderHash],
       );
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveConflictingFills([
+          { ...a, baseAmount: LOT },
+          c1.proofs[0]!,
+          true,
+          b,
+          c2.proofs[0]!,
+          true,
+        ]),
+        f.settlement,
+        "SettlementInvalidProof",
+      );
       await f.passWindow();
       await f.settlement.write.finalizeBatch([c1.batchId, c1.deltas]);
       await f.settlement.write.finalizeBatch([c2.batchId, c2.deltas]);

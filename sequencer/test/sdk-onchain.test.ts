@@ -1,0 +1,221 @@
+/**
+ * The SDK's on-chain calls on a real simulated chain (hardhat node, settlement stack deployed
+ * from the artifacts): deposit with approval, the withdrawal escape hatch, on-chain cancels
+ * and nonce invalidation, fill challenges, and `verifyFillProof` against the committed root.
+ */
+import { createWalletClient, erc20Abi, http, type Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
+import { nonceFloorAt } from "../../sdk/src/order-params.js";
+import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
+import { buildFillTree } from "../src/settlement/merkle.js";
+import { advanceTime, startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import { proofFixture, type ProofFixture } from "./sdk-fixtures.js";
+
+const mintAbi = [
+  {
+    type: "function",
+    name: "mint",
+    stateMutability: "nonpayable",
+    inputs: [
+      { name: "to", type: "address" },
+      { name: "amount", type: "uint256" },
+    ],
+    outputs: [],
+  },
+] as const;
+
+let chain: DevChain;
+let usdc: Address;
+/** Dev accounts 11 and 12: the maker and the taker of `proofFixture`. */
+const maker = devAccount(11).account;
+
+function clientFor(account = maker, chainId?: number) {
+  const { stack, node } = chain;
+  return new ClearmatchClient({
+    baseUrl: "http://127.0.0.1:1",
+    chainId: chainId ?? stack.chain.id,
+    settlement: stack.settlement,
+    wallet: createWalletClient({ chain: stack.chain, transport: http(node.url), account }),
+    publicClient: stack.publicClient,
+  });
+}
+
+const read = <T>(functionName: string, args: readonly unknown[]) =>
+  chain.stack.publicClient.readContract({
+    address: chain.stack.settlement,
+    abi: settlementAbi,
+    functionName: functionName as never,
+    args: args as never,
+  }) as Promise<T>;
+
+beforeAll(async () => {
+  chain = await startDevChain({ withdrawalDelay: 180n });
+  usdc = chain.stack.tokens["USDC"]!;
+  const admin = createWalletClient({
+    chain: chain.stack.chain,
+    transport: http(chain.node.url),
+    account: devAccount(DEV_ROLES.admin).account,
+  });
+  const hash = await admin.writeContract({
+    address: usdc,
+    abi: mintAbi,
+    functionName: "mint",
+    args: [maker.address, 1_000_000_000n],
+  });
+  await chain.stack.publicClient.waitForTransactionReceipt({ hash });
+});
+
+afterAll(async () => {
+  await chain?.stop();
+});
+
+describe("SDK on-chain", () => {
+  it("deposits, approving exactly the amount when the allowance is short", async () => {
+    const client = clientFor();
+    const first = await client.deposit(usdc, 400_000_000n);
+    expect(first.approval?.receipt.status).toBe("success");
+    expect(await client.getVaultBalance(usdc)).toBe(400_000_000n);
+    const allowance = await chain.stack.publicClient.readContract({
+      address: usdc,
+      abi: erc20Abi,
+      functionName: "allowance",
+      args: [maker.address, chain.stack.settlement],
+    });
+    expect(allowance).toBe(0n);
+  });
+
+  it("deposits without an approval when the allowance covers the amount", async () => {
+    const wallet = createWalletClient({
+      chain: chain.stack.chain,
+      transport: http(chain.node.url),
+      account: maker,
+    });
+    const hash = await wallet.writeContract({
+      address: usdc,
+      abi: erc20Abi,
+      functionName: "approve",
+      args: [chain.stack.settlement, 100_000_000n],
+    });
+    await chain.stack.publicClient.waitForTransactionReceipt({ hash });
+    const result = await clientFor().deposit(usdc, 100_000_000n);
+    expect(result.approval).toBeUndefined();
+    expect(await clientFor().getVaultBalance(usdc)).toBe(500_000_000n);
+  });
+
+  it("requests a withdrawal and completes it after the delay, without the sequencer", async () => {
+    const client = clientFor();
+    await client.requestWithdrawal(usdc, 150_000_000n);
+    expect((await client.getWithdrawalRequest(usdc)).amount).toBe(150_000_000n);
+    await expect(client.withdraw(usdc)).rejects.toMatchObject({
+      code: "TRANSACTION_FAILED",
+      details: { errorName: expect.stringMatching(/^Settlement/) },
+    });
+
+    await advanceTime(chain.node.url, 181);
+    const before = await chain.stack.publicClient.readContract({
+      address: usdc,
+      abi: erc20Abi,
+      functionName: "balanceOf",
+      args: [maker.address],
+    });
+    await client.withdraw(usdc);
+    const after = await chain.stack.publicClient.readContract({
+      address: usdc,
+      abi: erc20Abi,
+      functionName: "balanceOf",
+      args: [maker.address],
+    });
+    expect(after - before).toBe(150_000_000n);
+    expect(await client.getVaultBalance(usdc)).toBe(350_000_000n);
+  });
+
+  it("cancels an order on-chain and invalidates nonces below a clock floor", async () => {
+    const client = clientFor();
+    const signed = await client.signOrder(
+      await client.buildOrder({ marketId: 1, side: "buy", price: 10_000n, amount: 10n ** 15n }),
+    );
+    const { receipt } = await client.cancelOrderOnChain(signed.orderHash);
+    expect(await read<bigint>("cancelledAtBlock", [maker.address, signed.orderHash])).toBe(
+      receipt.blockNumber,
+    );
+    const floor = nonceFloorAt(Date.now() + 1);
+    await client.invalidateNonces(floor);
+    expect(await read<bigint>("minNonce", [maker.address])).toBe(floor);
+    expect(signed.order.nonce < floor).toBe(true);
+  });
+
+  it("refuses to send from a wallet on another chain", async () => {
+    await expect(clientFor(maker, 1).deposit(usdc, 1n)).rejects.toMatchObject({
+      code: "WRONG_CHAIN",
+    });
+  });
+
+  describe("with a committed batch", () => {
+    let fixture: ProofFixture;
+
+    beforeAll(async () => {
+      const batchId = await read<bigint>("nextBatchId", []);
+      const domain = { chainId: chain.stack.chain.id, verifyingContract: chain.stack.settlement };
+      fixture = await proofFixture(batchId, domain);
+      await chain.client.commitBatch(
+        batchId,
+        fixture.proofs[0]!.batch.fillsRoot!,
+        [],
+        fixture.fills.length,
+      );
+    });
+
+    it("verifies a fill proof against the root committed on-chain", async () => {
+      const result = await clientFor().verifyFillProof(fixture.proofs[1]!);
+      expect(result).toMatchObject({ valid: true, onChain: { status: "pending" } });
+      if (result.valid) expect(result.onChain?.fillsRoot).toBe(fixture.proofs[1]!.batch.fillsRoot);
+    });
+
+    it("rejects a self-consistent proof of a root the chain never committed", async () => {
+      // Same orders, other fills: a tree that verifies off-chain but is not the committed one.
+      const proof = fixture.proofs[1]!;
+      const fills = fixture.fills.map((f) => ({ ...f, takerFee: f.takerFee + 1n }));
+      const tree = buildFillTree(fills);
+      const other = {
+        ...proof,
+        leaf: fills[1]!,
+        leafHash: tree.leafHashes[1]!,
+        proof: tree.proofs[1]!,
+        batch: { ...proof.batch, fillsRoot: tree.root },
+      };
+      expect(await clientFor().verifyFillProof(other, { onChain: false })).toMatchObject({
+        valid: true,
+      });
+      expect(await clientFor().verifyFillProof(other)).toMatchObject({
+        valid: false,
+        reason: "ONCHAIN_ROOT_MISMATCH",
+      });
+      await expect(clientFor().challengeFill(other)).rejects.toMatchObject({
+        code: "INVALID_FILL_PROOF",
+      });
+    });
+
+    it("challenges a fill naming the wallet's account", async () => {
+      const { challengeId } = await clientFor().challengeFill(fixture.proofs[2]!);
+      const challenge = await read<{ batchId: bigint; trader: Address; status: number }>(
+        "challenge",
+        [challengeId],
+      );
+      expect(challenge).toMatchObject({
+        batchId: fixture.fills[2]!.batchId,
+        trader: maker.address,
+        status: 1,
+      });
+    });
+
+    it("refuses to challenge a fill that names someone else", async () => {
+      await expect(
+        clientFor(devAccount(13).account).challengeFill(fixture.proofs[0]!),
+      ).rejects.toMatchObject({
+        code: "INVALID_FILL_PROOF",
+      });
+    });
+  });
+});

@@ -57,8 +57,18 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
             return false;
         }
         b.status = BatchStatus.Finalized;
-        $._nextFinalizeId = batchId + 1;
+        $._nextFinalizeId = _nextToFinalize(batchId);
         emit BatchFinalized(batchId);
         return true;
+    }
+
+    /// @dev The batch to finalize after `batchId`: the next one, past any range rolled back while
+    /// `batchId` was still pending (a rollback of a later batch leaves earlier ones pending). Each
+    /// rolled-back id is skipped once, and was committed (and paid for) by the sequencer.
+    function _nextToFinalize(uint64 batchId) private view returns (uint64 next) {
+        SettlementStorage.Layout storage $ = _s();
+        uint64 end = $._nextBatchId;
+        next = batchId + 1;
+        while (next < end && $._batches[next].status == BatchStatus.RolledBack) ++next;
     }
 }

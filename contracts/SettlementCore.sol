@@ -91,17 +91,18 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
             revert ISettlement.SettlementInvalidProof();
     }
 
-    /// @dev Rolls back pending batch `fromBatchId` and every later one: the pending batches are
-    /// exactly [nextFinalizeId, nextBatchId), and batches finalize in order, so a later batch may
-    /// rest on the rolled-back one and cannot stand alone. Ids are never reused: finalization
-    /// resumes at the next id to be committed.
+    /// @dev Rolls back pending batch `fromBatchId` and every later one: batches finalize in order, so
+    /// a later batch may rest on the rolled-back one and cannot stand alone. Earlier pending batches
+    /// stay pending and finalizable; `finalizeBatch` skips the rolled-back range after them. Ids are
+    /// never reused: new batches continue at nextBatchId.
     function _rollback(uint64 fromBatchId, ISettlement.RollbackReason reason) internal {
         SettlementStorage.Layout storage $ = _s();
         uint64 end = $._nextBatchId; // > fromBatchId: fromBatchId is pending
         for (uint64 id = fromBatchId; id < end; ++id) {
             $._batches[id].status = ISettlement.BatchStatus.RolledBack;
         }
-        $._nextFinalizeId = end;
+        // Only with nothing pending before it may finalization jump past the rolled-back range.
+        if (fromBatchId == $._nextFinalizeId) $._nextFinalizeId = end;
         emit ISettlement.BatchesRolledBack(fromBatchId, end - 1, reason);
     }
 

@@ -32,7 +32,8 @@ library SettlementStorage {
         uint64 _disputeTimeout;
         uint128 _disputeBond;
         bool _paused;
-        // ---- batch cursors: [_nextFinalizeId, _nextBatchId) is exactly the set of pending batches
+        // ---- batch cursors: [_nextFinalizeId, _nextBatchId) holds every pending batch (and the ranges
+        // rolled back after one); _nextFinalizeId is pending, or equal to _nextBatchId
         uint64 _nextBatchId;
         uint64 _nextFinalizeId;
         // ---- id counters (start at 1 so that 0 means "none")

@@ -234,6 +234,27 @@ describe("Settlement batches: commit, window, finalize", async () => {
     assert.equal((await f.settlement.read.batch([3n])).status, FINALIZED);
   });
 
+  it("keeps earlier pending batches finalizable when a later one rolls back", async () => {
+    const f = await t.load();
+    const c1 = await f.commit([f.simpleTrade().fill]);
+    const bad = f.simpleTrade();
+    bad.fill.quoteAmount += 1n;
+    const c2 = await f.commit([bad.fill]);
+    const c3 = await f.commit([f.simpleTrade().fill]);
+    await f.settlement.write.proveFillFraud([c2.fills[0]!, c2.proofs[0]!, bad.takerOrder, false]);
+    assert.equal((await f.settlement.read.batch([c1.batchId])).status, PENDING);
+    assert.equal((await f.settlement.read.batch([c3.batchId])).status, ROLLED_BACK);
+    assert.equal(await f.settlement.read.nextFinalizeId(), c1.batchId);
+    await f.passWindow();
+    await f.settlement.write.finalizeBatch([c1.batchId, c1.deltas]);
+    // Finalization skips the rolled-back range and resumes at the next batch to be committed.
+    assert.equal(await f.settlement.read.nextFinalizeId(), 4n);
+    const c4 = await f.commit([f.simpleTrade().fill]);
+    await f.passWindow();
+    await f.settlement.write.finalizeBatch([c4.batchId, c4.deltas]);
+    assert.equal((await f.settlement.read.batch([c4.batchId])).status, FINALIZED);
+  });
+
   it("lets a trader escape with the sequencer gone: request, wait, withdraw", async () => {
     const f = await t.load();
     const alice = f.wallets.alice;

@@ -110,7 +110,7 @@ export async function verifyFillProof(
     let computed: Hex;
     try {
       computed = context.hasher.hashOrder(signed.order);
-    } catch (error) {
+    } catch {
       return fail(`${side}_ORDER_HASH_MISMATCH`, `${side.toLowerCase()} order cannot be hashed`);
     }
     if (computed !== orderHash.toLowerCase() || computed !== signed.orderHash.toLowerCase())

@@ -181,6 +181,51 @@ export const configVariables = {
     default: "100",
     description: "Most channels one WebSocket client may subscribe to.",
   }),
+  SETTLEMENT_START_BLOCK: variable({
+    schema: integer(0, Number.MAX_SAFE_INTEGER).transform(BigInt),
+    default: "0",
+    description:
+      "Block the settlement proxy was deployed in: the chain watcher reads markets, deposits and batches from there on its first start.",
+  }),
+  CHAIN_POLL_MS: variable({
+    schema: integer(50, 60_000),
+    default: "1000",
+    description: "Interval between the chain watcher's polls.",
+  }),
+  MAKER_FEE_BPS: variable({
+    schema: integer(0, 10_000),
+    default: "0",
+    description:
+      "Fee charged to the resting side, basis points of the quote amount (capped by each order's maxFeeBps).",
+  }),
+  TAKER_FEE_BPS: variable({
+    schema: integer(0, 10_000),
+    default: "10",
+    description:
+      "Fee charged to the incoming side, basis points of the quote amount (capped by each order's maxFeeBps).",
+  }),
+  EXPIRY_TICK_MS: variable({
+    schema: integer(100, 3_600_000),
+    default: "1000",
+    description: "Interval of the journaled clock tick that expires resting orders.",
+  }),
+  SNAPSHOT_EVERY: variable({
+    schema: integer(100, 100_000_000),
+    default: "10000",
+    description:
+      "Journal records between snapshots of the exchange core (one is also taken at shutdown).",
+  }),
+  QUEUE_NAME: variable({
+    schema: z.string().min(1),
+    default: "clearmatch-settlement",
+    description: "BullMQ queue of the settlement pipeline (one per deployment).",
+  }),
+  CHALLENGE_RESPONDER: variable({
+    schema: boolean,
+    default: "true",
+    description:
+      "Answer trader challenges on-chain with the signed order (disable only to test unanswered challenges).",
+  }),
   LOG_LEVEL: variable({
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     default: "info",

@@ -1,0 +1,27 @@
+/**
+ * `npm run start:service`: the sequencer as a process. Configuration from the environment
+ * (docs/configuration.md); SIGINT/SIGTERM stop intake, flush the journal, snapshot and close.
+ */
+import { loadConfig } from "./config/config.js";
+import { createLogger } from "./logging/logger.js";
+import { startService } from "./service/service-runtime.js";
+
+const config = loadConfig();
+const logger = createLogger({ level: config.LOG_LEVEL });
+process.on("unhandledRejection", (error) => logger.error({ err: error }, "unhandled rejection"));
+const service = await startService(config, { logger });
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "service: shutting down");
+    service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, "service: shutdown failed");
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * Cuts batches: every `maxMs` while fills wait, or at once when `maxFills` are waiting. A cut is a
+ * journaled record (the core assigns the batch id and the fills); the batcher then builds the
+ * Merkle tree and the netted deltas and hands the batch to the settlement pipeline. Batch status
+ * comes back into the core only through chain events (the chain is the truth).
+ *
+ * After a crash between journaling a cut and storing its record, `resubmitMissing` rebuilds the
+ * record from the core; `reconcile` (periodic) re-enqueues every stored unsettled batch, which
+ * heals a Redis restart that lost the queue.
+ */
+import type { Address } from "viem";
+import type { FillLeaf } from "../eip712/types.js";
+import type { Logger } from "../logging/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { BatchRecord, BatchStore } from "../pipeline/batch-store.js";
+import type { SettlementPipeline } from "../pipeline/settlement-pipeline.js";
+import { buildDeltas } from "../settlement/deltas.js";
+import { buildFillTree } from "../settlement/merkle.js";
+import type { ApplyResult, CoreBatch } from "./core-types.js";
+import type { ExchangeCore } from "./exchange-core.js";
+import type { ServiceRecord } from "./service-record.js";
+
+export interface BatcherDeps {
+  core: ExchangeCore;
+  pipeline: SettlementPipeline;
+  store: BatchStore;
+  commit: (record: ServiceRecord) => Promise<ApplyResult>;
+  maxFills: number;
+  maxMs: number;
+  now: () => number;
+  logger: Logger;
+  metrics: Metrics;
+  /** Re-enqueue interval of stored unsettled batches. Default 2,000 ms. */
+  reconcileMs?: number;
+}
+
+/** What the batch store keeps per fill: enough to serve its proof. */
+export interface StoredFill {
+  fillId: number;
+  leaf: FillLeaf;
+  proof: string[];
+}
+
+export class Batcher {
+  #timer: NodeJS.Timeout | undefined;
+  #reconcileTimer: NodeJS.Timeout | undefined;
+  #cutting = false;
+  constructor(private readonly deps: BatcherDeps) {}
+
+  start(): void {
+    this.#timer = setInterval(() => void this.maybeCut(true), this.deps.maxMs);
+    this.#reconcileTimer = setInterval(() => void this.reconcile(), this.deps.reconcileMs ?? 2_000);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    clearInterval(this.#reconcileTimer);
+  }
+
+  /** Cuts when `maxFills` wait, or (on the timer) when any wait. */
+  async maybeCut(timer = false): Promise<void> {
+    const waiting = this.deps.core.matchedCount;
+    if (this.#cutting || waiting === 0 || (!timer && waiting < this.deps.maxFills)) return;
+    this.#cutting = true;
+    try {
+      await this.deps.commit({ kind: "cut", ms: this.deps.now(), maxFills: this.deps.maxFills });
+    } catch (error) {
+      this.deps.logger.error({ err: error }, "batcher: cut failed");
+    } finally {
+      this.#cutting = false;
+    }
+  }
+
+  /** Called with every cut the core made (live, not during replay). */
+  submitCut(batch: CoreBatch, leaves: FillLeaf[]): void {
+    const record = this.record(batch, leaves);
+    this.deps.metrics.batchSize.observe(leaves.length);
+    this.deps.pipeline.submit(record).catch((error: unknown) => {
+      // The record is in the store or will be rebuilt by resubmitMissing; reconcile retries.
+      this.deps.logger.warn({ err: error, batchId: batch.batchId }, "batcher: submit failed");
+    });
+  }
+
+  record(batch: CoreBatch, leaves: FillLeaf[]): BatchRecord {
+    const { core } = this.deps;
+    const tree = buildFillTree(leaves);
+    const deltas = buildDeltas(leaves, (id) => core.engine.marketConfig(id), core.feeRecipient);
+    const fills: StoredFill[] = leaves.map((leaf, i) => ({
+      fillId: batch.fillIds[i]!,
+      leaf,
+      proof: tree.proofs[i]!,
+    }));
+    return {
+      batchId: batch.batchId,
+      fillsRoot: tree.root,
+      fillCount: leaves.length,
+      deltas: deltas.map((d) => ({
+        ...d,
+        account: d.account as Address,
+        token: d.token as Address,
+      })),
+      fills,
+      state: "BATCHED",
+      cutAtMs: batch.cutAt,
+    };
+  }
+
+  /** Stores and enqueues every BATCHED batch of the core the store does not hold. */
+  async resubmitMissing(): Promise<void> {
+    const { core, pipeline, store } = this.deps;
+    const stored = new Set((await store.list()).map((r) => r.batchId));
+    for (const batch of core.batches()) {
+      if (batch.state !== "BATCHED" || stored.has(batch.batchId)) continue;
+      const leaves = batch.fillIds.map((id, i) => core.leaf(core.fill(id)!, batch.batchId, i));
+      this.deps.logger.info({ batchId: batch.batchId }, "batcher: resubmitting a cut batch");
+      await pipeline.submit(this.record(batch, leaves));
+    }
+  }
+
+  async reconcile(): Promise<void> {
+    try {
+      await this.deps.pipeline.recover();
+      const counts = await this.deps.pipeline.queue.getJobCounts("waiting", "delayed", "active");
+      this.deps.metrics.queueDepth.set(
+        { queue: this.deps.pipeline.options.queueName },
+        (counts["waiting"] ?? 0) + (counts["delayed"] ?? 0) + (counts["active"] ?? 0),
+      );
+    } catch (error) {
+      this.deps.logger.debug({ err: error }, "batcher: reconcile failed (Redis down?)");
+    }
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * Answers `ChallengeOpened` on-chain with the signed order the core holds ("I never signed
+ * this" answered with the trader's own signature). Idempotent: a challenge is answered once per
+ * process, and an answer the chain refuses because the challenge is no longer open is fine.
+ */
+import type { Hex } from "viem";
+import type { SettlementClient } from "../chain/settlement-client.js";
+import type { Logger } from "../logging/logger.js";
+import type { ExchangeCore } from "./exchange-core.js";
+
+export class ChallengeResponder {
+  readonly #answered = new Set<string>();
+  constructor(
+    private readonly core: ExchangeCore,
+    private readonly client: SettlementClient,
+    private readonly logger: Logger,
+  ) {}
+
+  answer(challengeId: bigint, orderHash: Hex): void {
+    const key = challengeId.toString();
+    if (this.#answered.has(key)) return;
+    const order = this.core.order(orderHash);
+    if (!order) {
+      this.logger.warn({ challengeId, orderHash }, "challenge names an order we do not hold");
+      return;
+    }
+    this.#answered.add(key);
+    this.client
+      .answerChallenge(challengeId, order.order, order.signature)
+      .then(() => this.logger.info({ challengeId, orderHash }, "challenge answered"))
+      .catch((error: unknown) => {
+        this.#answered.delete(key);
+        this.logger.warn({ err: error, challengeId }, "challenge answer failed");
+      });
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The API's `OrderService` over the exchange core: commands go through the intake, queries read
+ * the core (and the batch store for fill proofs).
+ */
+import { getAddress, type Address, type Hex } from "viem";
+import type {
+  BalanceView,
+  BatchItemResult,
+  BatchView,
+  BookView,
+  CancelResult,
+  FillProofView,
+  FillView,
+  MarketView,
+  OrderService,
+  OrderView,
+  SubmitOrderResult,
+  TradeView,
+} from "../api/order-service.js";
+import type { SignedCancel, SignedOrder } from "../api/schemas.js";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+import type { Metrics } from "../metrics/metrics.js";
+import type { BatchStore } from "../pipeline/batch-store.js";
+import type { CircuitBreaker } from "../risk/circuit-breaker.js";
+import { hashFillLeaf } from "../settlement/fill-leaf.js";
+import type { StoredFill } from "./batcher.js";
+import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
+import type { ExchangeCore } from "./exchange-core.js";
+import type { OrderIntake } from "./order-intake.js";
+
+export interface ClearmatchServiceDeps {
+  core: ExchangeCore;
+  intake: OrderIntake;
+  store: BatchStore;
+  circuitBreaker: CircuitBreaker;
+  metrics: Metrics;
+}
+
+export function orderView(o: CoreOrder): OrderView {
+  return {
+    orderHash: o.orderHash,
+    order: o.order,
+    signature: o.signature,
+    status: o.status,
+    filled: o.filled,
+    acceptedAt: o.acceptedAt,
+  };
+}
+
+export function fillView(f: CoreFill): FillView {
+  const e = f.fill;
+  return {
+    fillId: String(f.fillId),
+    marketId: e.marketId,
+    price: e.price,
+    baseAmount: e.baseAmount,
+    quoteAmount: e.quoteAmount,
+    takerSide: e.takerSide,
+    matchedAt: f.matchedAt,
+    status: f.state.toLowerCase() as FillView["status"],
+    makerOrderHash: e.makerOrderHash,
+    takerOrderHash: e.takerOrderHash,
+    maker: getAddress(e.maker),
+    taker: getAddress(e.taker),
+    makerFee: e.makerFee,
+    takerFee: e.takerFee,
+    ...(f.batchId !== undefined ? { batchId: f.batchId, index: f.index! } : {}),
+  };
+}
+
+export function batchView(b: CoreBatch, root?: Hex): BatchView {
+  return {
+    batchId: b.batchId,
+    status: b.state === "BATCHED" ? "open" : (b.state.toLowerCase() as BatchView["status"]),
+    fillCount: b.fillIds.length,
+    ...(root ? { fillsRoot: root } : {}),
+    ...(b.commitTx ? { commitTxHash: b.commitTx } : {}),
+    ...(b.state === "FINALIZED" && b.settleTx ? { finalizeTxHash: b.settleTx } : {}),
+    ...(b.committedAt !== undefined ? { committedAt: b.committedAt } : {}),
+    ...(b.state === "FINALIZED" && b.settledAt !== undefined ? { finalizedAt: b.settledAt } : {}),
+    ...(b.finalizableAt !== undefined ? { challengeDeadline: b.finalizableAt } : {}),
+  };
+}
+
+export class ClearmatchService implements OrderService {
+  constructor(private readonly deps: ClearmatchServiceDeps) {}
+
+  async submitOrder(signed: SignedOrder): Promise<SubmitOrderResult> {
+    const r = await this.deps.intake.submitOrder(signed);
+    this.deps.metrics.ordersAccepted.inc({ result: r.created ? "created" : "duplicate" });
+    return {
+      created: r.created !== false,
+      order: orderView(r.order!),
+      ...(r.fills?.length ? { fills: r.fills.map(fillView) } : {}),
+    };
+  }
+
+  async submitOrders(orders: readonly SignedOrder[]): Promise<readonly BatchItemResult[]> {
+    const results: BatchItemResult[] = [];
+    for (const o of orders) {
+      try {
+        results.push({ ok: true, result: await this.submitOrder(o) });
+      } catch (error) {
+        if (!(error instanceof ClearmatchError)) throw error;
+        this.deps.metrics.ordersRejected.inc({ code: error.code });
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  async cancel(cancel: SignedCancel): Promise<CancelResult> {
+    const r = await this.deps.intake.cancel(cancel);
+    return { order: orderView(this.deps.core.order(cancel.orderHash) ?? r.order!) };
+  }
+
+  async getOrder(orderHash: Hex): Promise<OrderView> {
+    const o = this.deps.core.order(orderHash);
+    if (!o) throw new ClearmatchError("UNKNOWN_ORDER");
+    return orderView(o);
+  }
+
+  async getMarkets(): Promise<readonly MarketView[]> {
+    const views: MarketView[] = [];
+    for (let id = 0; id < 1024; id++) {
+      const m = this.deps.core.engine.marketConfig(id);
+      if (m) views.push(this.#market(id));
+    }
+    return views;
+  }
+
+  #market(marketId: number): MarketView {
+    const { core, circuitBreaker } = this.deps;
+    const m = core.engine.marketConfig(marketId);
+    if (!m) throw new ClearmatchError("UNKNOWN_MARKET");
+    return {
+      marketId,
+      baseToken: getAddress(m.baseToken),
+      quoteToken: getAddress(m.quoteToken),
+      baseDecimals: m.baseDecimals,
+      tickSize: m.tickSize,
+      lotSize: m.lotSize,
+      status: core.engine.isPaused(marketId)
+        ? "paused"
+        : circuitBreaker.isHalted(marketId)
+          ? "halted"
+          : "active",
+      makerFeeBps: m.makerFeeBps,
+      takerFeeBps: m.takerFeeBps,
+    };
+  }
+
+  async getBook(marketId: number, depth: number): Promise<BookView> {
+    const d = this.deps.core.engine.depth(marketId, depth);
+    if (!d) throw new ClearmatchError("UNKNOWN_MARKET");
+    const level = (l: { price: bigint; size: bigint; orders: number }) => ({
+      price: l.price,
+      amount: l.size,
+      orders: l.orders,
+    });
+    return {
+      marketId,
+      sequence: this.deps.core.bookSequence(marketId),
+      bids: d.bids.map(level),
+      asks: d.asks.map(level),
+    };
+  }
+
+  async getTrades(marketId: number, limit: number): Promise<readonly TradeView[]> {
+    if (!this.deps.core.engine.marketConfig(marketId)) throw new ClearmatchError("UNKNOWN_MARKET");
+    return this.deps.core
+      .marketFills(marketId, limit * 2)
+      .filter((f) => f.state !== "ROLLED_BACK")
+      .slice(0, limit)
+      .map((f) => {
+        const v = fillView(f);
+        return {
+          fillId: v.fillId,
+          marketId: v.marketId,
+          price: v.price,
+          baseAmount: v.baseAmount,
+          quoteAmount: v.quoteAmount,
+          takerSide: v.takerSide,
+          matchedAt: v.matchedAt,
+        };
+      });
+  }
+
+  async getAccountOrders(account: Address, limit: number): Promise<readonly OrderView[]> {
+    return this.deps.core.accountOrders(account).slice(0, limit).map(orderView);
+  }
+
+  async getAccountFills(account: Address, limit: number): Promise<readonly FillView[]> {
+    return this.deps.core.accountFills(account).slice(0, limit).map(fillView);
+  }
+
+  async getAccountBalances(account: Address): Promise<readonly BalanceView[]> {
+    return this.deps.core.ledger
+      .balances(account)
+      .map((b) => ({ ...b, token: getAddress(b.token) }));
+  }
+
+  async getBatches(query: {
+    limit: number;
+    before?: bigint | undefined;
+  }): Promise<readonly BatchView[]> {
+    const out: BatchView[] = [];
+    for (const b of this.deps.core.batches()) {
+      if (query.before !== undefined && b.batchId >= query.before) continue;
+      if (out.length >= query.limit) break;
+      out.push(batchView(b, (await this.deps.store.get(b.batchId))?.fillsRoot));
+    }
+    return out;
+  }
+
+  async getBatch(batchId: bigint): Promise<BatchView> {
+    const b = this.deps.core.batch(batchId);
+    if (!b) throw new ClearmatchError("UNKNOWN_BATCH");
+    return batchView(b, (await this.deps.store.get(batchId))?.fillsRoot);
+  }
+
+  async getFillProof(fillId: string): Promise<FillProofView> {
+    const { core, store } = this.deps;
+    const f = /^[0-9]+$/.test(fillId) ? core.fill(Number(fillId)) : undefined;
+    if (!f) throw new ClearmatchError("UNKNOWN_FILL");
+    if (f.batchId === undefined || f.state === "ROLLED_BACK") {
+      throw new ClearmatchError("UNKNOWN_FILL", "the fill is not in a batch (yet)");
+    }
+    const record = await store.get(f.batchId);
+    const stored = (record?.fills as StoredFill[] | undefined)?.find((s) => s.fillId === f.fillId);
+    if (!record || !stored)
+      throw new ClearmatchError("UNKNOWN_FILL", "the batch is not stored yet");
+    const batch = core.batch(f.batchId)!;
+    const signedOf = (hash: Hex) => {
+      const o = core.order(hash)!;
+      return { order: o.order, signature: o.signature, orderHash: o.orderHash };
+    };
+    return {
+      fillId,
+      leaf: stored.leaf,
+      leafHash: hashFillLeaf(stored.leaf),
+      proof: stored.proof as Hex[],
+      batch: batchView(batch, record.fillsRoot),
+      makerOrder: signedOf(f.fill.makerOrderHash),
+      takerOrder: signedOf(f.fill.takerOrderHash),
+    };
+  }
+}

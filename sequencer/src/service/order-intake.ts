@@ -1,0 +1,197 @@
+/**
+ * The hot path. Stateless checks first (domain hints, expiry, signature, rate limit, kill switch,
+ * halt, price band), then one synchronous `core.apply` (single-threaded ordering), then the
+ * record is appended to the journal and the answer waits for its group commit: an acknowledged
+ * order is durable. Refusals that left the core unchanged are not journaled.
+ *
+ * Every other writer (chain sync, batcher, expiry ticks) goes through `commit` too, so the
+ * journal's order is exactly the order the core applied records in.
+ */
+import type { Address, Hex, PublicClient } from "viem";
+import { CryptoError } from "../crypto/crypto-error.js";
+import { recoverAddress } from "../crypto/recover.js";
+import type { OrderHasher } from "../eip712/order-hasher.js";
+import type { SignedCancel, SignedOrder } from "../api/schemas.js";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+import type { JournalWriter } from "../journal/journal-writer.js";
+import type { CircuitBreaker } from "../risk/circuit-breaker.js";
+import type { KillSwitch } from "../risk/kill-switch.js";
+import type { PriceBand } from "../risk/price-band.js";
+import type { RateLimiter } from "../risk/rate-limiter.js";
+import type { ApplyResult } from "./core-types.js";
+import type { ExchangeCore } from "./exchange-core.js";
+import type { ServiceRecord } from "./service-record.js";
+
+export interface OrderIntakeDeps {
+  core: ExchangeCore;
+  journal: JournalWriter<ServiceRecord>;
+  hasher: OrderHasher;
+  chainId: number;
+  settlement: Address;
+  rateLimiter: RateLimiter;
+  killSwitch: KillSwitch;
+  circuitBreaker: CircuitBreaker;
+  priceBand: PriceBand;
+  /** For ERC-1271 wallets (a signature that does not recover to a trader with code). */
+  publicClient?: PublicClient;
+  /** Wall clock, ms. */
+  now: () => number;
+  /** Sees every applied record's result (publishing, metrics, batch triggers). */
+  onApplied: (record: ServiceRecord, result: ApplyResult) => void;
+  /** A journal write failed: the process must stop and recover from the files. */
+  onFatal: (error: unknown) => void;
+}
+
+export class OrderIntake {
+  #open = true;
+  constructor(private readonly deps: OrderIntakeDeps) {}
+
+  /** Stop taking orders and cancels (shutdown). */
+  close(): void {
+    this.#open = false;
+  }
+
+  /** Applies `record` to the core and, if it changed state, journals it; resolves once durable. */
+  async commit(record: ServiceRecord): Promise<ApplyResult> {
+    const result = this.deps.core.apply(record);
+    if (!result.mutated) {
+      // An idempotent answer must not overtake the durability of what it repeats.
+      if (result.created === false) await this.deps.journal.flush();
+      return result;
+    }
+    const durable = this.deps.journal.append(record);
+    this.deps.onApplied(record, result);
+    try {
+      await durable;
+    } catch (error) {
+      this.deps.onFatal(error);
+      throw new ClearmatchError("INTERNAL", "journal write failed", { cause: error });
+    }
+    return result;
+  }
+
+  async submitOrder(signed: SignedOrder): Promise<ApplyResult> {
+    const d = this.deps;
+    if (!this.#open) throw new ClearmatchError("NOT_READY");
+    this.#checkDomain(signed);
+    const o = signed.order;
+    const orderHash = d.hasher.hashOrder(o);
+    const existing = d.core.order(orderHash);
+    if (existing && existing.signature.toLowerCase() === signed.signature.toLowerCase()) {
+      await d.journal.flush();
+      return { outputs: [], mutated: false, order: existing, created: false };
+    }
+    const now = d.now();
+    if (o.expiry <= BigInt(Math.floor(now / 1000))) {
+      throw new ClearmatchError("ORDER_EXPIRED", undefined, { details: { expiry: o.expiry } });
+    }
+    const signer = await this.#verify(d.hasher.orderDigest(o), signed.signature, o.trader);
+    d.rateLimiter.consume(signer.toLowerCase(), now);
+    d.killSwitch.assertOpen();
+    d.circuitBreaker.assertTrading(o.marketId);
+    d.priceBand.check(o.price, this.#reference(o.marketId));
+    const result = await this.commit({
+      kind: "order",
+      ms: now,
+      orderHash,
+      order: o,
+      signature: signed.signature,
+    });
+    if (result.error) throw result.error;
+    return result;
+  }
+
+  async cancel(signed: SignedCancel): Promise<ApplyResult> {
+    const d = this.deps;
+    if (!this.#open) throw new ClearmatchError("NOT_READY");
+    this.#checkDomain(signed);
+    const order = d.core.order(signed.orderHash);
+    if (!order) throw new ClearmatchError("UNKNOWN_ORDER");
+    const digest = d.hasher.cancelDigest(signed.orderHash);
+    let signer: Address;
+    try {
+      signer = await this.#verify(digest, signed.signature, order.order.trader);
+    } catch (error) {
+      if (
+        error instanceof ClearmatchError &&
+        error.code === "BAD_SIGNATURE" &&
+        error.details?.["recovered"]
+      ) {
+        throw new ClearmatchError("NOT_ORDER_OWNER", undefined, { details: error.details });
+      }
+      throw error;
+    }
+    d.rateLimiter.consume(signer.toLowerCase(), d.now());
+    const result = await this.commit({
+      kind: "cancel",
+      ms: d.now(),
+      orderHash: order.orderHash,
+      signature: signed.signature,
+    });
+    if (result.error) throw result.error;
+    return result;
+  }
+
+  #checkDomain(signed: { chainId?: number | undefined; verifyingContract?: Address | undefined }) {
+    const d = this.deps;
+    if (signed.chainId !== undefined && signed.chainId !== d.chainId) {
+      throw new ClearmatchError("WRONG_CHAIN", undefined, {
+        details: { expected: d.chainId, got: signed.chainId },
+      });
+    }
+    if (
+      signed.verifyingContract !== undefined &&
+      signed.verifyingContract.toLowerCase() !== d.settlement.toLowerCase()
+    ) {
+      throw new ClearmatchError("WRONG_CONTRACT", undefined, {
+        details: { expected: d.settlement, got: signed.verifyingContract },
+      });
+    }
+  }
+
+  /** The signer: `expected` when the signature recovers to it or its ERC-1271 wallet accepts it. */
+  async #verify(digest: Uint8Array, signature: Hex, expected: Address): Promise<Address> {
+    let recovered: Address | undefined;
+    try {
+      recovered = recoverAddress(digest, signature);
+    } catch (error) {
+      if (!(error instanceof CryptoError)) throw error;
+      if (!(await this.#erc1271(digest, signature, expected))) {
+        throw new ClearmatchError("BAD_SIGNATURE", error.message, {
+          details: { reason: error.reason },
+          cause: error,
+        });
+      }
+      return expected;
+    }
+    if (recovered.toLowerCase() === expected.toLowerCase()) return expected;
+    if (await this.#erc1271(digest, signature, expected)) return expected;
+    throw new ClearmatchError("BAD_SIGNATURE", "the signature does not recover to the trader", {
+      details: { recovered, expected },
+    });
+  }
+
+  /** Smart-contract wallet: the chain decides (outside the synchronous section). */
+  async #erc1271(digest: Uint8Array, signature: Hex, account: Address): Promise<boolean> {
+    const client = this.deps.publicClient;
+    if (!client) return false;
+    try {
+      const code = await client.getCode({ address: account });
+      if (!code || code === "0x") return false;
+      const hash = `0x${Buffer.from(digest).toString("hex")}` as Hex;
+      return await client.verifyHash({ address: account, hash, signature });
+    } catch {
+      return false;
+    }
+  }
+
+  /** Price band reference: the last trade, else the mid of the best bid and ask. */
+  #reference(marketId: number): bigint | undefined {
+    const last = this.deps.core.lastPrice(marketId);
+    if (last !== undefined) return last;
+    const depth = this.deps.core.engine.depth(marketId, 1);
+    const bid = depth?.bids[0]?.price;
+    const ask = depth?.asks[0]?.price;
+    return bid !== undefined && ask !== undefined ? (bid + ask) / 2n : undefined;
+  }
+}

@@ -1,0 +1,343 @@
+/**
+ * Assembles the running sequencer from a validated config: journal recovery (snapshot + replay of
+ * service records into the exchange core), chain client, chain sync, settlement pipeline, batcher,
+ * challenge responder, HTTP + WebSocket. `main.ts` runs it as a process; tests run it in-process.
+ */
+import { join } from "node:path";
+import {
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  getAddress,
+  http,
+  type Address,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { Redis } from "ioredis";
+import { riskAdminControls } from "../api/admin-controls.js";
+import { createApp } from "../api/app.js";
+import { startHttpServer, type HttpServer } from "../api/http-server.js";
+import { settlementAbi } from "../chain/settlement-abi.js";
+import { SettlementClient } from "../chain/settlement-client.js";
+import { TxSender } from "../chain/tx-sender.js";
+import type { Config } from "../config/config.js";
+import { clearmatchDomain } from "../eip712/types.js";
+import { OrderHasher } from "../eip712/order-hasher.js";
+import { ClearmatchError } from "../errors/clearmatch-error.js";
+import { recoverRecords, takeSnapshot } from "../journal/recovery.js";
+import { createLogger, type Logger } from "../logging/logger.js";
+import { createMetrics, type Metrics } from "../metrics/metrics.js";
+import { FileBatchStore } from "../pipeline/batch-store.js";
+import { SettlementPipeline } from "../pipeline/settlement-pipeline.js";
+import { CircuitBreaker } from "../risk/circuit-breaker.js";
+import { KillSwitch } from "../risk/kill-switch.js";
+import { PriceBand } from "../risk/price-band.js";
+import { RateLimiter } from "../risk/rate-limiter.js";
+import { Batcher } from "./batcher.js";
+import { ChallengeResponder } from "./challenge-responder.js";
+import { createChainSync } from "./chain-sync.js";
+import { ClearmatchService } from "./clearmatch-service.js";
+import type { ApplyResult } from "./core-types.js";
+import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
+import { OrderIntake } from "./order-intake.js";
+import { publishOutputs } from "./stream-publisher.js";
+import { serviceRecordCodec, type ServiceRecord } from "./service-record.js";
+
+export interface RunningService {
+  readonly url: string;
+  readonly core: ExchangeCore;
+  readonly metrics: Metrics;
+  readonly http: HttpServer;
+  /** Stop intake, flush the journal, snapshot, close everything. */
+  stop(): Promise<void>;
+}
+
+export interface StartServiceOptions {
+  logger?: Logger;
+  /** A journal write failed. Default: log fatal and exit(1) (restart recovers from the files). */
+  onFatal?: (error: unknown) => void;
+  now?: () => number;
+}
+
+export async function startService(
+  config: Config,
+  options: StartServiceOptions = {},
+): Promise<RunningService> {
+  const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const now = options.now ?? Date.now;
+  const metrics = createMetrics({ collectDefaultMetrics: true });
+  const dataDir = config.DATA_DIR;
+
+  let core = new ExchangeCore();
+  const recovered = recoverRecords<ServiceRecord, CoreSnapshot>({
+    dir: join(dataDir, "journal"),
+    codec: serviceRecordCodec,
+    log: logger,
+    restore: (state) => {
+      core = ExchangeCore.restore(state);
+    },
+    apply: (_seq, record) => {
+      core.apply(record);
+    },
+  });
+  const journal = recovered.journal;
+  let snapshotSeq = recovered.snapshotSeq;
+  logger.info(
+    { snapshotSeq, replayed: recovered.replayed, lastSeq: recovered.lastSeq },
+    "service: journal recovered",
+  );
+
+  const chain = defineChain({
+    id: config.CHAIN_ID,
+    name: `chain-${config.CHAIN_ID}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.RPC_URL] } },
+  });
+  const transport = http(config.RPC_URL, { retryCount: 0, timeout: 5_000 });
+  const publicClient = createPublicClient({ chain, transport }) as PublicClient;
+  const wallet = createWalletClient({
+    chain,
+    transport,
+    account: privateKeyToAccount(config.SEQUENCER_PRIVATE_KEY),
+  });
+  const sender = new TxSender(publicClient, wallet, {
+    confirmations: Math.max(1, config.CONFIRMATIONS),
+    pollIntervalMs: 200,
+  });
+  const client = new SettlementClient(config.SETTLEMENT_ADDRESS, publicClient, sender);
+
+  const killSwitch = new KillSwitch();
+  const circuitBreaker = new CircuitBreaker({
+    moveBps: config.CIRCUIT_BREAKER_BPS,
+    windowMs: config.CIRCUIT_BREAKER_WINDOW_MS,
+  });
+  const rateLimiter = new RateLimiter({
+    ratePerSec: config.RATE_LIMIT_PER_SEC,
+    burst: config.RATE_LIMIT_BURST,
+  });
+
+  let http_: HttpServer | undefined;
+  let batcher: Batcher | undefined;
+  let responder: ChallengeResponder | undefined;
+  let snapshotting = false;
+  const onApplied = (record: ServiceRecord, result: ApplyResult) => {
+    for (const out of result.outputs) {
+      if (out.type === "batchCut") batcher?.submitCut(out.batch, out.leaves);
+      if (out.type === "challenge") responder?.answer(out.challengeId, out.orderHash);
+      if (out.type === "fill") {
+        circuitBreaker.recordTrade(out.fill.fill.marketId, out.fill.fill.price, record.ms);
+      }
+      if (out.type === "batch" && out.batch.state === "FINALIZED") {
+        for (const id of out.batch.fillIds) {
+          const f = core.fill(id);
+          if (f) metrics.matchToFinality.observe((record.ms - f.matchedAt) / 1000);
+        }
+      }
+    }
+    if (http_) publishOutputs(http_.hub, result.outputs, core);
+    if (record.kind === "order" && core.matchedCount >= config.BATCH_MAX_FILLS) {
+      void batcher?.maybeCut();
+    }
+    if (journal.lastSeq - snapshotSeq >= config.SNAPSHOT_EVERY && !snapshotting) void snapshot();
+  };
+  const onFatal =
+    options.onFatal ??
+    ((error: unknown) => {
+      logger.fatal({ err: error }, "journal write failed: exiting to recover from the files");
+      process.exit(1);
+    });
+  const intake = new OrderIntake({
+    core: core,
+    journal,
+    hasher: new OrderHasher(clearmatchDomain(config.CHAIN_ID, config.SETTLEMENT_ADDRESS)),
+    chainId: config.CHAIN_ID,
+    settlement: config.SETTLEMENT_ADDRESS,
+    rateLimiter,
+    killSwitch,
+    circuitBreaker,
+    priceBand: new PriceBand({ bandBps: config.PRICE_BAND_BPS }),
+    publicClient,
+    now,
+    onApplied,
+    onFatal,
+  });
+  const commit = (record: ServiceRecord) => intake.commit(record);
+  async function snapshot(): Promise<void> {
+    snapshotting = true;
+    try {
+      snapshotSeq = await takeSnapshot(core, journal, { dir: join(dataDir, "journal") });
+    } catch (error) {
+      logger.error({ err: error }, "snapshot failed");
+    } finally {
+      snapshotting = false;
+    }
+  }
+
+  // First start: the chain's next batch id and fee recipient, journaled once.
+  if (!core.initialized) {
+    const [nextBatchId, feeRecipient] = await retry(logger, "read chain parameters", () =>
+      Promise.all([
+        client.nextBatchId(),
+        publicClient.readContract({
+          address: config.SETTLEMENT_ADDRESS,
+          abi: settlementAbi,
+          functionName: "feeRecipient",
+        }) as Promise<Address>,
+      ]),
+    );
+    await commit({
+      kind: "init",
+      ms: now(),
+      nextBatchId,
+      feeRecipient,
+      makerFeeBps: config.MAKER_FEE_BPS,
+      takerFeeBps: config.TAKER_FEE_BPS,
+    });
+  }
+
+  const store = new FileBatchStore(join(dataDir, "batches"));
+  const pipeline = new SettlementPipeline(
+    store,
+    client,
+    {
+      committed: (r) => {
+        if (r.committedAtMs) metrics.commitLatency.observe((r.committedAtMs - r.cutAtMs) / 1000);
+      },
+      finalized: (r) => {
+        if (r.settledAtMs && r.committedAtMs) {
+          metrics.finalizeLatency.observe((r.settledAtMs - r.committedAtMs) / 1000);
+        }
+      },
+      failed: (batchId, error) => logger.error({ err: error, batchId }, "pipeline: batch failed"),
+    },
+    {
+      redisUrl: config.REDIS_URL,
+      queueName: config.QUEUE_NAME,
+      waitPollMs: 300,
+      maxDelayMs: 2_000,
+    },
+  );
+  batcher = new Batcher({
+    core: core,
+    pipeline,
+    store,
+    commit,
+    maxFills: config.BATCH_MAX_FILLS,
+    maxMs: config.BATCH_MAX_MS,
+    now,
+    logger,
+    metrics,
+  });
+  if (config.CHALLENGE_RESPONDER) responder = new ChallengeResponder(core, client, logger);
+
+  const watcher = createChainSync({
+    core: core,
+    publicClient,
+    settlement: config.SETTLEMENT_ADDRESS,
+    cursorPath: join(dataDir, "chain-cursor.json"),
+    commit,
+    now,
+    logger,
+    metrics,
+    confirmations: config.CONFIRMATIONS,
+    pollIntervalMs: config.CHAIN_POLL_MS,
+    startBlock: config.SETTLEMENT_START_BLOCK,
+  });
+  // Catch up with the chain (markets, deposits, batch outcomes) before taking orders.
+  await retry(logger, "initial chain sync", () => watcher.pollOnce());
+  await batcher.resubmitMissing();
+  await pipeline.start();
+  watcher.start();
+  batcher.start();
+  const expiryTimer = setInterval(() => {
+    void commit({ kind: "expire", ms: now() }).catch(() => undefined);
+  }, config.EXPIRY_TICK_MS);
+
+  // Readiness only: fails fast instead of queueing commands while Redis is down.
+  const redis = new Redis(config.REDIS_URL, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  redis.on("error", () => undefined);
+  await redis.connect().catch(() => undefined);
+  const service = new ClearmatchService({ core, intake, store, circuitBreaker, metrics });
+  const app = createApp({
+    orderService: service,
+    adminControls: riskAdminControls({
+      killSwitch,
+      circuitBreaker,
+      now,
+      assertMarket: (id) => {
+        if (!core.engine.marketConfig(id)) throw new ClearmatchError("UNKNOWN_MARKET");
+      },
+    }),
+    metrics,
+    logger,
+    readiness: async () => {
+      const status = watcher.status();
+      const chainOk = status.failures === 0 && status.head !== undefined;
+      const redisOk = await redis
+        .ping()
+        .then(() => true)
+        .catch(() => false);
+      return {
+        ready: chainOk && redisOk,
+        checks: { journal: true, chain: chainOk, redis: redisOk },
+      };
+    },
+    options: {
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      maxBatchOrders: config.MAX_BATCH_ORDERS,
+      adminToken: config.ADMIN_TOKEN,
+      trustProxy: config.TRUST_PROXY,
+    },
+  });
+  http_ = await startHttpServer({
+    app,
+    logger,
+    host: config.HOST,
+    port: config.PORT,
+    stream: { maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS },
+  });
+  const url = `http://${http_.address.address}:${http_.address.port}`;
+  logger.info({ url, settlement: getAddress(config.SETTLEMENT_ADDRESS) }, "service: started");
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    get core() {
+      return core;
+    },
+    metrics,
+    http: http_,
+    stop: () =>
+      (stopped ??= (async () => {
+        intake.close();
+        clearInterval(expiryTimer);
+        batcher!.stop();
+        await watcher.stop();
+        await http_!.close();
+        await pipeline.stop().catch(() => undefined);
+        redis.disconnect();
+        await journal.flush();
+        await takeSnapshot(core, journal, { dir: join(dataDir, "journal") });
+        await journal.close();
+        logger.info("service: stopped");
+      })()),
+  };
+}
+
+/** Retries `fn` with a 500 ms pause until it succeeds (start-up dependencies). */
+async function retry<T>(logger: Logger, what: string, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt % 10 === 1)
+        logger.warn({ err: error, attempt }, `service: ${what} failed, retrying`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}

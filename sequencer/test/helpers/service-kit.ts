@@ -1,0 +1,92 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Address, Hex } from "viem";
+import { loadConfig, type Config } from "../../src/config/config.js";
+import { devAccount, DEV_ROLES } from "../../src/devchain/deploy-dev-stack.js";
+import { clearmatchDomain, orderTypes, type Order } from "../../src/eip712/types.js";
+import { OrderHasher } from "../../src/eip712/order-hasher.js";
+import type { DevChain } from "./dev-chain.js";
+import { uniqueQueue } from "./dev-chain.js";
+
+/** Environment of a service against `chain`, with a fresh data dir and queue. */
+export async function serviceEnv(
+  chain: DevChain,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
+  return {
+    RPC_URL: chain.node.url,
+    CHAIN_ID: String(chain.stack.chain.id),
+    SETTLEMENT_ADDRESS: chain.stack.settlement,
+    SEQUENCER_PRIVATE_KEY: devAccount(DEV_ROLES.sequencer).privateKey,
+    SETTLEMENT_START_BLOCK: "0",
+    DATA_DIR: await mkdtemp(join(tmpdir(), "clearmatch-service-")),
+    PORT: "0",
+    CONFIRMATIONS: "0",
+    CHAIN_POLL_MS: "100",
+    BATCH_MAX_MS: "300",
+    QUEUE_NAME: uniqueQueue("service"),
+    LOG_LEVEL: "silent",
+    ...extra,
+  };
+}
+
+export const config = (env: Record<string, string>): Config => loadConfig(env);
+
+export const ONE_ETH = 10n ** 18n;
+export const USDC = (n: bigint) => n * 10n ** 6n;
+export const FAR = 4_000_000_000n;
+
+let nonce = 1n;
+/** A signed order body for POST /v1/orders by dev account `index`. */
+export async function signedOrder(
+  chain: DevChain,
+  index: number,
+  fields: Partial<Order> & { side: number; price: bigint; amount: bigint },
+) {
+  const { account } = devAccount(index);
+  const order: Order = {
+    trader: account.address,
+    marketId: 1,
+    nonce: nonce++,
+    expiry: FAR,
+    maxFeeBps: 50,
+    flags: 0,
+    ...fields,
+  };
+  const domain = clearmatchDomain(chain.stack.chain.id, chain.stack.settlement);
+  const signature = await account.signTypedData({
+    domain,
+    types: orderTypes,
+    primaryType: "Order",
+    message: order,
+  });
+  const hash = new OrderHasher(domain).hashOrder(order);
+  return { order, signature, hash };
+}
+
+export function wire(body: { order: Order; signature: Hex }) {
+  return JSON.stringify({
+    order: Object.fromEntries(
+      Object.entries(body.order).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
+    ),
+    signature: body.signature,
+  });
+}
+
+export async function post(url: string, path: string, body: string) {
+  const res = await fetch(url + path, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+export async function get(url: string, path: string) {
+  const res = await fetch(url + path);
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+export const trader = (i: number): Address => devAccount(DEV_ROLES.firstTrader + i).account.address;
+export const traderIndex = (i: number) => DEV_ROLES.firstTrader + i;

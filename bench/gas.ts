@@ -1,0 +1,336 @@
+/**
+ * Gas benchmark of batch settlement (`npm run bench:gas`; not a test).
+ *
+ * On the simulated shanghai network (EDR), deploys TestERC20 WETH/USDC, a Settlement proxy whose
+ * roles are bench accounts, and 1,000 traders with real deposits. Then, for each batch shape
+ * (fills x distinct traders, every trader trading), it builds fills the way the matching engine
+ * emits them (random maker/taker pairs, prices on the tick, amounts on the lot, maker and taker
+ * fees), nets them with the sequencer's own `buildDeltas`, roots them with its `buildFillTree`,
+ * and commits and finalizes the batch, reading the gas from the receipts.
+ *
+ * Gas is deterministic (a seeded generator picks every amount), so the figures are comparable
+ * between runs and machines. Prints a table and writes `bench/results/gas.json`.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import { network } from "hardhat";
+import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import type { Delta, FillLeaf } from "../sequencer/src/eip712/types.js";
+import { buildDeltas } from "../sequencer/src/settlement/deltas.js";
+import { buildFillTree } from "../sequencer/src/settlement/merkle.js";
+
+/** Batch shapes: fills x distinct traders, only where fills >= traders / 2 (every trader trades). */
+const SHAPES: readonly { fills: number; traders: number }[] = [
+  { fills: 1, traders: 2 }, // one fill has exactly two traders
+  { fills: 100, traders: 10 },
+  { fills: 100, traders: 100 },
+  { fills: 1_000, traders: 10 },
+  { fills: 1_000, traders: 100 },
+  { fills: 1_000, traders: 1_000 },
+];
+const MAX_TRADERS = Math.max(...SHAPES.map((s) => s.traders));
+
+/** The issue's target: gas per fill at 1,000 fills over 100 traders. */
+const TARGET = { fills: 1_000, traders: 100, gasPerFill: 2_000 } as const;
+
+/** Published per-fill costs of other designs, for scale (figures as cited in issue 2). */
+const REFERENCES = [
+  {
+    name: "0x v4 limit-order fill",
+    gasPerFill: 113_389,
+    source:
+      "0x Protocol docs, 'v4 limit orders' gas table, and the 0x-protocol repository benchmarks (https://0x.org/docs/0x-limit-orders/docs/introduction)",
+  },
+  {
+    name: "CoW Protocol trade at scale",
+    gasPerFill: 60_000,
+    source:
+      "CoW Protocol docs and blog on batch settlement gas, about 60,000 gas per trade in large batches (https://docs.cow.fi)",
+  },
+] as const;
+
+/** WETH/USDC as in the contract tests: tick 0.01 USDC, lot 0.0001 WETH (lot x tick = 10^18). */
+const MARKET_ID = 1;
+const BASE_DECIMALS = 18;
+const ONE_BASE = 10n ** 18n;
+const TICK = 10_000n;
+const LOT = 10n ** 14n;
+const MAKER_FEE_BPS = 2n;
+const TAKER_FEE_BPS = 5n;
+const DEPOSIT_BASE = 1_000n * ONE_BASE;
+const DEPOSIT_QUOTE = 10_000_000n * 10n ** 6n;
+
+const PARAMS = {
+  challengeWindow: 3_600n,
+  challengeResponseWindow: 1_800n,
+  withdrawalDelay: 7_200n,
+  disputeTimeout: 86_400n,
+  disputeBond: 10n ** 17n,
+} as const;
+
+/** Intrinsic gas of every transaction. */
+const TX_BASE_GAS = 21_000n;
+
+/** One row of the results. */
+interface Row {
+  fills: number;
+  traders: number;
+  /** Netted (account, token) deltas the batch carries. */
+  deltas: number;
+  commitGas: bigint;
+  finalizeGas: bigint;
+  /** (commit + finalize) / fills. */
+  gasPerFill: number;
+  /** Calldata part (4 per zero byte, 16 per other byte) of commit + finalize. */
+  calldataGas: bigint;
+  /** Execution part (total - 2 x 21,000 - calldata): hashing, validation, storage. */
+  executionGas: bigint;
+}
+
+/** mulberry32: a small seeded generator, so every run builds the same batches. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function int(random: () => number, n: number): number {
+  return Math.floor(random() * n);
+}
+
+/** EIP-2028 calldata cost of a transaction's input. */
+function calldataGas(input: Hex): bigint {
+  let gas = 0n;
+  for (let i = 2; i < input.length; i += 2) gas += input.slice(i, i + 2) === "00" ? 4n : 16n;
+  return gas;
+}
+
+/**
+ * `fills` fills among `traders` (each trading at least once: the first ceil(n/2) fills pair a
+ * shuffle of them, the rest pick random distinct pairs), priced around 2,000 USDC on the tick,
+ * sized 0.0001 to 0.5 WETH on the lot, with maker and taker fees.
+ */
+function buildFills(batchId: bigint, fills: number, traders: readonly Address[], seed: number) {
+  const random = rng(seed);
+  const shuffled = [...traders];
+  for (let i = shuffled.length - 1; i > 0; i--) {
+    const j = int(random, i + 1);
+    [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+  }
+  const n = shuffled.length;
+  const out: FillLeaf[] = [];
+  for (let index = 0; index < fills; index++) {
+    let maker: Address;
+    let taker: Address;
+    if (index < Math.ceil(n / 2)) {
+      maker = shuffled[2 * index]!;
+      taker = shuffled[(2 * index + 1) % n]!;
+    } else {
+      const m = int(random, n);
+      maker = shuffled[m]!;
+      taker = shuffled[(m + 1 + int(random, n - 1)) % n]!;
+    }
+    const price = TICK * BigInt(190_000 + int(random, 20_001));
+    const baseAmount = LOT * BigInt(1 + int(random, 5_000));
+    const quoteAmount = (baseAmount * price) / ONE_BASE;
+    out.push({
+      batchId,
+      index,
+      makerOrderHash: keccak256(toHex(`maker ${batchId} ${index}`)),
+      takerOrderHash: keccak256(toHex(`taker ${batchId} ${index}`)),
+      maker,
+      taker,
+      marketId: MARKET_ID,
+      takerSide: int(random, 2),
+      price,
+      baseAmount,
+      quoteAmount,
+      makerFee: (quoteAmount * MAKER_FEE_BPS) / 10_000n,
+      takerFee: (quoteAmount * TAKER_FEE_BPS) / 10_000n,
+      makerFilledAfter: baseAmount,
+      takerFilledAfter: baseAmount,
+    });
+  }
+  return out;
+}
+
+/** A deterministic trader address that no key in the bench controls (impersonated). */
+function traderAddress(i: number): Address {
+  return getAddress(`0x${keccak256(toHex(`clearmatch bench trader ${i}`)).slice(26)}`);
+}
+
+async function main() {
+  const connection = await network.create();
+  const { viem, networkHelpers } = connection;
+  const publicClient = await viem.getPublicClient();
+  const [deployer, timelock, guardian, arbiter, sequencer, feeRecipient] =
+    await viem.getWalletClients();
+  if (!deployer || !timelock || !guardian || !arbiter || !sequencer || !feeRecipient) {
+    throw new Error("the simulated network has too few accounts");
+  }
+  const blockGasLimit = (await publicClient.getBlock()).gasLimit;
+
+  // ---- stack
+  const base = await viem.deployContract("TestERC20", ["Wrapped Ether", "WETH", BASE_DECIMALS]);
+  const quote = await viem.deployContract("TestERC20", ["USD Coin", "USDC", 6]);
+  const implementation = await viem.deployContract("Settlement");
+  const initData = encodeFunctionData({
+    abi: implementation.abi,
+    functionName: "initialize",
+    args: [
+      {
+        timelock: timelock.account.address,
+        guardian: guardian.account.address,
+        arbiter: arbiter.account.address,
+        sequencer: sequencer.account.address,
+        feeRecipient: feeRecipient.account.address,
+        ...PARAMS,
+      },
+    ],
+  });
+  const proxy = await viem.deployContract("ERC1967Proxy", [implementation.address, initData]);
+  const settlement = await viem.getContractAt("Settlement", proxy.address);
+  const asTimelock = { account: timelock.account };
+  await settlement.write.setTokenAllowed([base.address, true], asTimelock);
+  await settlement.write.setTokenAllowed([quote.address, true], asTimelock);
+  await settlement.write.registerMarket(
+    [MARKET_ID, base.address, quote.address, TICK, LOT],
+    asTimelock,
+  );
+  const markets = new Map([[MARKET_ID, { baseToken: base.address, quoteToken: quote.address }]]);
+
+  // ---- traders with deposits in both tokens
+  process.stdout.write(`depositing for ${MAX_TRADERS} traders `);
+  const traders: Address[] = [];
+  for (let i = 0; i < MAX_TRADERS; i++) {
+    const trader = traderAddress(i);
+    traders.push(trader);
+    await networkHelpers.impersonateAccount(trader);
+    await networkHelpers.setBalance(trader, 10n ** 20n);
+    await base.write.mint([trader, DEPOSIT_BASE]);
+    await quote.write.mint([trader, DEPOSIT_QUOTE]);
+    await base.write.approve([settlement.address, DEPOSIT_BASE], { account: trader });
+    await quote.write.approve([settlement.address, DEPOSIT_QUOTE], { account: trader });
+    await settlement.write.deposit([base.address, DEPOSIT_BASE], { account: trader });
+    await settlement.write.deposit([quote.address, DEPOSIT_QUOTE], { account: trader });
+    if (i % 100 === 99) process.stdout.write(".");
+  }
+  process.stdout.write("\n");
+
+  /** Commits and finalizes one batch; returns its gas figures. */
+  async function settle(fills: number, traderCount: number, seed: number) {
+    const batchId = await settlement.read.nextBatchId();
+    const batchFills = buildFills(batchId, fills, traders.slice(0, traderCount), seed);
+    const deltas: Delta[] = buildDeltas(batchFills, markets, feeRecipient!.account.address);
+    const { root } = buildFillTree(batchFills);
+
+    const commitHash = await settlement.write.commitBatch([batchId, root, deltas, fills], {
+      account: sequencer!.account,
+    });
+    const commit = await publicClient.waitForTransactionReceipt({ hash: commitHash });
+    await networkHelpers.time.increase(PARAMS.challengeWindow);
+    const finalizeHash = await settlement.write.finalizeBatch([batchId, deltas], {
+      account: deployer!.account, // anyone may finalize
+    });
+    const finalize = await publicClient.waitForTransactionReceipt({ hash: finalizeHash });
+    const status = (await settlement.read.batch([batchId])).status;
+    if (commit.status !== "success" || finalize.status !== "success" || status !== 2) {
+      throw new Error(`batch ${batchId} did not finalize (status ${status})`);
+    }
+    const inputs = await Promise.all(
+      [commitHash, finalizeHash].map((hash) => publicClient.getTransaction({ hash })),
+    );
+    const calldata = inputs.reduce((sum, tx) => sum + calldataGas(tx.input), 0n);
+    const total = commit.gasUsed + finalize.gasUsed;
+    return {
+      fills,
+      traders: traderCount,
+      deltas: deltas.length,
+      commitGas: commit.gasUsed,
+      finalizeGas: finalize.gasUsed,
+      gasPerFill: Math.round(Number(total) / fills),
+      calldataGas: calldata,
+      executionGas: total - 2n * TX_BASE_GAS - calldata,
+    } satisfies Row;
+  }
+
+  // A first batch so that no measured batch pays for the fee recipient's first credit.
+  await settle(10, 10, 0);
+
+  const rows: Row[] = [];
+  for (const [i, shape] of SHAPES.entries())
+    rows.push(await settle(shape.fills, shape.traders, i + 1));
+
+  // ---- report
+  const fmt = (n: bigint | number) => n.toLocaleString("en-US");
+  const header = [
+    "fills",
+    "traders",
+    "deltas",
+    "commit gas",
+    "finalize gas",
+    "gas / fill",
+    "calldata %",
+  ];
+  const lines = rows.map((r) => [
+    fmt(r.fills),
+    fmt(r.traders),
+    fmt(r.deltas),
+    fmt(r.commitGas),
+    fmt(r.finalizeGas),
+    fmt(r.gasPerFill),
+    `${((100 * Number(r.calldataGas)) / Number(r.commitGas + r.finalizeGas)).toFixed(0)}%`,
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c]!.length)));
+  const print = (cells: string[]) =>
+    console.log(cells.map((cell, c) => cell.padStart(widths[c]!)).join("  "));
+  console.log(
+    `\nClearmatch batch settlement gas (shanghai, EDR, block gas limit ${fmt(blockGasLimit)})\n`,
+  );
+  print(header);
+  for (const line of lines) print(line);
+  console.log("\nFor scale, published per-fill costs of other designs:");
+  for (const r of REFERENCES) console.log(`  ${r.name}: ${fmt(r.gasPerFill)} gas per fill`);
+  console.log("Sources:");
+  for (const r of REFERENCES) console.log(`  ${r.name}: ${r.source}`);
+
+  const target = rows.find((r) => r.fills === TARGET.fills && r.traders === TARGET.traders)!;
+  const met = target.gasPerFill < TARGET.gasPerFill;
+  console.log(
+    `\nTarget: < ${fmt(TARGET.gasPerFill)} gas per fill at ${fmt(TARGET.fills)} fills over ` +
+      `${fmt(TARGET.traders)} traders: ${fmt(target.gasPerFill)} (${met ? "met" : "MISSED"})`,
+  );
+  const largest = rows.reduce((a, b) =>
+    a.commitGas + a.finalizeGas > b.commitGas + b.finalizeGas ? a : b,
+  );
+  const maxTx = largest.commitGas > largest.finalizeGas ? largest.commitGas : largest.finalizeGas;
+  console.log(`Largest transaction: ${fmt(maxTx)} gas (block gas limit ${fmt(blockGasLimit)})`);
+
+  await mkdir("bench/results", { recursive: true });
+  const json = {
+    generatedAt: new Date().toISOString(),
+    network: { type: "edr-simulated", hardfork: "shanghai", blockGasLimit },
+    market: {
+      baseDecimals: BASE_DECIMALS,
+      tick: TICK,
+      lot: LOT,
+      makerFeeBps: MAKER_FEE_BPS,
+      takerFeeBps: TAKER_FEE_BPS,
+    },
+    target: { ...TARGET, measured: target.gasPerFill, met },
+    rows,
+    references: REFERENCES,
+  };
+  await writeFile(
+    "bench/results/gas.json",
+    `${JSON.stringify(json, (_, v: unknown) => (typeof v === "bigint" ? Number(v) : v), 2)}\n`,
+  );
+  console.log("Wrote bench/results/gas.json");
+  await connection.close();
+}
+
+await main();

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEventLogs } from "viem";
+import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import {
+  get,
+  ONE_ETH,
+  post,
+  serviceEnv,
+  signedOrder,
+  trader,
+  traderIndex,
+  USDC,
+  wire,
+} from "./helpers/service-kit.js";
+
+/** Starts `tsx sequencer/src/main.ts`; resolves with its URL once it logs "service: started". */
+function spawnService(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "sequencer/src/main.ts"], {
+    env: { ...process.env, ...env, LOG_LEVEL: "info" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const m = /"url":"(http:[^"]+)"/.exec(buffered);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.once("exit", (code) =>
+      reject(new Error(`service exited ${code}: ${buffered.slice(-2000)}`)),
+    );
+  });
+}
+
+describe("service crash (SIGKILL between acknowledgement and commit)", () => {
+  let chain: DevChain;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    chain = await startDevChain({ challengeWindow: 30n });
+    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, `0x${string}`>;
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+  }, 120_000);
+
+  afterAll(async () => {
+    child?.kill("SIGKILL");
+    await chain?.stop();
+  });
+
+  it("loses no acknowledged order or fill and commits each batch once", async () => {
+    const env = await serviceEnv(chain, { BATCH_MAX_MS: "3600000" });
+    const first = await spawnService(env);
+    child = first.child;
+    const startId = await chain.client.nextBatchId();
+    const orders = [];
+    for (let i = 0; i < 6; i++) {
+      const o =
+        i % 2 === 0
+          ? await signedOrder(chain, traderIndex(1), {
+              side: 1,
+              price: USDC(2_000n),
+              amount: ONE_ETH / 4n,
+            })
+          : await signedOrder(chain, traderIndex(0), {
+              side: 0,
+              price: USDC(2_000n),
+              amount: ONE_ETH / 4n,
+            });
+      expect((await post(first.url, "/v1/orders", wire(o))).status).toBe(201);
+      orders.push(o);
+    }
+    const fillsBefore = (await get(first.url, `/v1/accounts/${trader(0)}/fills`)).body.fills;
+    expect(fillsBefore.length).toBe(3);
+    first.child.kill("SIGKILL");
+    await new Promise((r) => first.child.once("exit", r));
+
+    const second = await spawnService({ ...env, BATCH_MAX_MS: "300" });
+    child = second.child;
+    for (const o of orders) {
+      const view = await get(second.url, `/v1/orders/${o.hash}`);
+      expect(view.status).toBe(200);
+      expect(view.body.status).toBe("filled");
+    }
+    const fillsAfter = (await get(second.url, `/v1/accounts/${trader(0)}/fills`)).body.fills;
+    expect(fillsAfter.map((f: any) => f.fillId).sort()).toEqual(
+      fillsBefore.map((f: any) => f.fillId).sort(),
+    );
+    await eventually(
+      async () => ((await chain.client.nextBatchId()) === startId + 1n ? true : undefined),
+      30_000,
+      "commit",
+    );
+    // Restart once more: the committed batch is recognised, not committed again.
+    second.child.kill("SIGKILL");
+    await new Promise((r) => second.child.once("exit", r));
+    const third = await spawnService({ ...env, BATCH_MAX_MS: "300" });
+    child = third.child;
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await chain.client.nextBatchId()).toBe(startId + 1n);
+    const logs = await chain.stack.publicClient.getLogs({
+      address: chain.stack.settlement,
+      fromBlock: 0n,
+    });
+    const commits = parseEventLogs({ abi: settlementAbi, logs, eventName: "BatchCommitted" });
+    expect(commits.length).toBe(1);
+    const batch = (await get(third.url, `/v1/batches/${startId}`)).body;
+    expect(batch.fillCount).toBe(3);
+    third.child.kill("SIGTERM");
+    await new Promise((r) => third.child.once("exit", r));
+    child = undefined;
+  }, 120_000);
+});

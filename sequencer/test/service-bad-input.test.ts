@@ -1,0 +1,194 @@
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { clearmatchDomain, orderTypes } from "../src/eip712/types.js";
+import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import {
+  config,
+  get,
+  ONE_ETH,
+  post,
+  serviceEnv,
+  signedOrder,
+  trader,
+  traderIndex,
+  USDC,
+  wire,
+} from "./helpers/service-kit.js";
+
+describe("service bad input corpus (real service, real signatures)", () => {
+  let chain: DevChain;
+  let service: RunningService;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    chain = await startDevChain();
+    await fundAndDeposit(
+      chain.stack,
+      chain.node.url,
+      traderIndex(0),
+      chain.stack.tokens.USDC!,
+      USDC(1_000n),
+    );
+    const env = await serviceEnv(chain, { EXPIRY_TICK_MS: "3600000" });
+    dataDir = env.DATA_DIR!;
+    service = await startService(config(env));
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await chain?.stop();
+  });
+
+  const journalBytes = () =>
+    readdirSync(join(dataDir, "journal"))
+      .filter((n) => !n.includes("snap"))
+      .reduce((sum, n) => sum + statSync(join(dataDir, "journal", n)).size, 0);
+
+  it("answers each bad request with its 4xx code and leaves book, balances and journal unchanged", async () => {
+    const url = service.url;
+    const good = await signedOrder(chain, traderIndex(0), {
+      side: 0,
+      price: USDC(1_000n),
+      amount: ONE_ETH / 10n,
+    });
+    expect((await post(url, "/v1/orders", wire(good))).status).toBe(201);
+    const state = async () => ({
+      book: (await get(url, "/v1/markets/1/book")).body,
+      balances: (await get(url, `/v1/accounts/${trader(0)}/balances`)).body,
+      journal: journalBytes(),
+    });
+    const before = await state();
+
+    const wrongDomain = async (chainId: number, contract: `0x${string}`) => {
+      const o = await signedOrder(chain, traderIndex(0), {
+        side: 0,
+        price: USDC(1_000n),
+        amount: ONE_ETH / 10n,
+      });
+      const signature = await devAccount(traderIndex(0)).account.signTypedData({
+        domain: clearmatchDomain(chainId, contract),
+        types: orderTypes,
+        primaryType: "Order",
+        message: o.order,
+      });
+      return { ...o, signature };
+    };
+    const withHint = (o: { order: any; signature: any }, hint: object) =>
+      JSON.stringify({ ...JSON.parse(wire(o)), ...hint });
+    const other = await signedOrder(chain, traderIndex(1), {
+      side: 0,
+      price: USDC(1_000n),
+      amount: ONE_ETH / 10n,
+    });
+    const spoofed = { order: { ...other.order, trader: trader(0) }, signature: other.signature };
+    const cases: Array<[string, string, number, string]> = [
+      ["replayed", wire(good), 200, ""],
+      [
+        "expired",
+        wire(
+          await signedOrder(chain, traderIndex(0), {
+            side: 0,
+            price: USDC(1_000n),
+            amount: ONE_ETH / 10n,
+            expiry: 1_000n,
+          }),
+        ),
+        422,
+        "ORDER_EXPIRED",
+      ],
+      [
+        "wrong chain",
+        withHint(await wrongDomain(999, chain.stack.settlement), { chainId: 999 }),
+        400,
+        "WRONG_CHAIN",
+      ],
+      [
+        "wrong contract",
+        withHint(await wrongDomain(chain.stack.chain.id, trader(5)), {
+          verifyingContract: trader(5),
+        }),
+        400,
+        "WRONG_CONTRACT",
+      ],
+      [
+        "signed for another chain, no hint",
+        wire(await wrongDomain(999, chain.stack.settlement)),
+        400,
+        "BAD_SIGNATURE",
+      ],
+      ["signed by someone else", wire(spoofed), 400, "BAD_SIGNATURE"],
+      [
+        "garbage signature",
+        wire({ ...good, signature: `0x${"00".repeat(65)}` }),
+        400,
+        "BAD_SIGNATURE",
+      ],
+      [
+        "insufficient balance",
+        wire(
+          await signedOrder(chain, traderIndex(0), {
+            side: 0,
+            price: USDC(1_000n),
+            amount: 10n * ONE_ETH,
+          }),
+        ),
+        422,
+        "INSUFFICIENT_BALANCE",
+      ],
+      [
+        "unknown market",
+        wire(
+          await signedOrder(chain, traderIndex(0), {
+            side: 0,
+            price: USDC(1_000n),
+            amount: ONE_ETH / 10n,
+            marketId: 77,
+          }),
+        ),
+        404,
+        "UNKNOWN_MARKET",
+      ],
+      [
+        "off tick",
+        wire(
+          await signedOrder(chain, traderIndex(0), {
+            side: 0,
+            price: USDC(1_000n) + 1n,
+            amount: ONE_ETH / 10n,
+          }),
+        ),
+        422,
+        "TICK_VIOLATION",
+      ],
+      [
+        "off lot",
+        wire(
+          await signedOrder(chain, traderIndex(0), {
+            side: 0,
+            price: USDC(1_000n),
+            amount: ONE_ETH / 10n + 1n,
+          }),
+        ),
+        422,
+        "LOT_VIOLATION",
+      ],
+      ["malformed", '{"order":', 400, "MALFORMED_JSON"],
+      [
+        "schema",
+        JSON.stringify({ order: { trader: "nope" }, signature: "0x" }),
+        400,
+        "VALIDATION_FAILED",
+      ],
+      ["oversized", JSON.stringify({ pad: "x".repeat(70_000) }), 413, "PAYLOAD_TOO_LARGE"],
+    ];
+    for (const [name, body, status, code] of cases) {
+      const res = await post(url, "/v1/orders", body);
+      expect(res.status, name).toBe(status);
+      if (code) expect(res.body.error?.code, name).toBe(code);
+    }
+    expect(await state()).toEqual(before);
+  }, 120_000);
+});

@@ -9,7 +9,7 @@
  * engine's own post-only and fill-or-kill refusals do mutate it (it remembers the hash): those
  * records report `mutated` and are journaled, and replay refuses them identically.
  *
- * Settlement policies (docs in `docs/service.md`):
+ * Settlement policies (`docs/service.md`):
  * - A cut takes MATCHED fills in fill order. It first busts fills whose order was cancelled or
  *   nonce-invalidated on-chain, or expires within `expiryMarginSec` of the cut: committed, they
  *   would be provably invalid. Fills of a paused market wait.

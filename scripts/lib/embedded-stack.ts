@@ -54,6 +54,9 @@ export async function deployEmbeddedStack(rpcUrl: string): Promise<EmbeddedStack
   const publicClient = await connection.viem.getPublicClient();
   const chainId = await publicClient.getChainId();
 
+  // The watcher must see the deployment's own events (MarketRegistered, TokenAllowed): start it at
+  // the first block the deployment can occupy.
+  const deployBlock = (await publicClient.getBlockNumber()) + 1n;
   const contracts = await connection.ignition.deploy(buildClearmatchModule(plan), {
     parameters: parameters as DeploymentParameters,
     deploymentId: `dev-${chainId}-${Date.now()}`,
@@ -64,7 +67,6 @@ export async function deployEmbeddedStack(rpcUrl: string): Promise<EmbeddedStack
   ) as Record<string, Address>;
   const settlement = addresses.settlement;
   if (!settlement) throw new Error("the Ignition deployment returned no settlement");
-  const deployBlock = await publicClient.getBlockNumber();
 
   const sequencer = devAccount(6);
   const expected = (parameters.Settlement as { sequencer?: string } | undefined)?.sequencer;

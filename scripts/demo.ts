@@ -1,0 +1,373 @@
+/**
+ * `npm run demo [-- --short] [-- --seconds N] [-- --json FILE]`: simulated traders against the
+ * embedded stack (`npm start`'s default: hardhat node, Ignition-deployed contracts, Redis, the
+ * sequencer). Market makers quote both sides of every market with short-lived post-only orders;
+ * takers cross the spread with immediate-or-cancel orders. All orders are signed by the traders'
+ * keys through the client SDK and sent over HTTP.
+ *
+ * Live progress every second (orders/s, fills, batches committed and finalized). After the trading
+ * phase every batch is committed; the demo then moves the development chain's clock past the
+ * challenge window (a dev-chain shortcut, said in the output) and waits for every batch to
+ * finalize. The summary gives orders, fills, batches, gas per fill, time from match to finality,
+ * and a reconciliation: every trader's (and the fee recipient's) on-chain vault balance must equal
+ * the sequencer's finalized view, and the vault must hold at least the sum of balances. Any
+ * mismatch exits non-zero.
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import {
+  createPublicClient,
+  createWalletClient,
+  getAddress,
+  http,
+  parseAbi,
+  type Address,
+  type PublicClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
+import { isClearmatchApiError } from "../sdk/src/client-errors.js";
+import type { MarketView } from "../sequencer/src/api/order-service.js";
+import { LIST_LIMIT } from "../sequencer/src/api/schemas.js";
+import { settlementAbi } from "../sequencer/src/chain/settlement-abi.js";
+import { rpc } from "../sequencer/src/devchain/hardhat-node.js";
+import { readParametersFile } from "../ignition/lib/plan.js";
+import { LOCAL_PARAMETERS_FILE } from "./lib/embedded-stack.js";
+import { StartError, startEmbedded, type EmbeddedRun } from "./lib/embedded-run.js";
+
+const args = process.argv.slice(2);
+const SHORT = args.includes("--short");
+const argValue = (name: string) => {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+};
+const SECONDS = Number(argValue("--seconds") ?? (SHORT ? 8 : 30));
+const JSON_OUT = argValue("--json");
+const MAKERS = 2;
+
+const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
+
+/** Deterministic PRNG (mulberry32): the same run sends the same order stream. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mid prices of the demo markets, whole quote units per whole base unit. */
+const MID_UNITS: Record<string, bigint> = { WETH: 2_000n, WBTC: 60_000n };
+
+interface Counters {
+  orders: number;
+  rejected: number;
+  rejectCodes: Record<string, number>;
+  fills: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function trade(run: EmbeddedRun, markets: MarketView[], counters: Counters) {
+  const rand = prng(42);
+  const clients = run.stack.traders.map(
+    (t) =>
+      new ClearmatchClient({
+        baseUrl: run.apiUrl,
+        chainId: run.stack.chainId,
+        settlement: run.stack.addresses.settlement!,
+        wallet: createWalletClient({
+          account: privateKeyToAccount(t.privateKey),
+          transport: http(run.node.url),
+        }),
+        orderDefaults: { ttlSeconds: 4, maxFeeBps: 30 },
+      }),
+  );
+  const symbolOf = new Map<Address, string>(
+    Object.entries(run.stack.addresses)
+      .filter(([k]) => k.startsWith("token"))
+      .map(([k, a]) => [getAddress(a), k.slice("token".length)]),
+  );
+  const send = async (
+    client: ClearmatchClient,
+    params: Parameters<ClearmatchClient["placeOrder"]>[0],
+  ) => {
+    counters.orders++;
+    try {
+      const result = await client.placeOrder(params);
+      counters.fills += result.fills?.length ?? 0;
+    } catch (error) {
+      if (!isClearmatchApiError(error)) throw error;
+      counters.rejected++;
+      counters.rejectCodes[error.code] = (counters.rejectCodes[error.code] ?? 0) + 1;
+    }
+  };
+
+  const end = Date.now() + SECONDS * 1000;
+  while (Date.now() < end) {
+    const round: Promise<void>[] = [];
+    for (const market of markets) {
+      const base = symbolOf.get(getAddress(market.baseToken)) ?? "";
+      const mid = (MID_UNITS[base] ?? 1_000n) * 10n ** 6n; // quote is USDC (6 decimals)
+      const tick = market.tickSize;
+      const lot = market.lotSize;
+      const unit = 10n ** BigInt(market.baseDecimals);
+      // ~0.01 base unit per quote level, in lots (at least one lot).
+      const quoteLots = unit / 100n / lot > 0n ? unit / 100n / lot : 1n;
+      for (let m = 0; m < MAKERS; m++) {
+        for (let level = 1n; level <= 2n; level++) {
+          const spread = level * 5n * tick;
+          const amount = quoteLots * lot * BigInt(1 + Math.floor(rand() * 3));
+          round.push(
+            send(clients[m]!, {
+              marketId: market.marketId,
+              side: "buy",
+              price: mid - spread,
+              amount,
+              postOnly: true,
+            }),
+          );
+          round.push(
+            send(clients[m]!, {
+              marketId: market.marketId,
+              side: "sell",
+              price: mid + spread,
+              amount,
+              postOnly: true,
+            }),
+          );
+        }
+      }
+      for (let t = MAKERS; t < clients.length; t++) {
+        if (rand() < 0.5) continue;
+        const buy = rand() < 0.5;
+        const amount = quoteLots * lot * BigInt(1 + Math.floor(rand() * 2));
+        // A market order: IOC with a protective limit 1% through the mid.
+        const limit = buy ? mid + mid / 100n : mid - mid / 100n;
+        round.push(
+          send(clients[t]!, {
+            marketId: market.marketId,
+            side: buy ? "buy" : "sell",
+            price: limit - (limit % tick),
+            amount,
+            ioc: true,
+          }),
+        );
+      }
+    }
+    await Promise.all(round);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function batches(run: EmbeddedRun) {
+  const client = new ClearmatchClient({
+    baseUrl: run.apiUrl,
+    chainId: run.stack.chainId,
+    settlement: run.stack.addresses.settlement!,
+  });
+  return client.getBatches({ limit: LIST_LIMIT.max });
+}
+
+async function main() {
+  const started = Date.now();
+  const log = (m: string) => process.stdout.write(`[demo] ${m}\n`);
+  await mkdir("data", { recursive: true });
+  const run = await startEmbedded({
+    log,
+    sequencerOutput: path.resolve("data", `demo-sequencer-${started}.log`),
+    env: { BATCH_MAX_MS: "500", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
+  });
+  let exitCode = 1;
+  try {
+    const publicClient = createPublicClient({ transport: http(run.node.url) }) as PublicClient;
+    const reader = new ClearmatchClient({
+      baseUrl: run.apiUrl,
+      chainId: run.stack.chainId,
+      settlement: run.stack.addresses.settlement!,
+    });
+    // The sequencer learns the markets from the chain's MarketRegistered events.
+    let markets: MarketView[] = [];
+    for (let i = 0; i < 120 && markets.length === 0; i++) {
+      markets = [...(await reader.getMarkets())];
+      if (markets.length === 0) await new Promise((r) => setTimeout(r, 250));
+    }
+    if (markets.length === 0) throw new Error("the sequencer saw no market on-chain");
+    log(
+      `${markets.length} markets, ${run.stack.traders.length} traders (${MAKERS} makers), trading for ${SECONDS} s`,
+    );
+
+    const counters: Counters = { orders: 0, rejected: 0, rejectCodes: {}, fills: 0 };
+    const tradeStart = Date.now();
+    let last = 0;
+    const progress = setInterval(() => {
+      void batches(run).then(
+        (b) => {
+          const secs = (Date.now() - tradeStart) / 1000;
+          const rate = (counters.orders - last) / 1;
+          last = counters.orders;
+          log(
+            `t=${secs.toFixed(0)}s orders ${counters.orders} (${rate.toFixed(0)}/s, ${counters.rejected} refused) ` +
+              `fills ${counters.fills} batches committed ${b.filter((x) => x.status !== "open").length} ` +
+              `finalized ${b.filter((x) => x.status === "finalized").length}`,
+          );
+        },
+        () => {},
+      );
+    }, 1000);
+    await trade(run, markets, counters);
+    clearInterval(progress);
+
+    log("trading stopped; waiting for every fill to be committed");
+    const waitFor = async (what: string, check: () => Promise<boolean>, ms = 120_000) => {
+      const deadline = Date.now() + ms;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    };
+    const accounts = [
+      ...run.stack.traders.map((t) => t.address),
+      getAddress(
+        (readParametersFile(LOCAL_PARAMETERS_FILE).Settlement as { feeRecipient: string })
+          .feeRecipient,
+      ),
+    ];
+    const allFills = async () =>
+      (
+        await Promise.all(
+          run.stack.traders.map((t) =>
+            reader.getAccountFills(t.address, { limit: LIST_LIMIT.max }),
+          ),
+        )
+      ).flat();
+    await waitFor("commits", async () =>
+      (await allFills()).every((f) => f.status !== "matched" && f.status !== "batched"),
+    );
+
+    const parameters = await publicClient.readContract({
+      address: run.stack.addresses.settlement!,
+      abi: settlementAbi,
+      functionName: "parameters",
+    });
+    const challengeWindow = Number(parameters[0]);
+    log(
+      `every fill committed; moving the dev chain's clock ${challengeWindow + 1} s past the challenge window`,
+    );
+    await rpc(run.node.url, "evm_increaseTime", [challengeWindow + 1]);
+    await rpc(run.node.url, "evm_mine");
+    await waitFor("finalization", async () =>
+      (await allFills()).every((f) => f.status === "finalized" || f.status === "rolled_back"),
+    );
+
+    const fills = await allFills();
+    const uniqueFills = new Map(fills.map((f) => [f.fillId, f]));
+    const allBatches = await batches(run);
+    const finalizedBatches = allBatches.filter((b) => b.status === "finalized");
+    let gas = 0n;
+    for (const b of allBatches) {
+      for (const hash of [b.commitTxHash, b.finalizeTxHash]) {
+        if (hash) gas += (await publicClient.getTransactionReceipt({ hash })).gasUsed;
+      }
+    }
+    const finalizedAt = new Map(allBatches.map((b) => [b.batchId, b.finalizedAt]));
+    const latencies = [...uniqueFills.values()]
+      .filter((f) => f.batchId !== undefined && finalizedAt.get(f.batchId) !== undefined)
+      .map((f) => finalizedAt.get(f.batchId!)! - f.matchedAt)
+      .sort((a, b) => a - b);
+
+    // Reconciliation: the chain is the truth.
+    const mismatches: string[] = [];
+    const tokens = Object.entries(run.stack.addresses).filter(([k]) => k.startsWith("token"));
+    for (const [name, token] of tokens) {
+      let sum = 0n;
+      for (const account of accounts) {
+        const onChain = await publicClient.readContract({
+          address: run.stack.addresses.settlement!,
+          abi: settlementAbi,
+          functionName: "balanceOf",
+          args: [account, token],
+        });
+        const view = (await reader.getAccountBalances(account)).find(
+          (b) => getAddress(b.token) === getAddress(token),
+        );
+        const finalized = view?.finalized ?? 0n;
+        const pending = view?.pending ?? 0n;
+        sum += onChain;
+        if (onChain !== finalized || pending !== 0n) {
+          mismatches.push(
+            `${name} ${account}: chain ${onChain}, sequencer finalized ${finalized} pending ${pending}`,
+          );
+        }
+      }
+      const vault = await publicClient.readContract({
+        address: token,
+        abi: erc20,
+        functionName: "balanceOf",
+        args: [run.stack.addresses.settlement!],
+      });
+      if (vault < sum) mismatches.push(`${name}: vault holds ${vault} < balances ${sum}`);
+    }
+
+    const summary = {
+      seconds: SECONDS,
+      orders: counters.orders,
+      refused: counters.rejected,
+      refusedByCode: counters.rejectCodes,
+      fills: uniqueFills.size,
+      fillsFinalized: [...uniqueFills.values()].filter((f) => f.status === "finalized").length,
+      fillsRolledBack: [...uniqueFills.values()].filter((f) => f.status === "rolled_back").length,
+      batches: allBatches.length,
+      batchesFinalized: finalizedBatches.length,
+      gasTotal: gas.toString(),
+      gasPerFill: uniqueFills.size ? Number(gas / BigInt(uniqueFills.size)) : 0,
+      matchToFinalityMs: {
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: latencies.at(-1) ?? 0,
+      },
+      matchToFinalityNote: "includes a clock jump over the challenge window on the dev chain",
+      reconciliation: {
+        accounts: accounts.length,
+        tokens: tokens.length,
+        ok: mismatches.length === 0,
+        mismatches,
+      },
+      wallSeconds: Math.round((Date.now() - started) / 1000),
+    };
+    log("summary:");
+    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    if (JSON_OUT) await writeFile(JSON_OUT, JSON.stringify(summary, null, 2));
+    // Nobody cheats in the demo: every fill must settle, none may roll back.
+    if (summary.fills === 0) mismatches.push("no fills: the demo traded nothing");
+    if (summary.fillsFinalized !== summary.fills) {
+      mismatches.push(
+        `${summary.fills - summary.fillsFinalized} of ${summary.fills} fills did not finalize`,
+      );
+    }
+    if (summary.batchesFinalized === 0) mismatches.push("no batch finalized on-chain");
+    exitCode = mismatches.length === 0 ? 0 : 1;
+    log(
+      exitCode === 0
+        ? "reconciliation holds: every on-chain balance equals the sequencer's view"
+        : `reconciliation FAILED:\n  ${mismatches.join("\n  ")}`,
+    );
+  } finally {
+    await run.stop();
+  }
+  process.exit(exitCode);
+}
+
+main().catch((error) => {
+  const fix = error instanceof StartError && error.fix ? `\n[demo] fix: ${error.fix}` : "";
+  process.stderr.write(
+    `[demo] error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}${fix}\n`,
+  );
+  process.exit(1);
+});

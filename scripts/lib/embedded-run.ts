@@ -1,0 +1,205 @@
+/**
+ * The embedded default shared by `npm start` and `npm run demo`: Redis (reused, or a throwaway
+ * `redis-server`), a `hardhat node` child, the stack deployed through the Ignition modules with
+ * funded demo traders, and the sequencer (sequencer/src/main.ts) as a child process, ready.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, openSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { createConnection } from "node:net";
+import path from "node:path";
+import {
+  freePort,
+  startHardhatNode,
+  type HardhatNode,
+} from "../../sequencer/src/devchain/hardhat-node.js";
+import { deployEmbeddedStack, type EmbeddedStack } from "./embedded-stack.js";
+
+export class StartError extends Error {
+  constructor(
+    message: string,
+    readonly fix?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** True when something accepts TCP connections at host:port. */
+export function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host, port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+    socket.setTimeout(1_000, () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+function which(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const candidate = path.join(dir, command);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Uses the Redis at `url`, or starts a throwaway `redis-server` there when none listens. */
+async function ensureRedis(
+  url: string,
+  log: (m: string) => void,
+): Promise<ChildProcess | undefined> {
+  const u = new URL(url);
+  const port = Number(u.port || 6379);
+  if (await listening(u.hostname, port)) {
+    log(`redis: using ${url}`);
+    return undefined;
+  }
+  const server = which("redis-server");
+  if (!server || !["127.0.0.1", "localhost"].includes(u.hostname)) {
+    throw new StartError(
+      `no Redis listens at ${url}`,
+      server
+        ? "start Redis there, or set REDIS_URL to a running Redis"
+        : "install Redis (Debian: apt-get install redis-server) or set REDIS_URL to a running Redis",
+    );
+  }
+  log(`redis: none at ${url}; starting ${server} on port ${port} (in memory, stops with us)`);
+  const child = spawn(
+    server,
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  for (let i = 0; i < 50 && !(await listening(u.hostname, port)); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!(await listening(u.hostname, port)))
+    throw new StartError(`redis-server did not start on ${port}`);
+  return child;
+}
+
+/** Runs the sequencer (sequencer/src/main.ts) as a child with `env`. */
+export function spawnSequencer(env: NodeJS.ProcessEnv, output: "inherit" | string): ChildProcess {
+  const stdio =
+    output === "inherit" ? "inherit" : ["ignore", openSync(output, "a"), openSync(output, "a")];
+  return spawn(process.execPath, ["--import", "tsx", path.resolve("sequencer/src/main.ts")], {
+    stdio: stdio as never,
+    env: { ...process.env, ...env },
+  });
+}
+
+export interface EmbeddedRunOptions {
+  /** Port of the API; default PORT or 8080 (a free one when taken). */
+  apiPort?: number;
+  /** Port of the chain; default CHAIN_PORT or 8545 (a free one when taken). */
+  chainPort?: number;
+  /** Extra sequencer environment (e.g. BATCH_MAX_MS). */
+  env?: Record<string, string>;
+  /** "inherit" or a log file path for the sequencer's output. Default "inherit". */
+  sequencerOutput?: "inherit" | string;
+  log?: (message: string) => void;
+}
+
+export interface EmbeddedRun {
+  node: HardhatNode;
+  stack: EmbeddedStack;
+  apiUrl: string;
+  streamUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  sequencer: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function portOr(preferred: number): Promise<number> {
+  return (await listening("127.0.0.1", preferred)) ? freePort() : preferred;
+}
+
+/** Starts everything and resolves once the sequencer answers /readyz. */
+export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<EmbeddedRun> {
+  const log = options.log ?? (() => {});
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const stops: Array<() => Promise<void> | void> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s();
+    stops.length = 0;
+  };
+  try {
+    const redis = await ensureRedis(redisUrl, log);
+    if (redis) stops.push(() => void redis.kill("SIGTERM"));
+
+    const chainPort = await portOr(options.chainPort ?? Number(process.env.CHAIN_PORT ?? 8545));
+    log(`chain: starting hardhat node (shanghai) on port ${chainPort}`);
+    const node = await startHardhatNode({ port: chainPort });
+    stops.push(() => node.stop());
+
+    log("deploying the stack through the Ignition modules (Safes, timelock, settlement, markets)");
+    const stack = await deployEmbeddedStack(node.url);
+    const dataDir = path.resolve(process.env.DATA_DIR ?? path.join("data", `dev-${Date.now()}`));
+    await mkdir(dataDir, { recursive: true });
+    stack.savedTo = path.join(dataDir, "deployment.json");
+    await writeFile(stack.savedTo, JSON.stringify(stack, null, 2));
+
+    const apiPort = await portOr(options.apiPort ?? Number(process.env.PORT ?? 8080));
+    const sequencer = spawnSequencer(
+      {
+        RPC_URL: node.url,
+        CHAIN_ID: String(stack.chainId),
+        SETTLEMENT_ADDRESS: stack.addresses.settlement!,
+        SEQUENCER_PRIVATE_KEY: stack.sequencerKey,
+        SETTLEMENT_START_BLOCK: stack.deployBlock,
+        REDIS_URL: redisUrl,
+        QUEUE_NAME: `clearmatch-dev-${Date.now()}`,
+        DATA_DIR: path.join(dataDir, "sequencer"),
+        PORT: String(apiPort),
+        CONFIRMATIONS: process.env.CONFIRMATIONS ?? "0",
+        CHAIN_POLL_MS: process.env.CHAIN_POLL_MS ?? "250",
+        BATCH_MAX_MS: process.env.BATCH_MAX_MS ?? "1000",
+        ...options.env,
+      },
+      options.sequencerOutput ?? "inherit",
+    );
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          if (sequencer.exitCode !== null) return resolve();
+          sequencer.once("exit", () => resolve());
+          sequencer.kill("SIGTERM");
+        }),
+    );
+
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (sequencer.exitCode !== null) {
+        throw new StartError(`the sequencer exited during start-up (code ${sequencer.exitCode})`);
+      }
+      const ready = await fetch(`${apiUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) break;
+      if (Date.now() > deadline)
+        throw new StartError("the sequencer did not become ready in 120 s");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    log(`sequencer: ready at ${apiUrl}`);
+    return {
+      node,
+      stack,
+      apiUrl,
+      streamUrl: `ws://127.0.0.1:${apiPort}/v1/stream`,
+      redisUrl,
+      dataDir,
+      sequencer,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,302 @@
+/**
+ * Governance CLI: proposals through the Safes and the timelock (scripts/lib/governance.ts).
+ *
+ *   npx tsx scripts/governance.ts <command> [arguments] [--network <name>] [options]
+ *
+ * Run `npx tsx scripts/governance.ts help` for the commands. Keys come from the environment only:
+ * SIGNER_PRIVATE_KEY (an owner, for `sign`), SUBMITTER_PRIVATE_KEY (any funded account, pays gas
+ * for `schedule`/`execute`/`deploy-implementation`). The RPC URL comes from the network's variable
+ * (AMOY_RPC_URL, POLYGON_RPC_URL, ...) or --rpc-url. Every refusal is one line, exit code 1.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import {
+  accountFromEnv,
+  connect,
+  fail,
+  governanceAddresses,
+  readDeployedAddresses,
+  runCli,
+  walletFromEnv,
+} from "./lib/cli.js";
+import {
+  actions,
+  executePendingStep,
+  pendingStep,
+  prepare,
+  propose,
+  proposalStatus,
+  readProposal,
+  signProposal,
+  writeProposal,
+  type GovernanceAction,
+  type Proposal,
+  type StepName,
+} from "./lib/governance.js";
+
+const USAGE = `usage: npx tsx scripts/governance.ts <command> [arguments] [options]
+
+Timelocked actions (governance Safe -> timelock; write a proposal file):
+  propose upgrade --implementation <address> [--init-data <hex>]
+  propose set-parameters --challenge-window <s> --challenge-response-window <s>
+                         --withdrawal-delay <s> --dispute-timeout <s> --dispute-bond <wei>
+  propose set-token-allowed <token> <true|false>
+  propose register-market <marketId> <baseToken> <quoteToken> <tickSize> <lotSize>
+  propose set-roles <sequencer> <arbiter> <guardian>
+  propose set-fee-recipient <address>
+  propose unpause
+  propose unpause-market <marketId>
+Immediate actions (write a proposal file with one Safe transaction):
+  pause                               guardian Safe
+  pause-market <marketId>             guardian Safe
+  resolve-dispute <disputeId> <uphold|dismiss>   governance Safe (arbiter)
+Proposal steps:
+  sign <file>        add the signature of SIGNER_PRIVATE_KEY (an owner) to the pending step
+  schedule <file>    execute the Safe transaction scheduling the operation (threshold signatures)
+  execute <file>     timelocked: execute after the delay; immediate: run the action
+  prepare <file>     rebuild the pending Safe transaction at the Safe's current nonce (re-sign)
+  status <file>      print where the proposal stands
+Other:
+  deploy-implementation <ContractName>   deploy artifacts/**/<ContractName>.json (SUBMITTER_PRIVATE_KEY)
+
+Options:
+  --network <name>      localhost (default), amoy, polygon, polygonZkEVM, zkEVMCardona
+  --rpc-url <url>       instead of the network's RPC variable
+  --deployment <id>     Ignition deployment id (default chain-<chainId>)
+  --out <file>          proposal file to write (default proposals/<chainId>-<action>-<time>.json)
+  --salt <label|hex>    timelock salt (default: description and time)
+  --delay <seconds>     timelock delay (default: the timelock's minimum)`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    network: { type: "string", default: "localhost" },
+    "rpc-url": { type: "string" },
+    deployment: { type: "string" },
+    out: { type: "string" },
+    salt: { type: "string" },
+    delay: { type: "string" },
+    implementation: { type: "string" },
+    "init-data": { type: "string" },
+    "challenge-window": { type: "string" },
+    "challenge-response-window": { type: "string" },
+    "withdrawal-delay": { type: "string" },
+    "dispute-timeout": { type: "string" },
+    "dispute-bond": { type: "string" },
+  },
+});
+
+function address(value: string | undefined, what: string): Address {
+  if (value === undefined || !isAddress(value))
+    fail(`${what}: expected an address, got ${value ?? "nothing"}`);
+  return getAddress(value);
+}
+
+function integer(value: string | undefined, what: string): bigint {
+  if (value === undefined || !/^[0-9]+$/.test(value))
+    fail(`${what}: expected a non-negative integer, got ${value ?? "nothing"}`);
+  return BigInt(value);
+}
+
+function bool(value: string | undefined, what: string, yes: string, no: string): boolean {
+  if (value === yes) return true;
+  if (value === no) return false;
+  return fail(`${what}: expected ${yes} or ${no}, got ${value ?? "nothing"}`);
+}
+
+/** The action a `propose`/`pause`/`pause-market`/`resolve-dispute` command line names. */
+function actionOf(args: string[], settlement: Address): GovernanceAction {
+  const [name, ...rest] = args;
+  switch (name) {
+    case "upgrade": {
+      const initData = values["init-data"] ?? "0x";
+      if (!isHex(initData)) fail(`--init-data: expected hex, got ${initData}`);
+      return actions.upgrade(
+        settlement,
+        address(values.implementation, "--implementation"),
+        initData as Hex,
+      );
+    }
+    case "set-parameters":
+      return actions.setParameters(settlement, {
+        challengeWindow: integer(values["challenge-window"], "--challenge-window"),
+        challengeResponseWindow: integer(
+          values["challenge-response-window"],
+          "--challenge-response-window",
+        ),
+        withdrawalDelay: integer(values["withdrawal-delay"], "--withdrawal-delay"),
+        disputeTimeout: integer(values["dispute-timeout"], "--dispute-timeout"),
+        disputeBond: integer(values["dispute-bond"], "--dispute-bond"),
+      });
+    case "set-token-allowed":
+      return actions.setTokenAllowed(
+        settlement,
+        address(rest[0], "token"),
+        bool(rest[1], "allowed", "true", "false"),
+      );
+    case "register-market":
+      return actions.registerMarket(settlement, {
+        marketId: Number(integer(rest[0], "marketId")),
+        baseToken: address(rest[1], "baseToken"),
+        quoteToken: address(rest[2], "quoteToken"),
+        tickSize: integer(rest[3], "tickSize"),
+        lotSize: integer(rest[4], "lotSize"),
+      });
+    case "set-roles":
+      return actions.setRoles(settlement, {
+        sequencer: address(rest[0], "sequencer"),
+        arbiter: address(rest[1], "arbiter"),
+        guardian: address(rest[2], "guardian"),
+      });
+    case "set-fee-recipient":
+      return actions.setFeeRecipient(settlement, address(rest[0], "feeRecipient"));
+    case "unpause":
+      return actions.unpause(settlement);
+    case "unpause-market":
+      return actions.unpauseMarket(settlement, Number(integer(rest[0], "marketId")));
+    case "pause":
+      return actions.pause(settlement);
+    case "pause-market":
+      return actions.pauseMarket(settlement, Number(integer(rest[0], "marketId")));
+    case "resolve-dispute":
+      return actions.resolveDispute(
+        settlement,
+        integer(rest[0], "disputeId"),
+        bool(rest[1], "decision", "uphold", "dismiss"),
+      );
+    default:
+      return fail(`unknown action "${name ?? ""}"\n${USAGE}`);
+  }
+}
+
+function printProposal(file: string, proposal: Proposal) {
+  const step = pendingStep(proposal);
+  console.log(`proposal:   ${file}`);
+  console.log(`action:     ${proposal.action.description} (${proposal.action.route})`);
+  if (proposal.timelock) {
+    console.log(`operation:  ${proposal.timelock.id} (delay ${proposal.timelock.delay}s)`);
+  }
+  if (step) {
+    console.log(`next step:  ${step.name} via Safe ${step.safe}, nonce ${step.safeTx.nonce}`);
+    console.log(`SafeTx hash to sign: ${step.safeTxHash}`);
+    console.log(`signatures: ${step.signatures.map((s) => s.signer).join(", ") || "none yet"}`);
+  }
+}
+
+async function main() {
+  const [command, ...args] = positionals;
+  if (command === undefined || command === "help") {
+    console.log(USAGE);
+    return;
+  }
+  const conn = connect(values.network!, values["rpc-url"]);
+  const chainId = await conn.client.getChainId();
+  const addressesOf = () =>
+    governanceAddresses(readDeployedAddresses(values.deployment ?? `chain-${chainId}`));
+
+  if (
+    command === "propose" ||
+    command === "pause" ||
+    command === "pause-market" ||
+    command === "resolve-dispute"
+  ) {
+    const addresses = addressesOf();
+    const action = actionOf(
+      command === "propose" ? args : [command, ...args],
+      addresses.settlement,
+    );
+    const proposal = await propose(conn.client, addresses, action, {
+      salt: values.salt,
+      delay: values.delay === undefined ? undefined : integer(values.delay, "--delay"),
+    });
+    const file =
+      values.out ??
+      path.join(
+        "proposals",
+        `${chainId}-${action.name}-${proposal.createdAt.replace(/[:.]/g, "-")}.json`,
+      );
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    await writeProposal(file, proposal);
+    printProposal(file, proposal);
+    console.log(`next: each owner runs "sign ${file}" with SIGNER_PRIVATE_KEY set`);
+    return;
+  }
+
+  if (command === "deploy-implementation") {
+    const name = args[0] ?? fail("deploy-implementation <ContractName>");
+    const artifactPath = path.resolve("artifacts", "contracts", `${name}.sol`, `${name}.json`);
+    const artifact = JSON.parse(
+      await readFile(artifactPath, "utf8").catch(() =>
+        fail(`no artifact ${artifactPath}: run "npx hardhat build" first`),
+      ),
+    ) as { abi: unknown[]; bytecode: Hex };
+    const wallet = walletFromEnv("SUBMITTER_PRIVATE_KEY", conn);
+    console.log(`deploying ${name} from ${wallet.account.address} on chain ${chainId} ...`);
+    const hash = await wallet.deployContract({
+      abi: artifact.abi,
+      bytecode: artifact.bytecode,
+      args: [],
+    });
+    const receipt = await conn.client.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success" || !receipt.contractAddress) fail(`deployment ${hash} failed`);
+    console.log(`${name} implementation: ${receipt.contractAddress} (tx ${hash})`);
+    console.log(`next: propose upgrade --implementation ${receipt.contractAddress}`);
+    console.log(
+      `verify it: npx hardhat verify --network ${values.network} ${receipt.contractAddress}`,
+    );
+    return;
+  }
+
+  const file = args[0] ?? fail(`${command} <proposal file>`);
+  const proposal = await readProposal(file);
+  switch (command) {
+    case "sign": {
+      const signer = accountFromEnv("SIGNER_PRIVATE_KEY");
+      const { step } = await signProposal(proposal, signer, conn.client);
+      await writeProposal(file, proposal);
+      console.log(
+        `${signer.address} signed ${step.name} (SafeTx ${step.safeTxHash}); ${step.signatures.length} signature(s)`,
+      );
+      return;
+    }
+    case "schedule":
+    case "execute": {
+      const step = pendingStep(proposal);
+      // Immediate (guardian/arbiter) proposals have one "call" step: `execute` runs it.
+      const expected: StepName | undefined =
+        step?.name === "call" && command === "execute" ? "call" : command;
+      const wallet = walletFromEnv("SUBMITTER_PRIVATE_KEY", conn);
+      const done = await executePendingStep(conn.client, wallet, proposal, expected);
+      await writeProposal(file, proposal);
+      console.log(`${done.step.name} executed in ${done.transactionHash}`);
+      const next = pendingStep(proposal);
+      if (next) {
+        console.log(
+          `next: owners sign the ${next.name} step (SafeTx ${next.safeTxHash}); executable at ${(await proposalStatus(conn.client, proposal)).timelock?.readyAt}`,
+        );
+      }
+      return;
+    }
+    case "prepare": {
+      const step = await prepare(conn.client, proposal);
+      await writeProposal(file, proposal);
+      console.log(
+        `${step.name} rebuilt at nonce ${step.safeTx.nonce}; new SafeTx hash ${step.safeTxHash}; signatures cleared`,
+      );
+      return;
+    }
+    case "status": {
+      const status = await proposalStatus(conn.client, proposal);
+      console.log(
+        JSON.stringify(status, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2),
+      );
+      return;
+    }
+    default:
+      fail(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+await runCli(main);

@@ -86,7 +86,7 @@ async function trade(run: EmbeddedRun, markets: MarketView[], counters: Counters
           account: privateKeyToAccount(t.privateKey),
           transport: http(run.node.url),
         }),
-        orderDefaults: { ttlSeconds: 4, maxFeeBps: 30 },
+        orderDefaults: { ttlSeconds: 45, maxFeeBps: 30 },
       }),
   );
   const symbolOf = new Map<Address, string>(

@@ -74,6 +74,33 @@ function script(): ServiceRecord[] {
 }
 
 describe("exchange core", () => {
+  it("accepts an order only with more than the expiry margin left, and retires it that early", () => {
+    const core = new ExchangeCore();
+    for (const r of script().slice(0, 4)) core.apply(r);
+    expect(core.expiryMarginSec).toBe(30);
+    const nowSec = BigInt(Math.floor(T0 / 1000));
+    const withExpiry = (n: number, trader: Address, side: number, expiry: bigint) => {
+      const r = order(n, trader, side, 2_000n * 10n ** 6n, 10n ** 18n) as ServiceRecord & {
+        kind: "order";
+      };
+      return { ...r, ms: T0, order: { ...r.order, expiry } };
+    };
+    const tooSoon = core.apply(withExpiry(20, B, 1, nowSec + 30n));
+    expect(tooSoon.error?.code).toBe("ORDER_EXPIRED");
+    expect(tooSoon.error?.details).toEqual({ minExpiry: (nowSec + 31n).toString() });
+    // Rests with 40 s of life: it trades for 10 s, then no more (30 s before its signed expiry).
+    const takerAt = (ms: number) => {
+      const c = new ExchangeCore();
+      for (const r of script().slice(0, 4)) c.apply(r);
+      expect(c.apply(withExpiry(21, B, 1, nowSec + 40n)).error).toBeUndefined();
+      const taker = c.apply({ ...withExpiry(22, A, 0, nowSec + 3600n), ms });
+      expect(taker.error).toBeUndefined();
+      return taker.outputs.filter((o) => o.type === "fill").length;
+    };
+    expect(takerAt(T0 + 9_000)).toBe(1);
+    expect(takerAt(T0 + 10_000)).toBe(0);
+  });
+
   it("refuses without mutating, matches, cuts, and busts only the proven order's fills on rollback", () => {
     const core = new ExchangeCore();
     const records = script();

@@ -204,6 +204,12 @@ export const configVariables = {
     description:
       "Fee charged to the incoming side, basis points of the quote amount (capped by each order's maxFeeBps).",
   }),
+  EXPIRY_MARGIN_SECONDS: variable({
+    schema: integer(0, 86_400),
+    default: "30",
+    description:
+      "Orders must have at least this many seconds of life left when accepted, and stop trading this long before their signed expiry, so no fill can expire before its commit (a fraud proof). Fixed by the journal's first record.",
+  }),
   EXPIRY_TICK_MS: variable({
     schema: integer(100, 3_600_000),
     default: "1000",

@@ -59,14 +59,8 @@ export const ROLLBACK_REASONS = [
   "NegativeBalance",
 ] as const;
 
-export interface ExchangeCoreOptions {
-  /**
-   * A fill whose order expires within this many seconds after the cut is busted at the cut:
-   * `order.expiry <= committedAt` is a fraud proof, and the commit lands some time after the cut.
-   * Default 30.
-   */
-  expiryMarginSec?: number;
-}
+/** Default of the init record's `expiryMarginSec` (journals written before it existed). */
+export const DEFAULT_EXPIRY_MARGIN_SEC = 30;
 
 const REJECT_CODES: Partial<Record<RejectReason, ErrorCode>> = {
   UNKNOWN_MARKET: "UNKNOWN_MARKET",
@@ -88,13 +82,18 @@ const REJECT_CODES: Partial<Record<RejectReason, ErrorCode>> = {
 const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 
 export class ExchangeCore {
-  readonly expiryMarginSec: number;
   engine = new MatchingEngine();
   ledger = new BalanceLedger();
   #s = emptyState();
 
-  constructor(options: ExchangeCoreOptions = {}) {
-    this.expiryMarginSec = options.expiryMarginSec ?? 30;
+  /**
+   * Seconds before its signed expiry at which an order stops trading. `order.expiry <= committedAt`
+   * is a fraud proof and a commit lands some time after the match, so an order is accepted only
+   * with at least this much life left, and the engine retires it this much early: a fill is never
+   * matched that could expire before its commit. Set once by the init record (replay-stable).
+   */
+  get expiryMarginSec(): number {
+    return this.#s.expiryMarginSec;
   }
 
   // ------------------------------------------------------------------ apply
@@ -108,6 +107,7 @@ export class ExchangeCore {
         this.#s.feeRecipient = record.feeRecipient;
         this.#s.makerFeeBps = record.makerFeeBps;
         this.#s.takerFeeBps = record.takerFeeBps;
+        this.#s.expiryMarginSec = record.expiryMarginSec ?? DEFAULT_EXPIRY_MARGIN_SEC;
         return { outputs: [], mutated: true };
       case "order":
         return this.#order(record);
@@ -144,7 +144,10 @@ export class ExchangeCore {
     if (floor !== undefined && o.nonce < floor) return refused("NONCE_INVALIDATED");
     if (o.price % market.tickSize !== 0n) return refused("TICK_VIOLATION");
     if (o.amount % market.lotSize !== 0n) return refused("LOT_VIOLATION");
-    if (o.expiry <= BigInt(recordTime(r))) return refused("ORDER_EXPIRED");
+    const minExpiry = BigInt(recordTime(r) + this.expiryMarginSec);
+    if (o.expiry <= minExpiry) {
+      return refused("ORDER_EXPIRED", { minExpiry: (minExpiry + 1n).toString() });
+    }
     const terms = this.#terms(r.orderHash, o, market, o.amount);
     const need = requiredReservation(terms);
     const available = this.ledger.available(o.trader, need.token);
@@ -159,7 +162,8 @@ export class ExchangeCore {
       type: "place",
       time: recordTime(r),
       orderHash: r.orderHash,
-      order: o,
+      // The engine retires the order expiryMarginSec before its signed expiry (see the getter).
+      order: { ...o, expiry: o.expiry - BigInt(this.expiryMarginSec) },
     });
     const rejected = events.find((e) => e.type === "rejected");
     if (rejected) {
@@ -768,8 +772,8 @@ export class ExchangeCore {
     };
   }
 
-  static restore(snapshot: CoreSnapshot, options: ExchangeCoreOptions = {}): ExchangeCore {
-    const core = new ExchangeCore(options);
+  static restore(snapshot: CoreSnapshot): ExchangeCore {
+    const core = new ExchangeCore();
     core.engine = MatchingEngine.restore(snapshot.engine);
     core.ledger = BalanceLedger.restore(snapshot.ledger);
     const j = fromTaggedJson<Record<string, never>>(snapshot.state);
@@ -780,6 +784,7 @@ export class ExchangeCore {
       feeRecipient: j["feeRecipient"],
       makerFeeBps: j["makerFeeBps"],
       takerFeeBps: j["takerFeeBps"],
+      expiryMarginSec: j["expiryMarginSec"] ?? DEFAULT_EXPIRY_MARGIN_SEC,
       lastPosition: j["lastPosition"],
       paused: j["paused"],
       orders: new Map(j["orders"]),
@@ -818,6 +823,7 @@ function emptyState() {
     feeRecipient: ZERO,
     makerFeeBps: 0,
     takerFeeBps: 0,
+    expiryMarginSec: DEFAULT_EXPIRY_MARGIN_SEC,
     lastPosition: -1n,
     paused: false,
     orders: new Map<string, CoreOrder>(),

@@ -23,6 +23,8 @@ export interface InitRecord extends Stamped {
   feeRecipient: Address;
   makerFeeBps: number;
   takerFeeBps: number;
+  /** See ExchangeCore.expiryMarginSec; absent in journals written before it existed (30). */
+  expiryMarginSec?: number;
 }
 
 /** A signed order whose signature was verified (EOA or ERC-1271) before the core saw it. */

@@ -193,6 +193,7 @@ export async function startService(
       feeRecipient,
       makerFeeBps: config.MAKER_FEE_BPS,
       takerFeeBps: config.TAKER_FEE_BPS,
+      expiryMarginSec: config.EXPIRY_MARGIN_SECONDS,
     });
   }
 

@@ -178,10 +178,11 @@ async function batches(run: EmbeddedRun) {
 async function main() {
   const started = Date.now();
   const log = (m: string) => process.stdout.write(`[demo] ${m}\n`);
-  await mkdir("data", { recursive: true });
+  const logDir = path.resolve(process.env.DATA_DIR ?? "data");
+  await mkdir(logDir, { recursive: true });
   const run = await startEmbedded({
     log,
-    sequencerOutput: path.resolve("data", `demo-sequencer-${started}.log`),
+    sequencerOutput: path.join(logDir, `demo-sequencer-${started}.log`),
     env: { BATCH_MAX_MS: "500", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
   });
   let exitCode = 1;
@@ -282,6 +283,21 @@ async function main() {
       .map((f) => finalizedAt.get(f.batchId!)! - f.matchedAt)
       .sort((a, b) => a - b);
 
+    // Fill proofs, checked the way a trader would: leaf, Merkle proof, both signed orders, and the
+    // root committed on-chain (the reader's publicClient).
+    const verifier = new ClearmatchClient({
+      baseUrl: run.apiUrl,
+      chainId: run.stack.chainId,
+      settlement: run.stack.addresses.settlement!,
+      publicClient,
+    });
+    const sample = [...uniqueFills.values()].slice(0, 20);
+    const badProofs: string[] = [];
+    for (const f of sample) {
+      const verdict = await verifier.verifyFillProof(await verifier.getFillProof(f.fillId));
+      if (!verdict.valid) badProofs.push(`fill ${f.fillId}: ${verdict.reason}`);
+    }
+
     // Reconciliation: the chain is the truth.
     const mismatches: string[] = [];
     const tokens = Object.entries(run.stack.addresses).filter(([k]) => k.startsWith("token"));
@@ -333,6 +349,11 @@ async function main() {
         max: latencies.at(-1) ?? 0,
       },
       matchToFinalityNote: "includes a clock jump over the challenge window on the dev chain",
+      fillProofs: {
+        checked: sample.length,
+        valid: sample.length - badProofs.length,
+        invalid: badProofs,
+      },
       reconciliation: {
         accounts: accounts.length,
         tokens: tokens.length,
@@ -352,6 +373,7 @@ async function main() {
       );
     }
     if (summary.batchesFinalized === 0) mismatches.push("no batch finalized on-chain");
+    mismatches.push(...badProofs.map((b) => `invalid fill proof: ${b}`));
     exitCode = mismatches.length === 0 ? 0 : 1;
     log(
       exitCode === 0

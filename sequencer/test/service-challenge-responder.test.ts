@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWalletClient, http, parseEventLogs, type Account, type Address } from "viem";
+import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
+import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { BatchStatus } from "../src/chain/settlement-client.js";
+import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import {
+  config,
+  ONE_ETH,
+  post,
+  serviceEnv,
+  signedOrder,
+  trader,
+  traderIndex,
+  USDC,
+  wire,
+} from "./helpers/service-kit.js";
+
+/** ISettlement.ChallengeStatus.Answered */
+const ANSWERED = 2;
+
+describe("challenge responder (running service answers a trader's challenge on-chain)", () => {
+  let chain: DevChain;
+  let service: RunningService;
+
+  beforeAll(async () => {
+    chain = await startDevChain({ challengeWindow: 30n, challengeResponseWindow: 20n });
+    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, Address>;
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+    service = await startService(config(await serviceEnv(chain, { CHALLENGE_RESPONDER: "true" })));
+  }, 120_000);
+
+  afterAll(async () => {
+    await service?.stop();
+    await chain?.stop();
+  });
+
+  it("answers a challenge with the signed order and the batch still finalizes after the window", async () => {
+    const ask = await signedOrder(chain, traderIndex(1), {
+      side: 1,
+      price: USDC(2_000n),
+      amount: ONE_ETH,
+    });
+    expect((await post(service.url, "/v1/orders", wire(ask))).status).toBe(201);
+    const bid = await signedOrder(chain, traderIndex(0), {
+      side: 0,
+      price: USDC(2_000n),
+      amount: ONE_ETH,
+    });
+    expect((await post(service.url, "/v1/orders", wire(bid))).status).toBe(201);
+    const batch = await eventually(
+      () => service.core.batches().find((b) => b.state === "COMMITTED"),
+      30_000,
+      "a committed batch",
+    );
+
+    // Trader 0 claims never to have signed its bid, through the SDK and the served proof.
+    const sdk = new ClearmatchClient({
+      baseUrl: service.url,
+      chainId: chain.stack.chain.id,
+      settlement: chain.stack.settlement,
+      wallet: createWalletClient({
+        chain: chain.stack.chain,
+        transport: http(chain.node.url),
+        account: devAccount(traderIndex(0)).account as Account,
+      }),
+      publicClient: chain.stack.publicClient,
+    });
+    const proof = await sdk.getFillProof(String(batch.fillIds[0]));
+    const { challengeId } = await sdk.challengeFill(proof);
+
+    await eventually(
+      async () => {
+        const c = await chain.stack.publicClient.readContract({
+          address: chain.stack.settlement,
+          abi: settlementAbi,
+          functionName: "challenge",
+          args: [challengeId],
+        });
+        return c.status === ANSWERED ? true : undefined;
+      },
+      20_000,
+      "the challenge answered",
+    );
+    const logs = await chain.stack.publicClient.getLogs({
+      address: chain.stack.settlement,
+      fromBlock: 0n,
+    });
+    const answered = parseEventLogs({ abi: settlementAbi, logs, eventName: "ChallengeAnswered" });
+    expect(answered.map((e) => e.args.challengeId)).toEqual([challengeId]);
+
+    await advanceTime(chain.node.url, 31);
+    await eventually(
+      () => (service.core.batch(batch.batchId)?.state === "FINALIZED" ? true : undefined),
+      30_000,
+      "finalization",
+    );
+    expect((await chain.client.batch(batch.batchId)).status).toBe(BatchStatus.Finalized);
+    for (const account of [
+      trader(0),
+      trader(1),
+      devAccount(DEV_ROLES.feeRecipient).account.address,
+    ]) {
+      for (const token of Object.values(chain.stack.tokens)) {
+        expect(service.core.ledger.balance(account, token).finalized).toBe(
+          await chain.client.balanceOf(account, token),
+        );
+      }
+    }
+  }, 90_000);
+});

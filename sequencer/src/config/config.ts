@@ -147,6 +147,12 @@ export const configVariables = {
     default: "100",
     description: "Per-account token bucket capacity; must be at least MAX_BATCH_ORDERS.",
   }),
+  SIGNATURE_VERIFIER: variable({
+    schema: z.enum(["fast", "viem"]),
+    default: "fast",
+    description:
+      "How order signatures are checked: `fast` (fixed-type EIP-712 hasher + native secp256k1 with a JS fallback) or `viem` (`hashTypedData` + viem's `recoverAddress`, for comparison in benchmarks).",
+  }),
   IP_RATE_LIMIT_PER_SEC: variable({
     schema: integer(0, 10_000_000),
     default: "0",

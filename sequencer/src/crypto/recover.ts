@@ -104,6 +104,14 @@ function parseInto(signature: Hex | Uint8Array): number {
   return recovery;
 }
 
+/**
+ * Applies the checks `recoverAddress` applies to a signature (length, v, r/s range, EIP-2 low s)
+ * without recovering: for callers that recover through another implementation (viem).
+ */
+export function checkSignature(signature: Hex | Uint8Array): void {
+  parseInto(signature);
+}
+
 function digestBytes(digest: Uint8Array | Hex): Uint8Array {
   if (typeof digest === "string") {
     if (!hexInto(digest, 32, digestScratch, 0))

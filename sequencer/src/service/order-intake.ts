@@ -7,10 +7,17 @@
  * Every other writer (chain sync, batcher, expiry ticks) goes through `commit` too, so the
  * journal's order is exactly the order the core applied records in.
  */
-import type { Address, Hex, PublicClient } from "viem";
-import { CryptoError } from "../crypto/crypto-error.js";
-import { recoverAddress } from "../crypto/recover.js";
+import {
+  hashTypedData,
+  recoverAddress as viemRecoverAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { CryptoError, CryptoErrorReason } from "../crypto/crypto-error.js";
+import { checkSignature, recoverAddress } from "../crypto/recover.js";
 import type { OrderHasher } from "../eip712/order-hasher.js";
+import { orderTypes, type Order } from "../eip712/types.js";
 import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { JournalWriter } from "../journal/journal-writer.js";
@@ -26,6 +33,11 @@ export interface OrderIntakeDeps {
   core: ExchangeCore;
   journal: JournalWriter<ServiceRecord>;
   hasher: OrderHasher;
+  /**
+   * How order signatures are checked (`SIGNATURE_VERIFIER`): `fast` (OrderHasher + native or JS
+   * secp256k1) or `viem` (`hashTypedData` + viem's `recoverAddress`). Default `fast`.
+   */
+  verifier?: "fast" | "viem";
   chainId: number;
   settlement: Address;
   rateLimiter: RateLimiter;
@@ -75,7 +87,8 @@ export class OrderIntake {
     if (!this.#open) throw new ClearmatchError("NOT_READY");
     this.#checkDomain(signed);
     const o = signed.order;
-    const orderHash = d.hasher.hashOrder(o);
+    const viem = d.verifier === "viem";
+    const orderHash = viem ? this.#viemHash(o) : d.hasher.hashOrder(o);
     const existing = d.core.order(orderHash);
     if (existing && existing.signature.toLowerCase() === signed.signature.toLowerCase()) {
       await d.journal.flush();
@@ -85,7 +98,9 @@ export class OrderIntake {
     if (o.expiry <= BigInt(Math.floor(now / 1000))) {
       throw new ClearmatchError("ORDER_EXPIRED", undefined, { details: { expiry: o.expiry } });
     }
-    const signer = await this.#verify(d.hasher.orderDigest(o), signed.signature, o.trader);
+    const signer = viem
+      ? await this.#verify(orderHash, signed.signature, o.trader, true)
+      : await this.#verify(d.hasher.orderDigest(o), signed.signature, o.trader);
     d.rateLimiter.consume(signer.toLowerCase(), now);
     d.killSwitch.assertOpen();
     d.circuitBreaker.assertTrading(o.marketId);
@@ -150,10 +165,17 @@ export class OrderIntake {
   }
 
   /** The signer: `expected` when the signature recovers to it or its ERC-1271 wallet accepts it. */
-  async #verify(digest: Uint8Array, signature: Hex, expected: Address): Promise<Address> {
+  async #verify(
+    digest: Uint8Array | Hex,
+    signature: Hex,
+    expected: Address,
+    viem = false,
+  ): Promise<Address> {
     let recovered: Address | undefined;
     try {
-      recovered = recoverAddress(digest, signature);
+      recovered = viem
+        ? await this.#viemRecover(digest as Hex, signature)
+        : recoverAddress(digest, signature);
     } catch (error) {
       if (!(error instanceof CryptoError)) throw error;
       if (!(await this.#erc1271(digest, signature, expected))) {
@@ -171,14 +193,33 @@ export class OrderIntake {
     });
   }
 
+  /** viem's EIP-712 digest of `order` (what `recoverTypedDataAddress` hashes). */
+  #viemHash(order: Order): Hex {
+    const { domain } = this.deps.hasher;
+    return hashTypedData({ domain, types: orderTypes, primaryType: "Order", message: order });
+  }
+
+  /** viem's recovery, behind the same signature checks as the fast path (EIP-2 low s...). */
+  async #viemRecover(hash: Hex, signature: Hex): Promise<Address> {
+    checkSignature(signature);
+    try {
+      return await viemRecoverAddress({ hash, signature });
+    } catch (cause) {
+      throw new CryptoError(CryptoErrorReason.SignatureUnrecoverable, "no public key recoverable", {
+        cause,
+      });
+    }
+  }
+
   /** Smart-contract wallet: the chain decides (outside the synchronous section). */
-  async #erc1271(digest: Uint8Array, signature: Hex, account: Address): Promise<boolean> {
+  async #erc1271(digest: Uint8Array | Hex, signature: Hex, account: Address): Promise<boolean> {
     const client = this.deps.publicClient;
     if (!client) return false;
     try {
       const code = await client.getCode({ address: account });
       if (!code || code === "0x") return false;
-      const hash = `0x${Buffer.from(digest).toString("hex")}` as Hex;
+      const hash =
+        typeof digest === "string" ? digest : (`0x${Buffer.from(digest).toString("hex")}` as Hex);
       return await client.verifyHash({ address: account, hash, signature });
     } catch {
       return false;

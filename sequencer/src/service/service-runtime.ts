@@ -151,6 +151,7 @@ export async function startService(
     core: core,
     journal,
     hasher: new OrderHasher(clearmatchDomain(config.CHAIN_ID, config.SETTLEMENT_ADDRESS)),
+    verifier: config.SIGNATURE_VERIFIER,
     chainId: config.CHAIN_ID,
     settlement: config.SETTLEMENT_ADDRESS,
     rateLimiter,

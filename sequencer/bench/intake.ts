@@ -1,0 +1,324 @@
+/**
+ * `npm run bench:intake`: signed orders accepted per second over HTTP by the real service, and
+ * acknowledgement latency at half that load, with the fast and the viem verification paths.
+ *
+ * Setup: a hardhat node with the contracts (`deployDevStack`), TRADERS funded traders (deposits
+ * large enough that balances never refuse), BENCH_ORDERS orders pre-signed with their real keys
+ * (EIP-712, 80% resting around 2500 USDC, 20% crossing the spread; buyers and sellers are
+ * different traders), written as JSON lines to a temp file. Per verifier (`SIGNATURE_VERIFIER`)
+ * a fresh service runs as a child process (`intake-service.ts`) with a real journal (fsync,
+ * group commit) in a temp dir and Redis for its queue; each measurement forks a load generator
+ * (`intake-load.ts`) on loopback. Every run uses orders not sent before to that service.
+ *
+ * Measurements per verifier and endpoint (`POST /v1/orders`, `POST /v1/orders/batch` with 100):
+ * max = closed loop (bounded concurrency, keep-alive), accepted orders per second, median of
+ * RUNS runs after a warm-up; latency = open loop at half the max rate, p50/p99 per request,
+ * median of RUNS runs. Results go to stdout and bench/results/intake.json, with /proc/loadavg.
+ *
+ * Bench-only settings (said in the output): per-account rate limits raised to 1e6/s, batches
+ * never cut during the run (no settlement transactions competing for the 2 cores: this measures
+ * intake), snapshots every 1e6 records.
+ */
+import { fork } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import secp256k1 from "secp256k1";
+import { recoverTypedDataAddress, type Hex } from "viem";
+import {
+  devAccount,
+  DEV_ROLES,
+  deployDevStack,
+  fundAndDeposit,
+} from "../src/devchain/deploy-dev-stack.js";
+import { rpc, startHardhatNode } from "../src/devchain/hardhat-node.js";
+import { OrderHasher } from "../src/eip712/order-hasher.js";
+import { clearmatchDomain, orderTypes, type Order } from "../src/eip712/types.js";
+import type { LoadJob, LoadResult } from "./intake-load.js";
+import { median } from "./stats.js";
+
+const TRADERS = 32;
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 300_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUN_SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const BATCH = 100;
+const VERIFIERS = (process.env.BENCH_VERIFIERS ?? "fast,viem").split(",") as ("fast" | "viem")[];
+const OUT_DIR = new URL("../../bench/results/", import.meta.url);
+const BENCH_ENV = {
+  RATE_LIMIT_PER_SEC: "1000000",
+  RATE_LIMIT_BURST: "1000000",
+  BATCH_MAX_FILLS: "100000",
+  BATCH_MAX_MS: "3600000",
+  SNAPSHOT_EVERY: "1000000",
+};
+const PRICE = 2_500_000_000n; // 2500 USDC (6 decimals) per WETH
+const TICK = 10_000n;
+const LOT = 10n ** 15n;
+
+const round2 = (x: number | null) => (x === null ? NaN : Math.round(x * 100) / 100);
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").trim();
+const log = (...args: unknown[]) =>
+  console.log(`[${new Date().toISOString().slice(11, 19)}]`, ...args);
+
+/** Order `i`: even traders buy, odd traders sell; i % 10 in {4, 9} crosses the spread. */
+function orderAt(i: number, trader: `0x${string}`): Order {
+  const side = i % 2;
+  const cross = i % 10 === 4 || i % 10 === 9;
+  const ticks = cross ? -60n : BigInt(1 + ((i * 7) % 50));
+  return {
+    trader,
+    marketId: 1,
+    side,
+    price: side === 0 ? PRICE - ticks * TICK : PRICE + ticks * TICK,
+    amount: LOT * BigInt(1 + (i % 5)),
+    nonce: BigInt(i),
+    expiry: 4_000_000_000n,
+    maxFeeBps: 50,
+    flags: 0,
+  };
+}
+
+function wire(order: Order, signature: Hex): string {
+  return JSON.stringify({
+    order: Object.fromEntries(
+      Object.entries(order).map(([k, v]) => [k, typeof v === "bigint" ? v.toString() : v]),
+    ),
+    signature,
+  });
+}
+
+async function main(): Promise<void> {
+  log(`loadavg ${loadavg()}; starting hardhat node`);
+  const node = await startHardhatNode();
+  const work = mkdtempSync(join(tmpdir(), "clearmatch-bench-intake-"));
+  const children = new Set<ReturnType<typeof fork>>();
+  const cleanup = () => {
+    for (const c of children) c.kill("SIGKILL");
+  };
+  process.on("exit", cleanup);
+  try {
+    const stack = await deployDevStack(node.url);
+    const traders = Array.from({ length: TRADERS }, (_, i) =>
+      devAccount(DEV_ROLES.firstTrader + i),
+    );
+    log(`funding ${TRADERS} traders`);
+    for (let i = 0; i < TRADERS; i += 8) {
+      await Promise.all(
+        traders.slice(i, i + 8).map(async (_, j) => {
+          const index = DEV_ROLES.firstTrader + i + j;
+          // Only the first 20 dev accounts hold ether on a fresh node: gas for the rest.
+          await rpc(node.url, "hardhat_setBalance", [
+            traders[i + j]!.account.address,
+            "0x56bc75e2d63100000",
+          ]);
+          await fundAndDeposit(stack, node.url, index, stack.tokens["WETH"]!, 10n ** 24n);
+          await fundAndDeposit(stack, node.url, index, stack.tokens["USDC"]!, 10n ** 15n);
+        }),
+      );
+    }
+
+    log(`signing ${ORDERS.toLocaleString()} orders`);
+    const domain = clearmatchDomain(stack.chain.id, stack.settlement);
+    const hasher = new OrderHasher(domain);
+    const keys = traders.map((t) => Buffer.from(t.privateKey.slice(2), "hex"));
+    const lines: string[] = [];
+    for (let i = 0; i < ORDERS; i++) {
+      const t = i % TRADERS;
+      const order = orderAt(i, traders[t]!.account.address);
+      const { signature, recid } = secp256k1.ecdsaSign(hasher.orderDigest(order), keys[t]!);
+      const sig = `0x${Buffer.from(signature).toString("hex")}${(27 + recid).toString(16)}` as Hex;
+      if (i < 64) {
+        const signer = await recoverTypedDataAddress({
+          domain,
+          types: orderTypes,
+          primaryType: "Order",
+          message: order,
+          signature: sig,
+        });
+        if (signer !== order.trader) throw new Error(`order ${i}: signature does not verify`);
+      }
+      lines.push(wire(order, sig));
+    }
+    const file = join(work, "orders.jsonl");
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    lines.length = 0;
+
+    const results: Record<string, unknown> = {};
+    for (const verifier of VERIFIERS) {
+      results[verifier] = await measureVerifier(verifier, node.url, stack, file, work, children);
+    }
+    const report = {
+      benchmark: "signed orders accepted over HTTP (loopback), real journal (fsync) and signatures",
+      target: { ordersPerSec: 10_000, p99Ms: 10 },
+      settings: {
+        traders: TRADERS,
+        presignedOrders: ORDERS,
+        runs: RUNS,
+        runSeconds: RUN_SECONDS,
+        batchSize: BATCH,
+        mix: "80% resting, 20% crossing",
+        env: BENCH_ENV,
+        note: "rate limits raised for the bench; batches not cut during the run (intake only)",
+      },
+      results,
+      machine: { node: process.version, cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length },
+      loadavgEnd: loadavg(),
+      date: new Date().toISOString(),
+    };
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(new URL("intake.json", OUT_DIR), `${JSON.stringify(report, null, 2)}\n`);
+    printTable(results);
+    console.log(`settings: ${JSON.stringify(BENCH_ENV)} (rate limits raised for the bench)`);
+    console.log(`loadavg at end: ${loadavg()} -> ${new URL("intake.json", OUT_DIR).pathname}`);
+  } finally {
+    cleanup();
+    await node.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+interface EndpointFigures {
+  maxOrdersPerSec: number;
+  maxRuns: number[];
+  latencyAtOrdersPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  latencyRuns: { p50: number; p99: number; accepted: number }[];
+  rejected: Record<string, number>;
+}
+
+async function measureVerifier(
+  verifier: "fast" | "viem",
+  rpcUrl: string,
+  stack: Awaited<ReturnType<typeof deployDevStack>>,
+  file: string,
+  work: string,
+  children: Set<ReturnType<typeof fork>>,
+) {
+  const loadBefore = loadavg();
+  const dataDir = mkdtempSync(join(work, `data-${verifier}-`));
+  const child = fork(new URL("./intake-service.ts", import.meta.url), {
+    // BENCH_SERVICE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service.
+    execArgv: ["--import", "tsx", ...(process.env.BENCH_SERVICE_NODE_OPTIONS?.split(" ") ?? [])],
+    env: {
+      ...process.env,
+      RPC_URL: rpcUrl,
+      CHAIN_ID: String(stack.chain.id),
+      SETTLEMENT_ADDRESS: stack.settlement,
+      SEQUENCER_PRIVATE_KEY: devAccount(DEV_ROLES.sequencer).privateKey,
+      SETTLEMENT_START_BLOCK: "0",
+      DATA_DIR: dataDir,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      CONFIRMATIONS: "0",
+      QUEUE_NAME: `bench-intake-${process.pid}-${verifier}`,
+      LOG_LEVEL: "silent",
+      SIGNATURE_VERIFIER: verifier,
+      ...BENCH_ENV,
+    },
+  });
+  children.add(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m) => resolve((m as { url: string }).url));
+    child.once("exit", (code) => reject(new Error(`service exited (${code})`)));
+  });
+  log(`${verifier}: service at ${url}, loadavg ${loadBefore}`);
+  let offset = 0;
+  const load = async (job: Omit<LoadJob, "url" | "file" | "offset">): Promise<LoadResult> => {
+    const worker = fork(new URL("./intake-load.ts", import.meta.url), {
+      execArgv: ["--import", "tsx"],
+    });
+    children.add(worker);
+    const result = await new Promise<LoadResult>((resolve, reject) => {
+      worker.once("message", (m) => resolve(m as LoadResult));
+      worker.once("exit", (code) => reject(new Error(`load generator exited (${code})`)));
+      worker.send({ ...job, url, file, offset });
+    });
+    children.delete(worker);
+    offset += result.sent;
+    return result;
+  };
+  const figures: Record<string, EndpointFigures> = {};
+  const rejected: Record<string, number> = {};
+  const note = (r: LoadResult) => {
+    for (const [k, v] of Object.entries(r.rejected)) rejected[k] = (rejected[k] ?? 0) + v;
+  };
+  for (const endpoint of ["single", "batch"] as const) {
+    const per = endpoint === "batch" ? BATCH : 1;
+    const concurrency = endpoint === "batch" ? 8 : 64;
+    const closed = { endpoint, batchSize: BATCH, mode: "closed" as const, concurrency, rate: 0 };
+    note(
+      await load({
+        ...closed,
+        count: verifier === "fast" ? 20 * per * 10 : 400 * per,
+        maxSeconds: 1,
+      }),
+    );
+    const maxRuns: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const r = await load({ ...closed, count: ORDERS, maxSeconds: RUN_SECONDS });
+      note(r);
+      maxRuns.push(Math.round(r.accepted / r.elapsedSec));
+      log(
+        `${verifier} ${endpoint} max run ${run + 1}: ${maxRuns.at(-1)} orders/s (p99 ${r.p99.toFixed(1)} ms, c=${concurrency}), loadavg ${loadavg()}`,
+      );
+    }
+    const max = median(maxRuns);
+    const ordersPerSec = max / 2;
+    const latencyRuns: EndpointFigures["latencyRuns"] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const r = await load({
+        endpoint,
+        batchSize: BATCH,
+        mode: "open",
+        concurrency: 1024,
+        rate: ordersPerSec / per,
+        count: ORDERS,
+        maxSeconds: RUN_SECONDS,
+      });
+      note(r);
+      latencyRuns.push({ p50: round2(r.p50), p99: round2(r.p99), accepted: r.accepted });
+      log(
+        `${verifier} ${endpoint} at ${Math.round(ordersPerSec)} orders/s: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.accepted} accepted of ${r.sent})`,
+      );
+    }
+    figures[endpoint] = {
+      maxOrdersPerSec: max,
+      maxRuns,
+      latencyAtOrdersPerSec: Math.round(ordersPerSec),
+      p50Ms: +median(latencyRuns.map((r) => r.p50)).toFixed(2),
+      p99Ms: +median(latencyRuns.map((r) => r.p99)).toFixed(2),
+      latencyRuns,
+      rejected: {},
+    };
+  }
+  child.send("stop");
+  await new Promise((resolve) => child.once("exit", resolve));
+  children.delete(child);
+  if (Object.keys(rejected).length) log(`${verifier}: rejections ${JSON.stringify(rejected)}`);
+  return {
+    ...figures,
+    rejected,
+    ordersSent: offset,
+    loadavgBefore: loadBefore,
+    loadavgAfter: loadavg(),
+  };
+}
+
+function printTable(results: Record<string, unknown>): void {
+  const rows: Record<string, Record<string, number | string>> = {};
+  for (const [verifier, r] of Object.entries(results)) {
+    for (const endpoint of ["single", "batch"]) {
+      const f = (r as Record<string, EndpointFigures>)[endpoint]!;
+      rows[`${verifier} ${endpoint}`] = {
+        "max orders/s": f.maxOrdersPerSec,
+        "latency at orders/s": f.latencyAtOrdersPerSec,
+        "p50 ms": f.p50Ms,
+        "p99 ms": f.p99Ms,
+      };
+    }
+  }
+  console.table(rows);
+}
+
+await main();

@@ -34,6 +34,13 @@ export class Market {
   readonly makerFeeBps: number;
   readonly takerFeeBps: number;
   paused = false;
+  /**
+   * `atoms(lots)` for small lot counts, filled on first use: event amounts are mostly order-sized,
+   * so most conversions reuse a bigint instead of allocating one (bigints are immutable values).
+   */
+  private readonly atomsCache: Array<bigint | undefined> = new Array<bigint | undefined>(
+    ATOMS_CACHE,
+  ).fill(undefined);
   readonly bids = new BookSide(0);
   readonly asks = new BookSide(1);
 
@@ -61,6 +68,15 @@ export class Market {
 
   /** Base atoms of `lots`. */
   atoms(lots: number): bigint {
+    if (lots < ATOMS_CACHE) {
+      const hit = this.atomsCache[lots];
+      if (hit !== undefined) return hit;
+      return (this.atomsCache[lots] = this.atomsOf(lots));
+    }
+    return this.atomsOf(lots);
+  }
+
+  private atomsOf(lots: number): bigint {
     if (lots === 0) return 0n;
     const n = lots * this.lotSizeN;
     // lotSizeN = 0 marks an unsafe lot size: n is then 0 and the bigint path runs.
@@ -76,6 +92,9 @@ export class Market {
     return BigInt(lots) * BigInt(ticks) * this.unitQuote;
   }
 }
+
+/** Lot counts below this have their atoms cached per market (at most 4,096 bigints). */
+const ATOMS_CACHE = 4_096;
 
 export const NOT_POSITIVE = -1;
 export const OFF_STEP = -2;

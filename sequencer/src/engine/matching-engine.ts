@@ -70,6 +70,12 @@ export class MatchingEngine {
   private readonly orders = new Map<string, RestingOrder | ClosedStatus>();
   private readonly expiries = new ExpiryQueue();
   private readonly minNonces = new Map<string, bigint>();
+  /**
+   * Trader address as signed -> its lowercased form, one string per trader: spares a
+   * `toLowerCase` allocation per order, and self-trade checks compare the same string object
+   * (pointer-equal) instead of 42 characters. Grows with distinct signers, like `minNonces`.
+   */
+  private readonly traders = new Map<string, Address>();
   private now = 0;
   private nextSeq = 1;
   private nextFillId = 1;
@@ -140,7 +146,7 @@ export class MatchingEngine {
     if (lots < 0) return this.reject(input, orderHash, amountReason(lots));
     const expiry = order.expiry <= MAX_SAFE_BIG ? Number(order.expiry) : Infinity;
     if (expiry <= this.now) return this.reject(input, orderHash, "EXPIRED");
-    const trader = order.trader.toLowerCase() as Address;
+    const trader = this.traderOf(order.trader);
     if (this.minNonces.size !== 0) {
       const min = this.minNonces.get(trader);
       if (min !== undefined && order.nonce < min) {
@@ -510,6 +516,16 @@ export class MatchingEngine {
 
   private reject(input: EngineInput, orderHash: Hex32 | "", reason: RejectReason): void {
     this.out.push({ type: "rejected", input: input.type, orderHash, reason });
+  }
+
+  private traderOf(signed: Address): Address {
+    let trader = this.traders.get(signed);
+    if (trader === undefined) {
+      const lower = signed.toLowerCase() as Address;
+      trader = this.traders.get(lower) ?? lower;
+      this.traders.set(signed, trader);
+    }
+    return trader;
   }
 
   private touch(m: Market, level: Level): void {

@@ -86,8 +86,8 @@ export class ClearmatchService implements OrderService {
   constructor(private readonly deps: ClearmatchServiceDeps) {}
 
   async submitOrder(signed: SignedOrder): Promise<SubmitOrderResult> {
+    // Counted (accepted and rejected) once, by the HTTP layer that answers the trader.
     const r = await this.deps.intake.submitOrder(signed);
-    this.deps.metrics.ordersAccepted.inc({ result: r.created ? "created" : "duplicate" });
     return {
       created: r.created !== false,
       order: orderView(r.order!),
@@ -102,7 +102,6 @@ export class ClearmatchService implements OrderService {
         results.push({ ok: true, result: await this.submitOrder(o) });
       } catch (error) {
         if (!(error instanceof ClearmatchError)) throw error;
-        this.deps.metrics.ordersRejected.inc({ code: error.code });
         results.push({ ok: false, error });
       }
     }

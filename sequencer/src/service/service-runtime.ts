@@ -122,6 +122,9 @@ export async function startService(
   let responder: ChallengeResponder | undefined;
   let snapshotting = false;
   const onApplied = (record: ServiceRecord, result: ApplyResult) => {
+    // Arrival (the order record's receive time) to its match result, just applied.
+    if (record.kind === "order")
+      metrics.matchLatency.observe(Math.max(0, now() - record.ms) / 1000);
     for (const out of result.outputs) {
       if (out.type === "batchCut") batcher?.submitCut(out.batch, out.leaves);
       if (out.type === "challenge") responder?.answer(out.challengeId, out.orderHash);

@@ -168,8 +168,22 @@ function hex(buf: Buffer, off: number, value: string, bytes: number): void {
   }
 }
 
+/** ASCII of "0x" then two lowercase hex digits per byte, built in place. */
+const hexScratch = Buffer.alloc(2 + 2 * 32, "0x");
+const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+
+/**
+ * "0x" + lowercase hex of `bytes` bytes, as one flat string: `"0x" + toString("hex")` makes a
+ * cons string that every later Map lookup and comparison has to flatten first.
+ */
 function readHex(buf: Buffer, off: number, bytes: number): string {
-  return "0x" + buf.toString("hex", off, off + bytes);
+  const s = hexScratch;
+  for (let i = 0, p = 2; i < bytes; i++, p += 2) {
+    const b = buf[off + i]!;
+    s[p] = HEX_DIGITS[b >> 4]!;
+    s[p + 1] = HEX_DIGITS[b & 15]!;
+  }
+  return s.toString("latin1", 0, 2 + 2 * bytes);
 }
 
 function checkInt(v: number, max: number, field: string): number {

@@ -8,9 +8,15 @@
  * from a separate pass that times each operation with hrtime (its own cost, measured, is
  * included in the figures). Trade checksums come from another untimed pass. BENCH_OPS scales the
  * stream (default 1,000,000).
+ *
+ * The peer is ~100x slower, so it runs on a prefix of the same stream (BENCH_PEER_OPS, default
+ * 200,000) with BENCH_PEER_RUNS timed runs (default 3); the speedup compares both engines on that
+ * same prefix (this engine also gets RUNS runs of it), and the trade checksums compare the
+ * prefix's trades. This engine's headline figures are over the whole stream. /proc/loadavg is
+ * printed before and after, since the machine is shared.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MatchingEngine } from "../src/engine/matching-engine.js";
@@ -23,6 +29,8 @@ import { median, percentile } from "./stats.js";
 
 const OPS = Number(process.env.BENCH_OPS ?? 1_000_000);
 const RUNS = 5;
+const PEER_OPS = Number(process.env.BENCH_PEER_OPS ?? 200_000);
+const PEER_RUNS = Number(process.env.BENCH_PEER_RUNS ?? 3);
 const SEED = 42;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const quiet: JournalLogger = { warn: () => undefined, info: () => undefined };
@@ -37,11 +45,14 @@ interface EngineFigures {
 }
 
 async function main(): Promise<void> {
+  const loadBefore = loadavg();
+  console.log(`loadavg ${loadBefore}`);
   console.log(`generating ${OPS.toLocaleString()} operations (seed ${SEED})...`);
   const { inputs, kinds } = generateStream({ ops: OPS, seed: SEED, mix: benchMix });
   const ops = inputs.slice(1); // the first input registers the market
   const opKinds = kinds.slice(1);
-  const peerOps = toPeerOps(ops);
+  const prefix = ops.slice(0, Math.min(PEER_OPS, ops.length));
+  const peerOps = toPeerOps(prefix);
   const mix = countKinds(opKinds);
   console.log(`mix: ${JSON.stringify(mix)}`);
 
@@ -53,12 +64,19 @@ async function main(): Promise<void> {
   peer.run(peerOps.slice(0, peerOps.length / 5));
 
   const oursRuns: number[] = [];
-  const peerRuns: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     oursRuns.push(ours.run(ops));
-    peerRuns.push(peer.run(peerOps));
+    console.log(`run ${r + 1}: clearmatch ${fmt(oursRuns[r]!)} ops/s (${fmt(ops.length)} ops)`);
+  }
+  // Same prefix for both, alternating, so the ratio compares like with like in one time window.
+  const oursPrefixRuns: number[] = [];
+  const peerRuns: number[] = [];
+  for (let r = 0; r < Math.max(RUNS, PEER_RUNS); r++) {
+    if (r < RUNS) oursPrefixRuns.push(ours.run(prefix));
+    if (r < PEER_RUNS) peerRuns.push(peer.run(peerOps));
     console.log(
-      `run ${r + 1}: clearmatch ${fmt(oursRuns[r]!)} ops/s, nodejs-order-book ${fmt(peerRuns[r]!)} ops/s`,
+      `prefix run ${r + 1} (${fmt(prefix.length)} ops): clearmatch ${fmt(oursPrefixRuns[r] ?? NaN)} ops/s, ` +
+        `nodejs-order-book ${fmt(peerRuns[r] ?? NaN)} ops/s`,
     );
   }
 
@@ -68,7 +86,7 @@ async function main(): Promise<void> {
   const peerLat = latency(opKinds, peerTimed.ns);
   const oursMem = oursTimed.peakHeapMB;
   const peerMem = peerTimed.peakHeapMB;
-  const oursTrades = ours.trades(ops);
+  const oursTrades = ours.trades(prefix);
   const peerTrades = peer.trades(peerOps);
   const agreement = compareTrades(oursTrades, peerTrades);
 
@@ -76,7 +94,7 @@ async function main(): Promise<void> {
     clearmatch: figuresOf(oursRuns, oursLat, oursMem, oursTrades),
     "nodejs-order-book": figuresOf(peerRuns, peerLat, peerMem, peerTrades),
   };
-  const ratio = figures.clearmatch!.opsPerSec / figures["nodejs-order-book"]!.opsPerSec;
+  const ratio = median(oursPrefixRuns) / figures["nodejs-order-book"]!.opsPerSec;
 
   const journal = await benchJournal(inputs);
   const timerNs = timerOverhead();
@@ -85,6 +103,15 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     node: process.version,
     ops: ops.length,
+    peerOps: prefix.length,
+    peerRuns: PEER_RUNS,
+    method:
+      `clearmatch: ${RUNS} runs of ${ops.length} ops (median); speedup: both engines on the first ` +
+      `${prefix.length} ops (clearmatch ${RUNS} runs, nodejs-order-book ${PEER_RUNS}, medians); ` +
+      `peer latency, heap and both trade checksums over that prefix`,
+    loadavgBefore: loadBefore,
+    loadavgAfter: "",
+    clearmatchPrefixOpsPerSec: median(oursPrefixRuns),
     mix,
     seed: SEED,
     runs: RUNS,
@@ -104,6 +131,7 @@ async function main(): Promise<void> {
       replayRecordsPerSec: { target: 1_000_000, met: journal.replayRecordsPerSec >= 1_000_000 },
     },
   };
+  report.loadavgAfter = loadavg();
   print(report);
   console.log(JSON.stringify(report, null, 2));
   mkdirSync("bench/results", { recursive: true });
@@ -338,11 +366,22 @@ function timerOverhead(): number {
   );
 }
 
+function loadavg(): string {
+  try {
+    return readFileSync("/proc/loadavg", "utf8").trim();
+  } catch {
+    return "unavailable";
+  }
+}
+
 function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
 function print(report: {
+  loadavgBefore: string;
+  loadavgAfter: string;
+  method: string;
   engines: Record<string, EngineFigures>;
   speedup: number;
   checksumsAgree: boolean;
@@ -351,7 +390,8 @@ function print(report: {
   journal: Awaited<ReturnType<typeof benchJournal>>;
   targets: Record<string, { target: number; met: boolean }>;
 }): void {
-  console.log("");
+  console.log(`\nmethod: ${report.method}`);
+  console.log(`loadavg before ${report.loadavgBefore}; after ${report.loadavgAfter}`);
   for (const [name, f] of Object.entries(report.engines)) {
     console.log(`${name}`);
     console.log(`  throughput  ${fmt(f.opsPerSec)} ops/s (median of ${f.runsOpsPerSec.length})`);
@@ -364,7 +404,7 @@ function print(report: {
     console.log(`  trades      ${f.trades}  checksum ${f.tradesChecksum.slice(0, 16)}...`);
   }
   console.log(
-    `\nspeedup ${report.speedup.toFixed(1)}x; checksums agree: ${report.checksumsAgree} (${report.checksumNote})`,
+    `\nspeedup ${report.speedup.toFixed(1)}x (same prefix); checksums agree: ${report.checksumsAgree} (${report.checksumNote})`,
   );
   console.log(`latency includes the hrtime pair itself: ~${report.timerOverheadNs} ns`);
   const j = report.journal;

@@ -1,8 +1,8 @@
 /**
  * Ethereum addresses from public keys, EIP-55 checksummed, without hex round trips.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import type { Address } from "viem";
+import { keccak256Bytes as keccak_256 } from "./keccak.js";
 
 const HEX_CHARS = "0123456789abcdef";
 

@@ -4,7 +4,8 @@
  * viem's `hashTypedData` parses the type definitions, walks the message generically and
  * converts through hex strings on every call. The order type never changes, so here the
  * type hashes and the domain separator are computed once and each call only ABI-encodes
- * nine words into a reused buffer and runs two keccak256s. The tests prove the digests equal
+ * nine words into a reused buffer and runs two keccak256s (`crypto/keccak.ts`: js-sha3, noble
+ * as the fallback). The tests prove the digests equal
  * `hashTypedData`'s on random orders and the contract's on the shared vectors.
  *
  * Field ranges are checked (a value that does not fit its Solidity type throws
@@ -12,9 +13,9 @@
  * whatever their case. viem refuses a mixed-case address with a wrong checksum; the API's
  * schema does the same at the edge.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
 import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";
 import { bytesToHex, hexInto } from "../crypto/bytes.js";
+import { keccak256Bytes as keccak_256 } from "../crypto/keccak.js";
 import { CryptoError, CryptoErrorReason } from "../crypto/crypto-error.js";
 import {
   CANCEL_TYPE_STRING,

@@ -15,6 +15,7 @@ import {
   type PublicClient,
 } from "viem";
 import { CryptoError, CryptoErrorReason } from "../crypto/crypto-error.js";
+import { bytesToHex } from "../crypto/bytes.js";
 import { checkSignature, recoverAddress } from "../crypto/recover.js";
 import type { OrderHasher } from "../eip712/order-hasher.js";
 import { orderTypes, type Order } from "../eip712/types.js";
@@ -88,7 +89,9 @@ export class OrderIntake {
     this.#checkDomain(signed);
     const o = signed.order;
     const viem = d.verifier === "viem";
-    const orderHash = viem ? this.#viemHash(o) : d.hasher.hashOrder(o);
+    // The digest is the order's id: hashed once, kept as bytes for the recovery.
+    const digest = viem ? undefined : d.hasher.orderDigest(o);
+    const orderHash = digest ? bytesToHex(digest) : this.#viemHash(o);
     const existing = d.core.order(orderHash);
     if (existing && existing.signature.toLowerCase() === signed.signature.toLowerCase()) {
       await d.journal.flush();
@@ -98,9 +101,9 @@ export class OrderIntake {
     if (o.expiry <= BigInt(Math.floor(now / 1000))) {
       throw new ClearmatchError("ORDER_EXPIRED", undefined, { details: { expiry: o.expiry } });
     }
-    const signer = viem
-      ? await this.#verify(orderHash, signed.signature, o.trader, true)
-      : await this.#verify(d.hasher.orderDigest(o), signed.signature, o.trader);
+    const signer = digest
+      ? await this.#verify(digest, signed.signature, o.trader)
+      : await this.#verify(orderHash, signed.signature, o.trader, true);
     d.rateLimiter.consume(signer.toLowerCase(), now);
     d.killSwitch.assertOpen();
     d.circuitBreaker.assertTrading(o.marketId);

@@ -77,6 +77,9 @@ export class SettlementPipeline {
     });
   }
 
+  /** Called with Redis connection errors of the queue and worker (they reconnect by themselves). */
+  onConnectionError: (error: Error) => void = () => {};
+
   /** Starts processing. Re-enqueues every unsettled batch in the store (after a crash or a Redis loss). */
   async start(): Promise<void> {
     this.#worker = new Worker<JobData>(this.options.queueName, (job) => this.#process(job), {
@@ -91,9 +94,10 @@ export class SettlementPipeline {
         this.events.failed?.(BigInt(job.data.batchId), error);
       }
     });
-    this.#worker.on("error", () => {
-      // Connection errors: ioredis reconnects by itself; jobs resume when Redis is back.
-    });
+    // Connection errors: ioredis reconnects by itself; jobs resume when Redis is back. Without a
+    // listener an EventEmitter would print (or throw) them.
+    this.#worker.on("error", (error) => this.onConnectionError(error));
+    this.queue.on("error", (error) => this.onConnectionError(error));
     await this.recover();
   }
 

@@ -223,6 +223,8 @@ export async function startService(
       maxDelayMs: 2_000,
     },
   );
+  pipeline.onConnectionError = (error) =>
+    logger.warn({ err: error.message }, "pipeline: Redis connection error (reconnecting)");
   batcher = new Batcher({
     core: core,
     pipeline,

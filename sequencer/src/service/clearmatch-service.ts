@@ -96,16 +96,21 @@ export class ClearmatchService implements OrderService {
   }
 
   async submitOrders(orders: readonly SignedOrder[]): Promise<readonly BatchItemResult[]> {
-    const results: BatchItemResult[] = [];
-    for (const o of orders) {
-      try {
-        results.push({ ok: true, result: await this.submitOrder(o) });
-      } catch (error) {
-        if (!(error instanceof ClearmatchError)) throw error;
-        results.push({ ok: false, error });
+    // Applied in arrival order, made durable together (one group commit, not one per order).
+    const settled = await this.deps.intake.submitOrders(orders);
+    return settled.map((s): BatchItemResult => {
+      if (s.status === "fulfilled") {
+        const r = s.value;
+        const result = {
+          created: r.created !== false,
+          order: orderView(r.order!),
+          ...(r.fills?.length ? { fills: r.fills.map(fillView) } : {}),
+        };
+        return { ok: true, result };
       }
-    }
-    return results;
+      if (!(s.reason instanceof ClearmatchError)) throw s.reason;
+      return { ok: false, error: s.reason };
+    });
   }
 
   async cancel(cancel: SignedCancel): Promise<CancelResult> {

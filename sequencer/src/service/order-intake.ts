@@ -55,8 +55,18 @@ export interface OrderIntakeDeps {
   onFatal: (error: unknown) => void;
 }
 
+/** An applied record and the durability its answer waits for. */
+interface Staged {
+  readonly result: ApplyResult;
+  readonly durable: Promise<unknown>;
+}
+
+const DONE: Promise<void> = Promise.resolve();
+
 export class OrderIntake {
   #open = true;
+  /** Set when the order being staged awaited before its apply (see `submitOrders`). */
+  #async = false;
   constructor(private readonly deps: OrderIntakeDeps) {}
 
   /** Stop taking orders and cancels (shutdown). */
@@ -66,24 +76,67 @@ export class OrderIntake {
 
   /** Applies `record` to the core and, if it changed state, journals it; resolves once durable. */
   async commit(record: ServiceRecord): Promise<ApplyResult> {
-    const result = this.deps.core.apply(record);
-    if (!result.mutated) {
-      // An idempotent answer must not overtake the durability of what it repeats.
-      if (result.created === false) await this.deps.journal.flush();
-      return result;
-    }
-    const durable = this.deps.journal.append(record);
-    this.deps.onApplied(record, result);
-    try {
-      await durable;
-    } catch (error) {
-      this.deps.onFatal(error);
-      throw new ClearmatchError("INTERNAL", "journal write failed", { cause: error });
-    }
+    const { result, durable } = this.#apply(record);
+    await durable;
     return result;
   }
 
+  /**
+   * Applies `record` synchronously; `durable` settles once what the answer depends on is on
+   * disk (the record itself, or for an idempotent answer everything before it).
+   */
+  #apply(record: ServiceRecord): Staged {
+    const result = this.deps.core.apply(record);
+    if (!result.mutated) {
+      // An idempotent answer must not overtake the durability of what it repeats.
+      return { result, durable: result.created === false ? this.deps.journal.flush() : DONE };
+    }
+    const appended = this.deps.journal.append(record);
+    this.deps.onApplied(record, result);
+    const durable = appended.then(
+      () => undefined,
+      (error: unknown) => {
+        this.deps.onFatal(error);
+        throw new ClearmatchError("INTERNAL", "journal write failed", { cause: error });
+      },
+    );
+    return { result, durable };
+  }
+
   async submitOrder(signed: SignedOrder): Promise<ApplyResult> {
+    const { result, durable } = await this.#stageOrder(signed);
+    await durable;
+    return result;
+  }
+
+  /**
+   * `submitOrder` for each of `orders`, applied in arrival order, their durability awaited
+   * together (one group commit for the batch instead of one fsync per order). An order whose
+   * check is asynchronous (the chain for an ERC-1271 wallet, the viem verifier) is applied
+   * before the next one is looked at, so the arrival order holds whatever the path.
+   */
+  async submitOrders(orders: readonly SignedOrder[]): Promise<PromiseSettledResult<ApplyResult>[]> {
+    const staged: Promise<Staged>[] = [];
+    for (const signed of orders) {
+      this.#async = false;
+      const stage = this.#stageOrder(signed);
+      staged.push(stage);
+      if (this.#async) await stage.catch(() => undefined);
+    }
+    return Promise.allSettled(
+      staged.map(async (stage) => {
+        const { result, durable } = await stage;
+        await durable;
+        return result;
+      }),
+    );
+  }
+
+  /**
+   * Checks and applies one order. On the fast path (fast verifier, EOA signer) everything up
+   * to `core.apply` runs synchronously in the call; `#async` is set before any other await.
+   */
+  async #stageOrder(signed: SignedOrder): Promise<Staged> {
     const d = this.deps;
     if (!this.#open) throw new ClearmatchError("NOT_READY");
     this.#checkDomain(signed);
@@ -94,29 +147,49 @@ export class OrderIntake {
     const orderHash = digest ? bytesToHex(digest) : this.#viemHash(o);
     const existing = d.core.order(orderHash);
     if (existing && existing.signature.toLowerCase() === signed.signature.toLowerCase()) {
-      await d.journal.flush();
-      return { outputs: [], mutated: false, order: existing, created: false };
+      return {
+        result: { outputs: [], mutated: false, order: existing, created: false },
+        durable: d.journal.flush(),
+      };
     }
     const now = d.now();
     if (o.expiry <= BigInt(Math.floor(now / 1000))) {
       throw new ClearmatchError("ORDER_EXPIRED", undefined, { details: { expiry: o.expiry } });
     }
-    const signer = digest
-      ? await this.#verify(digest, signed.signature, o.trader)
-      : await this.#verify(orderHash, signed.signature, o.trader, true);
+    let signer = digest ? this.#recoversTo(digest, signed.signature, o.trader) : undefined;
+    if (signer === undefined) {
+      this.#async = true;
+      signer = digest
+        ? await this.#verify(digest, signed.signature, o.trader)
+        : await this.#verify(orderHash, signed.signature, o.trader, true);
+    }
     d.rateLimiter.consume(signer.toLowerCase(), now);
     d.killSwitch.assertOpen();
     d.circuitBreaker.assertTrading(o.marketId);
     d.priceBand.check(o.price, this.#reference(o.marketId));
-    const result = await this.commit({
+    const staged = this.#apply({
       kind: "order",
       ms: now,
       orderHash,
       order: o,
       signature: signed.signature,
     });
-    if (result.error) throw result.error;
-    return result;
+    if (staged.result.error) {
+      await staged.durable;
+      throw staged.result.error;
+    }
+    return staged;
+  }
+
+  /** `expected` when the signature recovers to it (synchronously); else undefined. */
+  #recoversTo(digest: Uint8Array, signature: Hex, expected: Address): Address | undefined {
+    try {
+      return recoverAddress(digest, signature).toLowerCase() === expected.toLowerCase()
+        ? expected
+        : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   async cancel(signed: SignedCancel): Promise<ApplyResult> {

@@ -1,0 +1,73 @@
+/**
+ * `POST /v1/orders/batch` against the real service: orders are applied in arrival order (a
+ * later order of the batch matches an earlier one), answered per order, and made durable
+ * together; the same with `SIGNATURE_VERIFIER=viem`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import {
+  config,
+  ONE_ETH,
+  post,
+  serviceEnv,
+  signedOrder,
+  traderIndex,
+  USDC,
+  wire,
+} from "./helpers/service-kit.js";
+
+describe("batch intake (hardhat node + Redis, real signatures over HTTP)", () => {
+  let chain: DevChain;
+
+  beforeAll(async () => {
+    chain = await startDevChain();
+    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, `0x${string}`>;
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+  }, 120_000);
+
+  afterAll(async () => {
+    await chain?.stop();
+  });
+
+  for (const verifier of ["fast", "viem"] as const) {
+    it(`applies a batch in arrival order and answers each order (${verifier} verifier)`, async () => {
+      let service: RunningService | undefined;
+      try {
+        service = await startService(
+          config(await serviceEnv(chain, { SIGNATURE_VERIFIER: verifier })),
+        );
+        const ask = await signedOrder(chain, traderIndex(1), {
+          side: 1,
+          price: USDC(2_000n),
+          amount: ONE_ETH,
+        });
+        const bid = await signedOrder(chain, traderIndex(0), {
+          side: 0,
+          price: USDC(2_000n),
+          amount: ONE_ETH,
+        });
+        const forged = await signedOrder(chain, traderIndex(0), {
+          side: 0,
+          price: USDC(1_990n),
+          amount: ONE_ETH,
+        });
+        // Signed by trader 0, claiming trader 1.
+        const claimed = { ...forged, order: { ...forged.order, trader: ask.order.trader } };
+        const body = `{"orders":[${[ask, bid, claimed, ask].map(wire).join(",")}]}`;
+        const res = await post(service.url, "/v1/orders/batch", body);
+        expect(res.status).toBe(200);
+        const results = res.body["results"] as Record<string, any>[];
+        expect(results.map((r) => r["status"])).toEqual([201, 201, 400, 200]);
+        expect(results[1]!["fills"]).toHaveLength(1);
+        expect(results[1]!["fills"][0]["makerOrderHash"]).toBe(ask.hash);
+        expect(results[2]!["error"]["code"]).toBe("BAD_SIGNATURE");
+        expect(service.core.order(ask.hash)?.status).toBe("filled");
+      } finally {
+        await service?.stop();
+      }
+    }, 60_000);
+  }
+});

@@ -3,7 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Address, Hex } from "viem";
+import { createWalletClient, http, type Account, type Address, type Hex } from "viem";
+import { revertErrorName } from "../src/chain/chain-errors.js";
+import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { BatchStatus, type DeltaArg } from "../src/chain/settlement-client.js";
 import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
 import { FileBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
@@ -211,6 +213,53 @@ describe("settlement pipeline (BullMQ on Redis, hardhat node)", () => {
       );
       expect((await chain.client.batch(id)).status).toBe(BatchStatus.RolledBack);
       expect(rolled).toEqual([id]);
+    } finally {
+      await pipeline.stop();
+    }
+  });
+  it("waits while the contract is paused and commits once the timelock unpauses it", async () => {
+    const as = (index: number) =>
+      createWalletClient({
+        chain: chain.stack.chain,
+        transport: http(chain.node.url),
+        account: devAccount(index).account as Account,
+      });
+    const call = async (index: number, functionName: "pause" | "unpause") => {
+      const hash = await as(index).writeContract({
+        address: chain.stack.settlement,
+        abi: settlementAbi,
+        functionName,
+      });
+      await chain.stack.publicClient.waitForTransactionReceipt({ hash });
+    };
+    const id = await chain.client.nextBatchId();
+    const record = oneFillBatch(id, weth, usdc);
+    // The revert is decoded from the raw estimateGas answer, and it is a "not yet".
+    await call(DEV_ROLES.guardian, "pause");
+    const refused = await chain.client
+      .commitBatch(id, record.fillsRoot, record.deltas, record.fillCount)
+      .catch((e: unknown) => e);
+    expect(revertErrorName(refused)).toBe("SettlementPaused");
+
+    const store = new FileBatchStore(join(dir, "d"));
+    const failed: bigint[] = [];
+    const pipeline = new SettlementPipeline(
+      store,
+      chain.client,
+      { failed: (batchId) => failed.push(batchId) },
+      { queueName: uniqueQueue("pipeline"), waitPollMs: 200, maxDelayMs: 500 },
+    );
+    await pipeline.start();
+    try {
+      await pipeline.submit(record);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await store.get(id))?.state).toBe("BATCHED");
+      expect(await chain.client.nextBatchId()).toBe(id);
+      await call(DEV_ROLES.admin, "unpause");
+      await eventually(async () =>
+        (await store.get(id))?.state === "COMMITTED" ? true : undefined,
+      );
+      expect(failed).toEqual([]);
     } finally {
       await pipeline.stop();
     }

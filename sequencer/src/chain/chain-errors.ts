@@ -1,6 +1,9 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  decodeErrorResult,
+  ExecutionRevertedError,
+  type Hex,
   HttpRequestError,
   InternalRpcError,
   LimitExceededRpcError,
@@ -9,6 +12,7 @@ import {
   TransactionRejectedRpcError,
   WebSocketRequestError,
 } from "viem";
+import { settlementAbi } from "./settlement-abi.js";
 
 /** Stable codes of chain-side faults. */
 export type ChainErrorCode =
@@ -35,11 +39,50 @@ export class ChainError extends Error {
   }
 }
 
-/** Name of the custom error a revert carried, when viem could decode it. */
+/**
+ * Name of the settlement custom error a revert carried: from viem's decoding when the call had an
+ * ABI, else by decoding the raw revert data (eth_estimateGas / eth_sendRawTransaction answers)
+ * against the settlement ABI. Looks through ChainError causes.
+ */
 export function revertErrorName(error: unknown): string | undefined {
+  if (error instanceof ChainError) return revertErrorName(error.cause);
   if (!(error instanceof BaseError)) return undefined;
   const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  return revert instanceof ContractFunctionRevertedError ? revert.data?.errorName : undefined;
+  if (revert instanceof ContractFunctionRevertedError && revert.data?.errorName) {
+    return revert.data.errorName;
+  }
+  const data = revertData(error);
+  if (data === undefined) return undefined;
+  try {
+    return decodeErrorResult({ abi: settlementAbi, data }).errorName;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The raw revert data somewhere in a viem error chain (a hex string of at least a selector). */
+function revertData(error: BaseError): Hex | undefined {
+  let found: Hex | undefined;
+  error.walk((e) => {
+    const data = (e as { data?: unknown }).data;
+    const hex = typeof data === "string" ? data : (data as { data?: unknown } | undefined)?.data;
+    if (typeof hex === "string" && /^0x[0-9a-fA-F]{8}/.test(hex)) found = hex as Hex;
+    return false;
+  });
+  return found;
+}
+
+/** True when the node says the call itself reverted (as opposed to a transport fault). */
+function isExecutionRevert(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false;
+  return Boolean(
+    error.walk(
+      (e) =>
+        e instanceof ExecutionRevertedError ||
+        e instanceof ContractFunctionRevertedError ||
+        (e instanceof RpcRequestError && e.code === 3),
+    ),
+  );
 }
 
 /** True for faults of the transport or the node (retry), false for the contract's own refusal. */
@@ -71,6 +114,11 @@ export function toChainError(error: unknown, what: string): ChainError {
   const name = revertErrorName(error);
   if (name !== undefined) {
     return new ChainError("CALL_REVERTED", `${what}: reverted with ${name}`, false, {
+      cause: error,
+    });
+  }
+  if (isExecutionRevert(error)) {
+    return new ChainError("CALL_REVERTED", `${what}: reverted (undecoded)`, false, {
       cause: error,
     });
   }

@@ -44,6 +44,9 @@ export interface PipelineEvents {
 }
 
 type JobData = { batchId: string };
+
+/** Reverts that mean "not yet" rather than "never": the job waits and asks again. */
+const WAIT_ON_REVERT = new Set(["SettlementPaused", "SettlementBatchOutOfOrder"]);
 const commitJobId = (id: bigint) => `commit-${id}`;
 const finalizeJobId = (id: bigint) => `finalize-${id}`;
 
@@ -163,13 +166,22 @@ export class SettlementPipeline {
       if (next > batchId) {
         throw new UnrecoverableError(`batch ${batchId} was skipped on-chain (next is ${next})`);
       }
-      const receipt = await this.client.commitBatch(
-        batchId,
-        record.fillsRoot,
-        record.deltas,
-        record.fillCount,
-      );
-      record.commitTx = receipt.transactionHash;
+      try {
+        const receipt = await this.client.commitBatch(
+          batchId,
+          record.fillsRoot,
+          record.deltas,
+          record.fillCount,
+        );
+        record.commitTx = receipt.transactionHash;
+      } catch (error) {
+        // Paused by the guardian (until the timelock unpauses), or an earlier batch landed in
+        // between: the batch is fine, only not committable yet.
+        if (WAIT_ON_REVERT.has(revertErrorName(error) ?? "")) {
+          return this.#wait(job, this.options.waitPollMs);
+        }
+        throw error;
+      }
       onChain = await this.client.batch(batchId);
     }
     // Committed by us before a crash, or just now: it must be our root.
@@ -223,8 +235,10 @@ export class SettlementPipeline {
       const receipt = await this.client.finalizeBatch(batchId, record.deltas);
       record.finalizeTx = receipt.transactionHash;
     } catch (error) {
-      // The window is measured in chain time; a node whose clock lags ours refuses once more.
-      if (revertErrorName(error) === "SettlementBatchNotFinalizable") {
+      // The window is measured in chain time (a node whose clock lags ours refuses once more);
+      // a paused contract finalizes nothing until the timelock unpauses it.
+      const name = revertErrorName(error) ?? "";
+      if (name === "SettlementBatchNotFinalizable" || WAIT_ON_REVERT.has(name)) {
         return this.#wait(job, this.options.waitPollMs);
       }
       throw error;

@@ -74,6 +74,19 @@ function script(): ServiceRecord[] {
 }
 
 describe("exchange core", () => {
+  it("refuses new orders while the settlement contract is paused, and accepts them again after", () => {
+    const core = new ExchangeCore();
+    for (const r of script().slice(0, 4)) core.apply(r);
+    core.apply(chain("Paused", { account: FEE }));
+    const before = JSON.stringify(core.snapshot());
+    expect(core.apply(order(30, B, 1, 2_000n * 10n ** 6n, 10n ** 18n)).error?.code).toBe(
+      "SETTLEMENT_PAUSED",
+    );
+    expect(JSON.stringify(core.snapshot())).toBe(before);
+    core.apply(chain("Unpaused", { account: FEE }));
+    expect(core.apply(order(30, B, 1, 2_000n * 10n ** 6n, 10n ** 18n)).error).toBeUndefined();
+  });
+
   it("accepts an order only with more than the expiry margin left, and retires it that early", () => {
     const core = new ExchangeCore();
     for (const r of script().slice(0, 4)) core.apply(r);

@@ -149,6 +149,11 @@ export const errorCodes = {
     status: 423,
     description: "The market is paused on-chain by the guardian: cancel-only until unpaused.",
   },
+  SETTLEMENT_PAUSED: {
+    status: 423,
+    description:
+      "The settlement contract is paused by the guardian: no new orders until the timelock unpauses it (cancels and withdrawals still work).",
+  },
   KILL_SWITCH: {
     status: 423,
     description: "The global kill switch is engaged: no new orders are accepted; cancels are.",

@@ -140,6 +140,8 @@ export class ExchangeCore {
     const market = this.engine.marketConfig(o.marketId);
     if (!market) return refused("UNKNOWN_MARKET");
     if (this.engine.isPaused(o.marketId)) return refused("MARKET_PAUSED");
+    // A paused contract commits nothing: new fills would only pile up behind it.
+    if (s.paused) return refused("SETTLEMENT_PAUSED");
     const floor = s.nonceFloors.get(o.trader.toLowerCase());
     if (floor !== undefined && o.nonce < floor) return refused("NONCE_INVALIDATED");
     if (o.price % market.tickSize !== 0n) return refused("TICK_VIOLATION");

@@ -56,6 +56,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class TxSender {
   readonly options: Required<TxSenderOptions>;
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * A transaction we gave up waiting for (TX_NOT_MINED) may still sit in the mempool. The next send
+   * takes the same nonce (sends are serial, so every other one of ours is mined) and outbids it,
+   * so it is replaced instead of queued behind it.
+   */
+  #stuck: { nonce: number; fees: Fees } | undefined;
 
   constructor(
     private readonly publicClient: PublicClient,
@@ -87,9 +93,11 @@ export class TxSender {
       gas = (gas * 120n) / 100n;
       nonce = await this.publicClient.getTransactionCount({
         address: account.address,
-        blockTag: "pending",
+        blockTag: "latest",
       });
       fees = await this.#fees();
+      if (this.#stuck?.nonce === nonce)
+        fees = max(fees, bump(this.#stuck.fees, this.options.feeBumpPercent));
     } catch (error) {
       throw toChainError(error, request.label);
     }
@@ -114,9 +122,13 @@ export class TxSender {
           throw toChainError(error, request.label);
       }
       const receipt = await this.#waitForAny(hashes, this.options.replaceAfterMs);
-      if (receipt !== undefined) return this.#confirm(receipt, request.label);
-      fees = bump(fees, this.options.feeBumpPercent);
+      if (receipt !== undefined) {
+        this.#stuck = undefined;
+        return this.#confirm(receipt, request.label);
+      }
+      if (attempt < this.options.maxReplacements) fees = bump(fees, this.options.feeBumpPercent);
     }
+    this.#stuck = { nonce, fees };
     throw new ChainError(
       "TX_NOT_MINED",
       `${request.label}: not mined after ${this.options.maxReplacements} replacements`,
@@ -178,6 +190,16 @@ function bump(fees: Fees, percent: number): Fees {
   return {
     maxFeePerGas: (fees.maxFeePerGas * factor) / 100n + 1n,
     maxPriorityFeePerGas: (fees.maxPriorityFeePerGas * factor) / 100n + 1n,
+  };
+}
+
+function max(a: Fees, b: Fees): Fees {
+  return {
+    maxFeePerGas: a.maxFeePerGas > b.maxFeePerGas ? a.maxFeePerGas : b.maxFeePerGas,
+    maxPriorityFeePerGas:
+      a.maxPriorityFeePerGas > b.maxPriorityFeePerGas
+        ? a.maxPriorityFeePerGas
+        : b.maxPriorityFeePerGas,
   };
 }
 

@@ -2,20 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
 import { hashTypedData, type Address } from "viem";
-
-const orderTypes = {
-  Order: [
-    { name: "trader", type: "address" },
-    { name: "marketId", type: "uint32" },
-    { name: "side", type: "uint8" },
-    { name: "price", type: "uint128" },
-    { name: "amount", type: "uint128" },
-    { name: "nonce", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-    { name: "maxFeeBps", type: "uint16" },
-    { name: "flags", type: "uint8" },
-  ],
-} as const;
+// The one TypeScript definition of the EIP-712 types (DESIGN.md: shared by both halves).
+import { orderTypes } from "../sequencer/src/eip712/types.js";
 
 describe("OrderLib", async () => {
   const { viem } = await network.create();

@@ -9,6 +9,7 @@ import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { BatchStatus, type DeltaArg } from "../src/chain/settlement-client.js";
 import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
 import { FileBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
+import { FILL_LEAF_ENCODING } from "../src/settlement/fill-leaf.js";
 import { SettlementPipeline } from "../src/pipeline/settlement-pipeline.js";
 import {
   advanceTime,
@@ -17,24 +18,6 @@ import {
   uniqueQueue,
   type DevChain,
 } from "./helpers/dev-chain.js";
-
-const LEAF_TYPES = [
-  "uint64",
-  "uint32",
-  "bytes32",
-  "bytes32",
-  "address",
-  "address",
-  "uint32",
-  "uint8",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-];
 
 const buyer = devAccount(DEV_ROLES.firstTrader).account.address;
 const seller = devAccount(DEV_ROLES.firstTrader + 1).account.address;
@@ -62,7 +45,7 @@ function oneFillBatch(batchId: bigint, weth: Address, usdc: Address): BatchRecor
     base,
     base,
   ];
-  const tree = StandardMerkleTree.of([fill], LEAF_TYPES);
+  const tree = StandardMerkleTree.of([fill], [...FILL_LEAF_ENCODING]);
   const deltas: DeltaArg[] = [
     { account: buyer, token: weth, delta: base },
     { account: buyer, token: usdc, delta: -(quote + takerFee) },

@@ -16,27 +16,12 @@ export const FLAG_POST_ONLY = 1;
 export const FLAG_IOC = 2;
 export const FLAG_FOK = 4;
 
-/** The signed EIP-712 `Order` (DESIGN.md), mirrored field by field. */
-export interface Order {
-  /** Signer and owner of the funds. */
-  trader: Address;
-  /** Market registered on-chain (uint32). */
-  marketId: number;
-  /** 0 buy, 1 sell. */
-  side: number;
-  /** Limit price: quote atoms per 10^baseDecimals base atoms (uint128). */
-  price: bigint;
-  /** Base atoms (uint128). */
-  amount: bigint;
-  /** Invalidated by `invalidateNonces(minNonce)` when below it (uint64). */
-  nonce: bigint;
-  /** Unix seconds; the order is invalid at and after this time (uint64). */
-  expiry: bigint;
-  /** Highest fee the trader accepts, basis points of the quote amount (uint16). */
-  maxFeeBps: number;
-  /** Bits: 1 post-only, 2 immediate-or-cancel, 4 fill-or-kill (uint8). */
-  flags: number;
-}
+/**
+ * The signed EIP-712 `Order` (DESIGN.md): the engine takes the one definition the hasher, the API
+ * and the SDK use.
+ */
+import type { Order } from "../eip712/types.js";
+export type { Order };
 
 /** A market as governance registered it on-chain, plus the sequencer's fee schedule. */
 export interface MarketConfig {

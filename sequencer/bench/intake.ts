@@ -42,6 +42,8 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 300_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RUN_SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const BATCH = 100;
+/** Worker threads recovering batch signers in the service (`VERIFY_THREADS`). */
+const VERIFY_THREADS = process.env.BENCH_VERIFY_THREADS ?? "1";
 const VERIFIERS = (process.env.BENCH_VERIFIERS ?? "fast,viem").split(",") as ("fast" | "viem")[];
 const OUT_DIR = new URL("../../bench/results/", import.meta.url);
 const BENCH_ENV = {
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
         runSeconds: RUN_SECONDS,
         batchSize: BATCH,
         mix: "80% resting, 20% crossing",
-        env: BENCH_ENV,
+        env: { ...BENCH_ENV, VERIFY_THREADS },
         note: "rate limits raised for the bench; batches not cut during the run (intake only)",
       },
       results,
@@ -168,7 +170,9 @@ async function main(): Promise<void> {
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(new URL("intake.json", OUT_DIR), `${JSON.stringify(report, null, 2)}\n`);
     printTable(results);
-    console.log(`settings: ${JSON.stringify(BENCH_ENV)} (rate limits raised for the bench)`);
+    console.log(
+      `settings: ${JSON.stringify({ ...BENCH_ENV, VERIFY_THREADS })} (rate limits raised for the bench)`,
+    );
     console.log(`loadavg at end: ${loadavg()} -> ${new URL("intake.json", OUT_DIR).pathname}`);
   } finally {
     cleanup();
@@ -214,6 +218,7 @@ async function measureVerifier(
       QUEUE_NAME: `bench-intake-${process.pid}-${verifier}`,
       LOG_LEVEL: "silent",
       SIGNATURE_VERIFIER: verifier,
+      VERIFY_THREADS: VERIFY_THREADS,
       ...BENCH_ENV,
     },
   });

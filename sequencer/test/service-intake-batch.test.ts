@@ -32,12 +32,18 @@ describe("batch intake (hardhat node + Redis, real signatures over HTTP)", () =>
     await chain?.stop();
   });
 
-  for (const verifier of ["fast", "viem"] as const) {
-    it(`applies a batch in arrival order and answers each order (${verifier} verifier)`, async () => {
+  for (const [verifier, threads] of [
+    ["fast", "0"],
+    ["fast", "2"],
+    ["viem", "0"],
+  ] as const) {
+    it(`applies a batch in arrival order and answers each order (${verifier} verifier, ${threads} verify threads)`, async () => {
       let service: RunningService | undefined;
       try {
         service = await startService(
-          config(await serviceEnv(chain, { SIGNATURE_VERIFIER: verifier })),
+          config(
+            await serviceEnv(chain, { SIGNATURE_VERIFIER: verifier, VERIFY_THREADS: threads }),
+          ),
         );
         const ask = await signedOrder(chain, traderIndex(1), {
           side: 1,

@@ -153,6 +153,12 @@ export const configVariables = {
     description:
       "How order signatures are checked: `fast` (fixed-type EIP-712 hasher + native secp256k1 with a JS fallback) or `viem` (`hashTypedData` + viem's `recoverAddress`, for comparison in benchmarks).",
   }),
+  VERIFY_THREADS: variable({
+    schema: integer(0, 64),
+    default: "0",
+    description:
+      "Worker threads recovering the signers of `POST /v1/orders/batch` off the event loop (fast verifier, native secp256k1); 0 recovers on the main thread.",
+  }),
   IP_RATE_LIMIT_PER_SEC: variable({
     schema: integer(0, 10_000_000),
     default: "0",

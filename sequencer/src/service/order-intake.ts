@@ -17,6 +17,7 @@ import {
 import { CryptoError, CryptoErrorReason } from "../crypto/crypto-error.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { checkSignature, recoverAddress } from "../crypto/recover.js";
+import type { VerifyPool } from "../crypto/verify-pool.js";
 import type { OrderHasher } from "../eip712/order-hasher.js";
 import { orderTypes, type Order } from "../eip712/types.js";
 import type { SignedCancel, SignedOrder } from "../api/schemas.js";
@@ -39,6 +40,8 @@ export interface OrderIntakeDeps {
    * secp256k1) or `viem` (`hashTypedData` + viem's `recoverAddress`). Default `fast`.
    */
   verifier?: "fast" | "viem";
+  /** Recovers a batch's signers on worker threads (fast verifier only). Default: none. */
+  verifyPool?: VerifyPool | undefined;
   chainId: number;
   settlement: Address;
   rateLimiter: RateLimiter;
@@ -62,6 +65,22 @@ interface Staged {
 }
 
 const DONE: Promise<void> = Promise.resolve();
+
+/** An order's digest and the signer a worker recovered from it (a hint, checked again). */
+interface Recovered {
+  readonly digest?: Uint8Array;
+  readonly signer?: string | undefined;
+}
+
+/** The signature checks `recoverAddress` applies (EIP-2 low s, ranges), without recovering. */
+function validSignature(signature: Hex): boolean {
+  try {
+    checkSignature(signature);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export class OrderIntake {
   #open = true;
@@ -117,9 +136,10 @@ export class OrderIntake {
    */
   async submitOrders(orders: readonly SignedOrder[]): Promise<PromiseSettledResult<ApplyResult>[]> {
     const staged: Promise<Staged>[] = [];
-    for (const signed of orders) {
+    const pre = await this.#recoverInPool(orders);
+    for (const [i, signed] of orders.entries()) {
       this.#async = false;
-      const stage = this.#stageOrder(signed);
+      const stage = this.#stageOrder(signed, pre?.[i]);
       staged.push(stage);
       if (this.#async) await stage.catch(() => undefined);
     }
@@ -136,14 +156,14 @@ export class OrderIntake {
    * Checks and applies one order. On the fast path (fast verifier, EOA signer) everything up
    * to `core.apply` runs synchronously in the call; `#async` is set before any other await.
    */
-  async #stageOrder(signed: SignedOrder): Promise<Staged> {
+  async #stageOrder(signed: SignedOrder, pre?: Recovered): Promise<Staged> {
     const d = this.deps;
     if (!this.#open) throw new ClearmatchError("NOT_READY");
     this.#checkDomain(signed);
     const o = signed.order;
     const viem = d.verifier === "viem";
     // The digest is the order's id: hashed once, kept as bytes for the recovery.
-    const digest = viem ? undefined : d.hasher.orderDigest(o);
+    const digest = viem ? undefined : (pre?.digest ?? d.hasher.orderDigest(o));
     const orderHash = digest ? bytesToHex(digest) : this.#viemHash(o);
     const existing = d.core.order(orderHash);
     if (existing && existing.signature.toLowerCase() === signed.signature.toLowerCase()) {
@@ -156,7 +176,11 @@ export class OrderIntake {
     if (o.expiry <= BigInt(Math.floor(now / 1000))) {
       throw new ClearmatchError("ORDER_EXPIRED", undefined, { details: { expiry: o.expiry } });
     }
-    let signer = digest ? this.#recoversTo(digest, signed.signature, o.trader) : undefined;
+    let signer =
+      digest && pre?.signer === o.trader.toLowerCase() && validSignature(signed.signature)
+        ? o.trader
+        : undefined;
+    if (digest) signer ??= this.#recoversTo(digest, signed.signature, o.trader);
     if (signer === undefined) {
       this.#async = true;
       signer = digest
@@ -179,6 +203,25 @@ export class OrderIntake {
       throw staged.result.error;
     }
     return staged;
+  }
+
+  /** Digests and pool-recovered signers of a batch (fast verifier with a pool), else undefined. */
+  async #recoverInPool(orders: readonly SignedOrder[]): Promise<Recovered[] | undefined> {
+    const { verifyPool, verifier, hasher } = this.deps;
+    if (!verifyPool || verifier === "viem" || orders.length < 2) return undefined;
+    const digests = orders.map((s) => {
+      try {
+        return hasher.orderDigest(s.order);
+      } catch {
+        return undefined; // the order's own path reports it
+      }
+    });
+    const jobs = digests.flatMap((digest, i) =>
+      digest ? [{ digest, signature: orders[i]!.signature }] : [],
+    );
+    const signers = await verifyPool.recover(jobs);
+    let next = 0;
+    return digests.map((digest) => (digest ? { digest, signer: signers[next++] } : {}));
   }
 
   /** `expected` when the signature recovers to it (synchronously); else undefined. */

@@ -22,6 +22,7 @@ import { settlementAbi } from "../chain/settlement-abi.js";
 import { SettlementClient } from "../chain/settlement-client.js";
 import { TxSender } from "../chain/tx-sender.js";
 import type { Config } from "../config/config.js";
+import { VerifyPool } from "../crypto/verify-pool.js";
 import { clearmatchDomain } from "../eip712/types.js";
 import { OrderHasher } from "../eip712/order-hasher.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
@@ -150,11 +151,13 @@ export async function startService(
       logger.fatal({ err: error }, "journal write failed: exiting to recover from the files");
       process.exit(1);
     });
+  const verifyPool = VerifyPool.create(config.VERIFY_THREADS);
   const intake = new OrderIntake({
     core: core,
     journal,
     hasher: new OrderHasher(clearmatchDomain(config.CHAIN_ID, config.SETTLEMENT_ADDRESS)),
     verifier: config.SIGNATURE_VERIFIER,
+    verifyPool,
     chainId: config.CHAIN_ID,
     settlement: config.SETTLEMENT_ADDRESS,
     rateLimiter,
@@ -331,6 +334,7 @@ export async function startService(
         await journal.flush();
         await takeSnapshot(core, journal, { dir: join(dataDir, "journal") });
         await journal.close();
+        await verifyPool?.close();
         logger.info("service: stopped");
       })()),
   };

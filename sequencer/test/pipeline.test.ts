@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWalletClient, http, type Account, type Address, type Hex } from "viem";
 import { revertErrorName } from "../src/chain/chain-errors.js";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
-import { BatchStatus, type DeltaArg } from "../src/chain/settlement-client.js";
+import { BatchStatus } from "../src/chain/settlement-client.js";
+import type { Delta } from "../src/eip712/types.js";
 import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
 import { FileBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
 import { FILL_LEAF_ENCODING } from "../src/settlement/fill-leaf.js";
@@ -46,7 +47,7 @@ function oneFillBatch(batchId: bigint, weth: Address, usdc: Address): BatchRecor
     base,
   ];
   const tree = StandardMerkleTree.of([fill], [...FILL_LEAF_ENCODING]);
-  const deltas: DeltaArg[] = [
+  const deltas: Delta[] = [
     { account: buyer, token: weth, delta: base },
     { account: buyer, token: usdc, delta: -(quote + takerFee) },
     { account: seller, token: weth, delta: -base },

@@ -1,4 +1,5 @@
 import { encodeFunctionData, type Address, type Hex, type PublicClient } from "viem";
+import type { Delta, Order } from "../eip712/types.js";
 import { settlementAbi } from "./settlement-abi.js";
 import { toChainError } from "./chain-errors.js";
 import type { TxSender } from "./tx-sender.js";
@@ -6,13 +7,6 @@ import type { TxSender } from "./tx-sender.js";
 /** On-chain batch status, as ISettlement.BatchStatus. */
 export const BatchStatus = { None: 0, Pending: 1, Finalized: 2, RolledBack: 3 } as const;
 export type BatchStatusValue = (typeof BatchStatus)[keyof typeof BatchStatus];
-
-/** One netted balance change (ISettlement.Delta). */
-export interface DeltaArg {
-  account: Address;
-  token: Address;
-  delta: bigint;
-}
 
 /** What the contract keeps of a batch (ISettlement.Batch). */
 export interface OnChainBatch {
@@ -83,7 +77,7 @@ export class SettlementClient {
     return this.sender;
   }
 
-  commitBatch(batchId: bigint, fillsRoot: Hex, deltas: readonly DeltaArg[], fillCount: number) {
+  commitBatch(batchId: bigint, fillsRoot: Hex, deltas: readonly Delta[], fillCount: number) {
     return this.#writer().send({
       to: this.address,
       label: `commitBatch(${batchId})`,
@@ -95,7 +89,7 @@ export class SettlementClient {
     });
   }
 
-  finalizeBatch(batchId: bigint, deltas: readonly DeltaArg[]) {
+  finalizeBatch(batchId: bigint, deltas: readonly Delta[]) {
     return this.#writer().send({
       to: this.address,
       label: `finalizeBatch(${batchId})`,
@@ -107,7 +101,7 @@ export class SettlementClient {
     });
   }
 
-  answerChallenge(challengeId: bigint, order: OrderArg, signature: Hex) {
+  answerChallenge(challengeId: bigint, order: Order, signature: Hex) {
     return this.#writer().send({
       to: this.address,
       label: `answerChallenge(${challengeId})`,
@@ -118,17 +112,4 @@ export class SettlementClient {
       }),
     });
   }
-}
-
-/** ISettlement's OrderLib.Order argument. */
-export interface OrderArg {
-  trader: Address;
-  marketId: number;
-  side: number;
-  price: bigint;
-  amount: bigint;
-  nonce: bigint;
-  expiry: bigint;
-  maxFeeBps: number;
-  flags: number;
 }

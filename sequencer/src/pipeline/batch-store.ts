@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, readdir, rename } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hex } from "viem";
-import type { DeltaArg } from "../chain/settlement-client.js";
+import type { Delta } from "../eip712/types.js";
 
 /** Off-chain life of a batch; a fill's state follows its batch's. */
 export type BatchState = "BATCHED" | "COMMITTED" | "FINALIZED" | "ROLLED_BACK";
@@ -11,7 +11,7 @@ export interface BatchRecord {
   batchId: bigint;
   fillsRoot: Hex;
   fillCount: number;
-  deltas: DeltaArg[];
+  deltas: Delta[];
   /** Opaque fill payloads (leaf values, proofs) kept for the API; the pipeline does not read them. */
   fills: unknown[];
   state: BatchState;

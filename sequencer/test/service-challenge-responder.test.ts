@@ -111,4 +111,65 @@ describe("challenge responder (running service answers a trader's challenge on-c
       }
     }
   }, 90_000);
+  it("answers after a restart a challenge that arrived while no responder ran", async () => {
+    // A sequencer that journals the ChallengeOpened event but does not answer (as if it crashed
+    // right after): then a restart, on the same data directory, with the responder on.
+    await service.stop();
+    const env = await serviceEnv(chain, { CHALLENGE_RESPONDER: "false" });
+    service = await startService(config(env));
+    const ask = await signedOrder(chain, traderIndex(1), {
+      side: 1,
+      price: USDC(2_000n),
+      amount: ONE_ETH / 2n,
+    });
+    expect((await post(service.url, "/v1/orders", wire(ask))).status).toBe(201);
+    const bid = await signedOrder(chain, traderIndex(0), {
+      side: 0,
+      price: USDC(2_000n),
+      amount: ONE_ETH / 2n,
+    });
+    expect((await post(service.url, "/v1/orders", wire(bid))).status).toBe(201);
+    const batch = await eventually(
+      () => service.core.batches().find((b) => b.state === "COMMITTED"),
+      30_000,
+      "a committed batch",
+    );
+    const sdk = new ClearmatchClient({
+      baseUrl: service.url,
+      chainId: chain.stack.chain.id,
+      settlement: chain.stack.settlement,
+      wallet: createWalletClient({
+        chain: chain.stack.chain,
+        transport: http(chain.node.url),
+        account: devAccount(traderIndex(0)).account as Account,
+      }),
+      publicClient: chain.stack.publicClient,
+    });
+    const { challengeId } = await sdk.challengeFill(
+      await sdk.getFillProof(String(batch.fillIds[0])),
+    );
+    await eventually(
+      () => (service.core.challengeOf(challengeId) ? true : undefined),
+      20_000,
+      "the core to journal the challenge",
+    );
+    const status = async () =>
+      (
+        await chain.stack.publicClient.readContract({
+          address: chain.stack.settlement,
+          abi: settlementAbi,
+          functionName: "challenge",
+          args: [challengeId],
+        })
+      ).status;
+    expect(await status()).toBe(1); // still open: nobody answered
+    await service.stop();
+
+    service = await startService(config({ ...env, CHALLENGE_RESPONDER: "true" }));
+    await eventually(
+      async () => ((await status()) === ANSWERED ? true : undefined),
+      20_000,
+      "the challenge answered after the restart",
+    );
+  }, 90_000);
 });

@@ -60,6 +60,13 @@ export class SettlementClient {
     return { ...b, status: b.status as BatchStatusValue };
   }
 
+  /** ISettlement.challenge(id): status 1 Open, 2 Answered, 3 Upheld. */
+  challenge(
+    challengeId: bigint,
+  ): Promise<{ batchId: bigint; trader: Address; deadline: bigint; status: number }> {
+    return this.#read("challenge", [challengeId]);
+  }
+
   balanceOf(account: Address, token: Address): Promise<bigint> {
     return this.#read<bigint>("balanceOf", [account, token]);
   }

@@ -8,6 +8,9 @@ import type { SettlementClient } from "../chain/settlement-client.js";
 import type { Logger } from "../logging/logger.js";
 import type { ExchangeCore } from "./exchange-core.js";
 
+/** ISettlement.ChallengeStatus.Open */
+const CHALLENGE_OPEN = 1;
+
 export class ChallengeResponder {
   readonly #answered = new Set<string>();
   constructor(
@@ -15,6 +18,22 @@ export class ChallengeResponder {
     private readonly client: SettlementClient,
     private readonly logger: Logger,
   ) {}
+
+  /**
+   * After a restart: answers every challenge the core has seen that is still open on-chain (one
+   * delivered before a crash was journaled but maybe never answered; the watcher will not deliver
+   * it again).
+   */
+  async resume(): Promise<number> {
+    let answered = 0;
+    for (const [challengeId, { orderHash }] of this.core.challenges()) {
+      const onChain = await this.client.challenge(challengeId);
+      if (onChain.status !== CHALLENGE_OPEN) continue;
+      this.answer(challengeId, orderHash);
+      answered++;
+    }
+    return answered;
+  }
 
   answer(challengeId: bigint, orderHash: Hex): void {
     const key = challengeId.toString();

@@ -735,6 +735,10 @@ export class ExchangeCore {
   bookSequence(marketId: number): bigint {
     return this.#s.bookSeq.get(marketId) ?? 0n;
   }
+  /** Every challenge the chain reported, by id. */
+  challenges(): Array<[bigint, { batchId: bigint; orderHash: Hex }]> {
+    return [...this.#s.challenges].map(([id, c]) => [BigInt(id), c]);
+  }
   challengeOf(challengeId: bigint) {
     return this.#s.challenges.get(String(challengeId));
   }

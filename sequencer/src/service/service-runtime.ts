@@ -239,7 +239,13 @@ export async function startService(
     logger,
     metrics,
   });
-  if (config.CHALLENGE_RESPONDER) responder = new ChallengeResponder(core, client, logger);
+  if (config.CHALLENGE_RESPONDER) {
+    responder = new ChallengeResponder(core, client, logger);
+    responder.resume().then(
+      (n) => n > 0 && logger.info({ challenges: n }, "responder: answering challenges left open"),
+      (error: unknown) => logger.warn({ err: error }, "responder: resume failed"),
+    );
+  }
 
   const watcher = createChainSync({
     core: core,

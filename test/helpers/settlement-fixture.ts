@@ -16,81 +16,26 @@ import {
   type Address,
   type Hex,
 } from "viem";
+import { FILL_LEAF_ENCODING } from "../../sequencer/src/settlement/fill-leaf.js";
+import {
+  orderTypes,
+  type Delta,
+  type FillLeaf,
+  type Order,
+} from "../../sequencer/src/eip712/types.js";
 
+// One definition of the EIP-712 types, the fill leaf encoding and the on-chain structs, shared
+// with the sequencer (DESIGN.md).
 /** Leaf encoding of a fill: the DESIGN.md field order. */
-export const FILL_LEAF_TYPES = [
-  "uint64",
-  "uint32",
-  "bytes32",
-  "bytes32",
-  "address",
-  "address",
-  "uint32",
-  "uint8",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-  "uint128",
-];
-
-export const ORDER_TYPES = {
-  Order: [
-    { name: "trader", type: "address" },
-    { name: "marketId", type: "uint32" },
-    { name: "side", type: "uint8" },
-    { name: "price", type: "uint128" },
-    { name: "amount", type: "uint128" },
-    { name: "nonce", type: "uint64" },
-    { name: "expiry", type: "uint64" },
-    { name: "maxFeeBps", type: "uint16" },
-    { name: "flags", type: "uint8" },
-  ],
-} as const;
+export const FILL_LEAF_TYPES: string[] = [...FILL_LEAF_ENCODING];
+export const ORDER_TYPES = orderTypes;
 
 export const BUY = 0;
 export const SELL = 1;
 
-/** Mirror of OrderLib.Order. */
-export interface Order {
-  trader: Address;
-  marketId: number;
-  side: number;
-  price: bigint;
-  amount: bigint;
-  nonce: bigint;
-  expiry: bigint;
-  maxFeeBps: number;
-  flags: number;
-}
-
-/** Mirror of ISettlement.Fill. */
-export interface Fill {
-  batchId: bigint;
-  index: number;
-  makerOrderHash: Hex;
-  takerOrderHash: Hex;
-  maker: Address;
-  taker: Address;
-  marketId: number;
-  takerSide: number;
-  price: bigint;
-  baseAmount: bigint;
-  quoteAmount: bigint;
-  makerFee: bigint;
-  takerFee: bigint;
-  makerFilledAfter: bigint;
-  takerFilledAfter: bigint;
-}
-
-/** Mirror of ISettlement.Delta. */
-export interface Delta {
-  account: Address;
-  token: Address;
-  delta: bigint;
-}
+/** Mirrors of OrderLib.Order, ISettlement.Fill and ISettlement.Delta. */
+export type { Order, Delta };
+export type Fill = FillLeaf;
 
 export const PARAMS = {
   challengeWindow: 3_600n,

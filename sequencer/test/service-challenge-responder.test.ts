@@ -3,7 +3,7 @@ import { createWalletClient, http, parseEventLogs, type Account, type Address } 
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
-import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
@@ -16,6 +16,7 @@ import {
   traderIndex,
   USDC,
   wire,
+  fundTraders,
 } from "./helpers/service-kit.js";
 
 /** ISettlement.ChallengeStatus.Answered */
@@ -27,9 +28,7 @@ describe("challenge responder (running service answers a trader's challenge on-c
 
   beforeAll(async () => {
     chain = await startDevChain({ challengeWindow: 30n, challengeResponseWindow: 20n });
-    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, Address>;
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+    await fundTraders(chain);
     service = await startService(config(await serviceEnv(chain, { CHALLENGE_RESPONDER: "true" })));
   }, 120_000);
 

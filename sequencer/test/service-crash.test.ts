@@ -14,6 +14,7 @@ import {
   traderIndex,
   USDC,
   wire,
+  fundTraders,
 } from "./helpers/service-kit.js";
 
 /** Starts `tsx sequencer/src/main.ts`; resolves with its URL once it logs "service: started". */
@@ -41,9 +42,7 @@ describe("service crash (SIGKILL between acknowledgement and commit)", () => {
 
   beforeAll(async () => {
     chain = await startDevChain({ challengeWindow: 30n });
-    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, `0x${string}`>;
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+    await fundTraders(chain);
   }, 120_000);
 
   afterAll(async () => {

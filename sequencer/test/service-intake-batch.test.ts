@@ -16,6 +16,7 @@ import {
   traderIndex,
   USDC,
   wire,
+  fundTraders,
 } from "./helpers/service-kit.js";
 
 describe("batch intake (hardhat node + Redis, real signatures over HTTP)", () => {
@@ -23,9 +24,7 @@ describe("batch intake (hardhat node + Redis, real signatures over HTTP)", () =>
 
   beforeAll(async () => {
     chain = await startDevChain();
-    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, `0x${string}`>;
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+    await fundTraders(chain);
   }, 120_000);
 
   afterAll(async () => {

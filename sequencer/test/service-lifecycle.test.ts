@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
@@ -14,6 +14,7 @@ import {
   traderIndex,
   USDC,
   wire,
+  fundTraders,
 } from "./helpers/service-kit.js";
 
 describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", () => {
@@ -22,10 +23,7 @@ describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", 
 
   beforeAll(async () => {
     chain = await startDevChain({ challengeWindow: 30n });
-    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, `0x${string}`>;
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(2), usdc!, USDC(10_000n));
+    await fundTraders(chain, { secondBuyer: true });
     service = await startService(config(await serviceEnv(chain)));
   }, 120_000);
 

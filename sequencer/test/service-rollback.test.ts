@@ -9,7 +9,7 @@ import {
 } from "viem";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
-import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
@@ -23,6 +23,7 @@ import {
   traderIndex,
   USDC,
   wire,
+  fundTraders,
 } from "./helpers/service-kit.js";
 
 async function send(chain: DevChain, index: number, data: Hex) {
@@ -43,10 +44,7 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
 
   beforeAll(async () => {
     chain = await startDevChain({ challengeWindow: 60n, challengeResponseWindow: 30n });
-    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, `0x${string}`>;
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(2), usdc!, USDC(10_000n));
+    await fundTraders(chain, { secondBuyer: true });
     service = await startService(config(await serviceEnv(chain, { CHALLENGE_RESPONDER: "false" })));
   }, 120_000);
 

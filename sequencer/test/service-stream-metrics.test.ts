@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "viem";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import type { StreamEvent } from "../../sdk/src/stream.js";
-import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
@@ -15,6 +15,7 @@ import {
   traderIndex,
   USDC,
   wire,
+  fundTraders,
 } from "./helpers/service-kit.js";
 
 /** `name{labels} value` lines of a Prometheus exposition, by series. */
@@ -37,9 +38,7 @@ describe("stream and metrics of the running service (hardhat node + Redis)", () 
 
   beforeAll(async () => {
     chain = await startDevChain({ challengeWindow: 20n });
-    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, Address>;
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
-    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+    await fundTraders(chain);
     const env = await serviceEnv(chain);
     queueName = env.QUEUE_NAME!;
     service = await startService(config(env));

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address, Hex } from "viem";
 import { loadConfig, type Config } from "../../src/config/config.js";
-import { devAccount, DEV_ROLES } from "../../src/devchain/deploy-dev-stack.js";
+import { devAccount, DEV_ROLES, fundAndDeposit } from "../../src/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes, type Order } from "../../src/eip712/types.js";
 import { OrderHasher } from "../../src/eip712/order-hasher.js";
 import type { DevChain } from "./dev-chain.js";
@@ -90,3 +90,16 @@ export async function get(url: string, path: string) {
 
 export const trader = (i: number): Address => devAccount(DEV_ROLES.firstTrader + i).account.address;
 export const traderIndex = (i: number) => DEV_ROLES.firstTrader + i;
+
+/**
+ * The funding most service tests start from: trader 0 deposits 10,000 USDC, trader 1 deposits
+ * 5 WETH, and, with `secondBuyer`, trader 2 deposits 10,000 USDC too.
+ */
+export async function fundTraders(chain: DevChain, options: { secondBuyer?: boolean } = {}) {
+  const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, Address>;
+  await fundAndDeposit(chain.stack, chain.node.url, traderIndex(0), usdc!, USDC(10_000n));
+  await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
+  if (options.secondBuyer) {
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(2), usdc!, USDC(10_000n));
+  }
+}

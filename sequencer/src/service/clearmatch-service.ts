@@ -21,7 +21,6 @@ import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { BatchStore } from "../pipeline/batch-store.js";
-import type { CircuitBreaker } from "../risk/circuit-breaker.js";
 import { hashFillLeaf } from "../settlement/fill-leaf.js";
 import type { StoredFill } from "./batcher.js";
 import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
@@ -32,7 +31,6 @@ export interface ClearmatchServiceDeps {
   core: ExchangeCore;
   intake: OrderIntake;
   store: BatchStore;
-  circuitBreaker: CircuitBreaker;
   metrics: Metrics;
 }
 
@@ -134,7 +132,7 @@ export class ClearmatchService implements OrderService {
   }
 
   #market(marketId: number): MarketView {
-    const { core, circuitBreaker } = this.deps;
+    const { core } = this.deps;
     const m = core.engine.marketConfig(marketId);
     if (!m) throw new ClearmatchError("UNKNOWN_MARKET");
     return {
@@ -144,11 +142,7 @@ export class ClearmatchService implements OrderService {
       baseDecimals: m.baseDecimals,
       tickSize: m.tickSize,
       lotSize: m.lotSize,
-      status: core.engine.isPaused(marketId)
-        ? "paused"
-        : circuitBreaker.isHalted(marketId)
-          ? "halted"
-          : "active",
+      status: core.engine.isPaused(marketId) ? "paused" : core.halt(marketId) ? "halted" : "active",
       makerFeeBps: m.makerFeeBps,
       takerFeeBps: m.takerFeeBps,
     };

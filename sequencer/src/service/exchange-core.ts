@@ -2,11 +2,12 @@
  * The exchange core: a deterministic state machine over journaled service records. No clock, no
  * I/O: time comes in each record's `ms`. It holds the matching engine, the balance ledger, the
  * signed orders, every fill with its settlement state, the batches, nonce floors and on-chain
- * cancels, and the last chain event position applied (re-delivered chain events are no-ops).
+ * cancels, the kill switch and market halts (admin and circuit-breaker records), and the last
+ * chain event position applied (re-delivered chain events are no-ops).
  *
- * Every state-dependent check (market, pause, nonce, on-chain cancel, balance) happens here, before
- * anything mutates, so a refused order leaves the state untouched and need not be journaled. The
- * engine's own post-only and fill-or-kill refusals do mutate it (it remembers the hash): those
+ * Every state-dependent check (kill switch, halt, market, pause, nonce, on-chain cancel, balance)
+ * happens here, before anything mutates, so a refused order leaves the state untouched and need
+ * not be journaled. The engine's own post-only and fill-or-kill refusals do mutate it (it remembers the hash): those
  * records report `mutated` and are journaled, and replay refuses them identically.
  *
  * Settlement policies (`docs/service.md`):
@@ -30,6 +31,8 @@ import {
   type LedgerSnapshot,
   type ReservationTerms,
 } from "../risk/balance-ledger.js";
+import type { MarketHalt } from "../risk/circuit-breaker.js";
+import type { KillSwitchState } from "../risk/kill-switch.js";
 import { buildDeltas } from "../settlement/deltas.js";
 import type {
   ApplyResult,
@@ -46,6 +49,7 @@ import {
   type CancelRecord,
   type ChainEventRecord,
   type CutRecord,
+  type HaltRecord,
   type OrderRecord,
   type ServiceRecord,
 } from "./service-record.js";
@@ -122,7 +126,64 @@ export class ExchangeCore {
         this.#engine({ type: "expire", time: recordTime(record) }, record.ms, outputs);
         return { outputs, mutated: true };
       }
+      case "killSwitch": {
+        const k = this.#s.killSwitch;
+        if (k.engaged === record.engaged && (!record.engaged || k.reason === record.reason)) {
+          return { outputs: [], mutated: false };
+        }
+        this.#s.killSwitch = record.engaged
+          ? {
+              engaged: true,
+              ...(record.reason !== undefined ? { reason: record.reason } : {}),
+              since: record.ms,
+            }
+          : { engaged: false, since: record.ms };
+        return { outputs: [], mutated: true };
+      }
+      case "halt":
+        return this.#halt(record);
+      case "resume": {
+        if (!this.engine.marketConfig(record.marketId)) return refused("UNKNOWN_MARKET");
+        return { outputs: [], mutated: this.#s.halts.delete(record.marketId) };
+      }
     }
+  }
+
+  /** Halts a market; an existing halt is kept (with its cause). */
+  #halt(r: HaltRecord): ApplyResult {
+    if (!this.engine.marketConfig(r.marketId)) return refused("UNKNOWN_MARKET");
+    if (this.#s.halts.has(r.marketId)) return { outputs: [], mutated: false };
+    const halt: MarketHalt = {
+      marketId: r.marketId,
+      cause: r.cause,
+      since: r.ms,
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      ...(r.fromPrice !== undefined ? { fromPrice: r.fromPrice } : {}),
+      ...(r.toPrice !== undefined ? { toPrice: r.toPrice } : {}),
+    };
+    this.#s.halts.set(r.marketId, halt);
+    return { outputs: [], mutated: true };
+  }
+
+  /**
+   * Why a new order in `marketId` is refused by policy now: KILL_SWITCH while the kill switch is
+   * engaged, MARKET_HALTED while the market is halted; undefined when it may trade. Cancels are
+   * never refused by either.
+   */
+  tradingRefusal(marketId: number): ClearmatchError | undefined {
+    const k = this.#s.killSwitch;
+    if (k.engaged) {
+      return new ClearmatchError("KILL_SWITCH", undefined, {
+        details: { reason: k.reason ?? null, since: k.since ?? null },
+      });
+    }
+    const halt = this.#s.halts.get(marketId);
+    if (halt) {
+      return new ClearmatchError("MARKET_HALTED", undefined, {
+        details: { marketId, cause: halt.cause, since: halt.since, reason: halt.reason ?? null },
+      });
+    }
+    return undefined;
   }
 
   #order(r: OrderRecord): ApplyResult {
@@ -137,6 +198,8 @@ export class ExchangeCore {
     }
     const o = r.order;
     if (s.chainCancels.has(key)) return refused("ORDER_CANCELLED");
+    const locked = this.tradingRefusal(r.order.marketId);
+    if (locked) return { outputs: [], mutated: false, error: locked };
     const market = this.engine.marketConfig(o.marketId);
     if (!market) return refused("UNKNOWN_MARKET");
     if (this.engine.isPaused(o.marketId)) return refused("MARKET_PAUSED");
@@ -696,6 +759,18 @@ export class ExchangeCore {
   get chainPaused(): boolean {
     return this.#s.paused;
   }
+  /** The kill switch, as the last `killSwitch` record left it. */
+  get killSwitch(): KillSwitchState {
+    return this.#s.killSwitch;
+  }
+  /** The market's halt, if it is halted (operator or circuit breaker). */
+  halt(marketId: number): MarketHalt | undefined {
+    return this.#s.halts.get(marketId);
+  }
+  /** Every halted market. */
+  haltedMarkets(): MarketHalt[] {
+    return [...this.#s.halts.values()];
+  }
   order(orderHash: Hex): CoreOrder | undefined {
     return this.#s.orders.get(orderHash.toLowerCase());
   }
@@ -770,6 +845,7 @@ export class ExchangeCore {
       marketFills: [...s.marketFills],
       orderFills: [...s.orderFills],
       depositors: [...s.depositors],
+      halts: [...s.halts],
     };
     return {
       engine: this.engine.snapshot(),
@@ -809,6 +885,9 @@ export class ExchangeCore {
       marketFills: new Map(j["marketFills"]),
       orderFills: new Map(j["orderFills"]),
       depositors: new Set(j["depositors"]),
+      // Absent in snapshots taken before the kill switch and halts were journaled.
+      killSwitch: j["killSwitch"] ?? { engaged: false },
+      halts: new Map(j["halts"] ?? []),
     });
     core.#s = s;
     return core;
@@ -852,6 +931,10 @@ function emptyState() {
     orderFills: new Map<string, (string | number)[]>(),
     /** Accounts that ever deposited. */
     depositors: new Set<string>(),
+    /** Global kill switch (admin): no new orders while engaged. */
+    killSwitch: { engaged: false } as KillSwitchState,
+    /** Halted markets (admin or circuit breaker): cancel-only until resumed. */
+    halts: new Map<number, MarketHalt>(),
   };
 }
 

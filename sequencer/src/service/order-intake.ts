@@ -23,8 +23,6 @@ import { orderTypes, type Order } from "../eip712/types.js";
 import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { JournalWriter } from "../journal/journal-writer.js";
-import type { CircuitBreaker } from "../risk/circuit-breaker.js";
-import type { KillSwitch } from "../risk/kill-switch.js";
 import type { PriceBand } from "../risk/price-band.js";
 import type { RateLimiter } from "../risk/rate-limiter.js";
 import type { ApplyResult } from "./core-types.js";
@@ -45,8 +43,6 @@ export interface OrderIntakeDeps {
   chainId: number;
   settlement: Address;
   rateLimiter: RateLimiter;
-  killSwitch: KillSwitch;
-  circuitBreaker: CircuitBreaker;
   priceBand: PriceBand;
   /** For ERC-1271 wallets (a signature that does not recover to a trader with code). */
   publicClient?: PublicClient;
@@ -188,8 +184,9 @@ export class OrderIntake {
         : await this.#verify(orderHash, signed.signature, o.trader, true);
     }
     d.rateLimiter.consume(signer.toLowerCase(), now);
-    d.killSwitch.assertOpen();
-    d.circuitBreaker.assertTrading(o.marketId);
+    // Kill switch and market halts are core state (journaled admin and breaker records).
+    const locked = d.core.tradingRefusal(o.marketId);
+    if (locked) throw locked;
     d.priceBand.check(o.price, this.#reference(o.marketId));
     const staged = this.#apply({
       kind: "order",

@@ -64,10 +64,57 @@ export interface ExpireRecord extends Stamped {
   kind: "expire";
 }
 
-export type ServiceRecord =
-  InitRecord | OrderRecord | CancelRecord | ChainEventRecord | CutRecord | ExpireRecord;
+/** Operator (admin endpoint): engage or release the global kill switch. */
+export interface KillSwitchRecord extends Stamped {
+  kind: "killSwitch";
+  engaged: boolean;
+  /** Operator's reason (engage only). */
+  reason?: string;
+}
 
-const KINDS = ["init", "order", "cancel", "chain", "cut", "expire"] as const;
+/**
+ * Halt a market (cancel-only): an operator's request, or the circuit breaker after the trade
+ * that moved the price too far (journaled right after that trade's order record).
+ */
+export interface HaltRecord extends Stamped {
+  kind: "halt";
+  marketId: number;
+  cause: "operator" | "circuit_breaker";
+  reason?: string;
+  /** Circuit breaker: the window price the move is measured from, and the trade price. */
+  fromPrice?: bigint;
+  toPrice?: bigint;
+}
+
+/** Operator (admin endpoint): lift a market's halt. */
+export interface ResumeRecord extends Stamped {
+  kind: "resume";
+  marketId: number;
+}
+
+export type ServiceRecord =
+  | InitRecord
+  | OrderRecord
+  | CancelRecord
+  | ChainEventRecord
+  | CutRecord
+  | ExpireRecord
+  | KillSwitchRecord
+  | HaltRecord
+  | ResumeRecord;
+
+/** Kind byte = index here: append only, never reorder (journals on disk hold the index). */
+const KINDS = [
+  "init",
+  "order",
+  "cancel",
+  "chain",
+  "cut",
+  "expire",
+  "killSwitch",
+  "halt",
+  "resume",
+] as const;
 
 const replacer = (_: string, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v);
 const reviver = (_: string, v: unknown) =>

@@ -15,7 +15,6 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { Redis } from "ioredis";
-import { riskAdminControls } from "../api/admin-controls.js";
 import { createApp } from "../api/app.js";
 import { startHttpServer, type HttpServer } from "../api/http-server.js";
 import { settlementAbi } from "../chain/settlement-abi.js";
@@ -31,11 +30,11 @@ import { createLogger, type Logger } from "../logging/logger.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { FileBatchStore } from "../pipeline/batch-store.js";
 import { SettlementPipeline } from "../pipeline/settlement-pipeline.js";
-import { CircuitBreaker } from "../risk/circuit-breaker.js";
-import { KillSwitch } from "../risk/kill-switch.js";
+import { CircuitBreaker, type MarketHalt } from "../risk/circuit-breaker.js";
 import { PriceBand } from "../risk/price-band.js";
 import { RateLimiter } from "../risk/rate-limiter.js";
 import { Batcher } from "./batcher.js";
+import { journaledAdminControls } from "./admin-actions.js";
 import { ChallengeResponder } from "./challenge-responder.js";
 import { createChainSync } from "./chain-sync.js";
 import { ClearmatchService } from "./clearmatch-service.js";
@@ -108,7 +107,7 @@ export async function startService(
   });
   const client = new SettlementClient(config.SETTLEMENT_ADDRESS, publicClient, sender);
 
-  const killSwitch = new KillSwitch();
+  // Detects price moves only: the halts it triggers are journaled and held by the core.
   const circuitBreaker = new CircuitBreaker({
     moveBps: config.CIRCUIT_BREAKER_BPS,
     windowMs: config.CIRCUIT_BREAKER_WINDOW_MS,
@@ -126,11 +125,19 @@ export async function startService(
     // Arrival (the order record's receive time) to its match result, just applied.
     if (record.kind === "order")
       metrics.matchLatency.observe(Math.max(0, now() - record.ms) / 1000);
+    // A resumed market's breaker window starts afresh (as CircuitBreaker.reset documents).
+    if (record.kind === "resume") circuitBreaker.reset(record.marketId);
+    const halts: MarketHalt[] = [];
     for (const out of result.outputs) {
       if (out.type === "batchCut") batcher?.submitCut(out.batch, out.leaves);
       if (out.type === "challenge") responder?.answer(out.challengeId, out.orderHash);
       if (out.type === "fill") {
-        circuitBreaker.recordTrade(out.fill.fill.marketId, out.fill.fill.price, record.ms);
+        const halt = circuitBreaker.recordTrade(
+          out.fill.fill.marketId,
+          out.fill.fill.price,
+          record.ms,
+        );
+        if (halt && !core.halt(halt.marketId)) halts.push(halt);
       }
       if (out.type === "batch" && out.batch.state === "FINALIZED") {
         for (const id of out.batch.fillIds) {
@@ -140,6 +147,18 @@ export async function startService(
       }
     }
     if (http_) publishOutputs(http_.hub, result.outputs, core);
+    // The breaker's halt is core state too: journaled right behind the trade that tripped it
+    // (applied synchronously here, so the next order is already refused).
+    for (const h of halts) {
+      void commit({
+        kind: "halt",
+        ms: record.ms,
+        marketId: h.marketId,
+        cause: "circuit_breaker",
+        ...(h.fromPrice !== undefined ? { fromPrice: h.fromPrice } : {}),
+        ...(h.toPrice !== undefined ? { toPrice: h.toPrice } : {}),
+      }).catch(() => undefined);
+    }
     if (record.kind === "order" && core.matchedCount >= config.BATCH_MAX_FILLS) {
       void batcher?.maybeCut();
     }
@@ -161,8 +180,6 @@ export async function startService(
     chainId: config.CHAIN_ID,
     settlement: config.SETTLEMENT_ADDRESS,
     rateLimiter,
-    killSwitch,
-    circuitBreaker,
     priceBand: new PriceBand({ bandBps: config.PRICE_BAND_BPS }),
     publicClient,
     now,
@@ -278,17 +295,10 @@ export async function startService(
   });
   redis.on("error", () => undefined);
   await redis.connect().catch(() => undefined);
-  const service = new ClearmatchService({ core, intake, store, circuitBreaker, metrics });
+  const service = new ClearmatchService({ core, intake, store, metrics });
   const app = createApp({
     orderService: service,
-    adminControls: riskAdminControls({
-      killSwitch,
-      circuitBreaker,
-      now,
-      assertMarket: (id) => {
-        if (!core.engine.marketConfig(id)) throw new ClearmatchError("UNKNOWN_MARKET");
-      },
-    }),
+    adminControls: journaledAdminControls({ core, commit, now }),
     metrics,
     logger,
     readiness: async () => {

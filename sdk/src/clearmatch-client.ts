@@ -87,6 +87,17 @@ export interface ListOptions {
   readonly limit?: number;
 }
 
+/** Account orders and fills: `after` is the previous page's `nextCursor`. */
+export interface PageOptions extends ListOptions {
+  readonly after?: string;
+}
+
+/** One page of a cursor-paged list; `nextCursor` is set when more items remain. */
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
 export class ClearmatchClient {
   /** The EIP-712 domain every order and cancel is signed under. */
   readonly domain: ClearmatchDomain;
@@ -249,16 +260,48 @@ export class ClearmatchClient {
     return decodeList("trades", decodeTrade)(body);
   }
 
-  /** Newest first. */
-  async getAccountOrders(account: Address, options: ListOptions = {}): Promise<OrderView[]> {
-    const body = await this.#get(`/v1/accounts/${account}/orders`, { limit: options.limit });
-    return decodeList("orders", decodeOrderView)(body);
+  /** Newest first: one page (`getAccountOrdersPage` tells whether more follow). */
+  async getAccountOrders(account: Address, options: PageOptions = {}): Promise<OrderView[]> {
+    return (await this.getAccountOrdersPage(account, options)).items;
   }
 
-  /** Newest first. */
-  async getAccountFills(account: Address, options: ListOptions = {}): Promise<FillView[]> {
-    const body = await this.#get(`/v1/accounts/${account}/fills`, { limit: options.limit });
-    return decodeList("fills", decodeFill)(body);
+  /** Newest first; pass `nextCursor` as `after` for the next page (INVALID_CURSOR if unknown). */
+  async getAccountOrdersPage(
+    account: Address,
+    options: PageOptions = {},
+  ): Promise<Page<OrderView>> {
+    const body = await this.#get(`/v1/accounts/${account}/orders`, {
+      limit: options.limit,
+      after: options.after,
+    });
+    return { items: decodeList("orders", decodeOrderView)(body), ...nextCursorOf(body) };
+  }
+
+  /** Newest first: one page (`getAccountFillsPage` tells whether more follow). */
+  async getAccountFills(account: Address, options: PageOptions = {}): Promise<FillView[]> {
+    return (await this.getAccountFillsPage(account, options)).items;
+  }
+
+  /** Newest first; pass `nextCursor` as `after` for the next page (INVALID_CURSOR if unknown). */
+  async getAccountFillsPage(account: Address, options: PageOptions = {}): Promise<Page<FillView>> {
+    const body = await this.#get(`/v1/accounts/${account}/fills`, {
+      limit: options.limit,
+      after: options.after,
+    });
+    return { items: decodeList("fills", decodeFill)(body), ...nextCursorOf(body) };
+  }
+
+  /** Every fill of `account`, newest first, fetched page by page (`limit` per request). */
+  async *allAccountFills(account: Address, options: ListOptions = {}): AsyncGenerator<FillView> {
+    let after: string | undefined;
+    do {
+      const page = await this.getAccountFillsPage(account, {
+        ...options,
+        ...(after !== undefined ? { after } : {}),
+      });
+      yield* page.items;
+      after = page.nextCursor;
+    } while (after !== undefined);
   }
 
   async getAccountBalances(account: Address): Promise<BalanceView[]> {
@@ -480,4 +523,10 @@ export class ClearmatchClient {
       args,
     });
   }
+}
+
+/** `{ nextCursor }` when the page body carries a string cursor, else `{}`. */
+function nextCursorOf(body: unknown): { nextCursor?: string } {
+  const cursor = (body as { nextCursor?: unknown } | null)?.nextCursor;
+  return typeof cursor === "string" ? { nextCursor: cursor } : {};
 }

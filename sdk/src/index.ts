@@ -7,6 +7,8 @@ export {
   type SignedOrderWithHash,
   type SubmitOrdersItem,
   type ListOptions,
+  type Page,
+  type PageOptions,
 } from "./clearmatch-client.js";
 export type { ClearmatchClientOptions } from "./client-options.js";
 export {

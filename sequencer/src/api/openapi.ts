@@ -41,6 +41,29 @@ const queryParam = (name: string, description: string) => ({
   description,
 });
 
+const afterParam = (item: string) => ({
+  name: "after",
+  in: "query",
+  required: false,
+  schema: { type: "string", maxLength: 100 },
+  description:
+    `Cursor: the previous page's \`nextCursor\` (the last ${item} it returned); the page starts ` +
+    "right after it. INVALID_CURSOR (400) when it is not one of the account's.",
+});
+/** `{ <key>: [...], nextCursor? }`: one page of a cursor-paged list. */
+const pageOf = (key: string, description: string) =>
+  ok(description, {
+    type: "object",
+    required: [key],
+    properties: {
+      [key]: { type: "array", items: { type: "object" } },
+      nextCursor: {
+        type: "string",
+        description: "Present when more items remain: pass it as `after` for the next page",
+      },
+    },
+  });
+
 const marketId = pathParam("marketId", { type: "integer", minimum: 0 }, "uint32 market id");
 const account = pathParam("address", address, "Trader address");
 const adminAuth = [{ bearer: [] }];
@@ -114,16 +137,22 @@ export const openApiDocument = {
     },
     "/v1/accounts/{address}/orders": {
       get: {
-        summary: "An account's orders",
-        parameters: [account, queryParam("limit", "Most orders returned")],
-        responses: { 200: ok("Orders"), ...errors },
+        summary: "An account's orders, newest first, paged by cursor",
+        parameters: [
+          account,
+          queryParam("limit", "Most orders returned"),
+          afterParam("order hash"),
+        ],
+        responses: { 200: pageOf("orders", "Orders"), ...errors },
       },
     },
     "/v1/accounts/{address}/fills": {
       get: {
-        summary: "An account's fills with their settlement status",
-        parameters: [account, queryParam("limit", "Most fills returned")],
-        responses: { 200: ok("Fills"), ...errors },
+        summary:
+          "An account's fills with their settlement status, newest (highest fill id) first, " +
+          "paged by cursor",
+        parameters: [account, queryParam("limit", "Most fills returned"), afterParam("fill id")],
+        responses: { 200: pageOf("fills", "Fills"), ...errors },
       },
     },
     "/v1/accounts/{address}/balances": {

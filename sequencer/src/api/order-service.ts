@@ -160,10 +160,24 @@ export interface OrderService {
   getBook(marketId: number, depth: number): Promise<BookView>;
   /** Newest first. */
   getTrades(marketId: number, limit: number): Promise<readonly TradeView[]>;
-  /** Newest first. */
-  getAccountOrders(account: Address, limit: number): Promise<readonly OrderView[]>;
-  /** Newest first. */
-  getAccountFills(account: Address, limit: number): Promise<readonly FillView[]>;
+  /**
+   * Newest first, at most `limit`; with `after` (an order hash the previous page returned), the
+   * orders after it in that order. INVALID_CURSOR when `after` is not one of the account's orders.
+   */
+  getAccountOrders(
+    account: Address,
+    limit: number,
+    after?: string | undefined,
+  ): Promise<readonly OrderView[]>;
+  /**
+   * Newest first (highest fill id first), at most `limit`; with `after` (a fill id the previous
+   * page returned), the fills after it. INVALID_CURSOR when `after` is not one of the account's.
+   */
+  getAccountFills(
+    account: Address,
+    limit: number,
+    after?: string | undefined,
+  ): Promise<readonly FillView[]>;
   getAccountBalances(account: Address): Promise<readonly BalanceView[]>;
   /** Newest first; `before` pages backwards (batch ids below it). */
   getBatches(query: { limit: number; before?: bigint | undefined }): Promise<readonly BatchView[]>;

@@ -192,6 +192,17 @@ export const bookQuerySchema = z
 export const listQuerySchema = z
   .object({ limit: smallUint(LIST_LIMIT.max, 1).default(LIST_LIMIT.default) })
   .strict();
+/**
+ * Account orders and fills: `after` is the previous page's `nextCursor` (the last order hash or
+ * fill id it returned). Only its length is bounded here; the service answers INVALID_CURSOR for
+ * one that is not among the account's orders or fills.
+ */
+export const pagedListQuerySchema = z
+  .object({
+    limit: smallUint(LIST_LIMIT.max, 1).default(LIST_LIMIT.default),
+    after: z.string().max(100).optional(),
+  })
+  .strict();
 export const batchesQuerySchema = z
   .object({
     limit: smallUint(LIST_LIMIT.max, 1).default(LIST_LIMIT.default),

@@ -11,8 +11,8 @@
  * | GET | /v1/markets | `{ markets }` |
  * | GET | /v1/markets/:marketId/book?depth= | `BookView` |
  * | GET | /v1/markets/:marketId/trades?limit= | `{ trades }` |
- * | GET | /v1/accounts/:address/orders?limit= | `{ orders }` |
- * | GET | /v1/accounts/:address/fills?limit= | `{ fills }` |
+ * | GET | /v1/accounts/:address/orders?limit=&after= | `{ orders, nextCursor? }` |
+ * | GET | /v1/accounts/:address/fills?limit=&after= | `{ fills, nextCursor? }` |
  * | GET | /v1/accounts/:address/balances | `{ balances }` |
  * | GET | /v1/batches?limit=&before= | `{ batches }` |
  * | GET | /v1/batches/:batchId | `BatchView` |
@@ -21,6 +21,10 @@
  * A batch is validated as a whole (one malformed order refuses the request with 400, so
  * nothing malformed reaches the service); valid batches are answered per order, each result
  * with the status a single submission would have had.
+ *
+ * Account orders and fills page with a cursor: an answer carries `nextCursor` (its last order
+ * hash or fill id) when more remain; `?after=<nextCursor>` returns the next page. Lists are
+ * newest first and append-only, so paging yields each item exactly once while new ones arrive.
  */
 import { Router, type Request } from "express";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
@@ -38,6 +42,7 @@ import {
   listQuerySchema,
   marketIdParamsSchema,
   orderHashParamsSchema,
+  pagedListQuerySchema,
   signedCancelSchema,
   signedOrderBatchSchema,
   signedOrderSchema,
@@ -138,16 +143,19 @@ export function createV1Router(deps: V1RouterDeps): Router {
   route(router, "/accounts/:address/orders", {
     get: async (req, res) => {
       const { address } = validate(addressParamsSchema, req.params, "params");
-      const { limit } = validate(listQuerySchema, req.query, "query");
-      res.json({ orders: await service.getAccountOrders(address, limit) });
+      const { limit, after } = validate(pagedListQuerySchema, req.query, "query");
+      // One more than asked tells whether another page follows.
+      const orders = await service.getAccountOrders(address, limit + 1, after);
+      res.json(page("orders", orders, limit, (o) => o.orderHash));
     },
   });
 
   route(router, "/accounts/:address/fills", {
     get: async (req, res) => {
       const { address } = validate(addressParamsSchema, req.params, "params");
-      const { limit } = validate(listQuerySchema, req.query, "query");
-      res.json({ fills: await service.getAccountFills(address, limit) });
+      const { limit, after } = validate(pagedListQuerySchema, req.query, "query");
+      const fills = await service.getAccountFills(address, limit + 1, after);
+      res.json(page("fills", fills, limit, (f) => f.fillId));
     },
   });
 
@@ -180,4 +188,19 @@ export function createV1Router(deps: V1RouterDeps): Router {
   });
 
   return router;
+}
+
+/** `{ [key]: first limit items, nextCursor? }`: the cursor is set when more items remain. */
+function page<K extends string, T>(
+  key: K,
+  items: readonly T[],
+  limit: number,
+  cursorOf: (item: T) => string,
+): Record<K, readonly T[]> & { nextCursor?: string } {
+  const shown = items.slice(0, limit);
+  const more = items.length > limit && shown.length > 0;
+  return {
+    [key]: shown,
+    ...(more ? { nextCursor: cursorOf(shown[shown.length - 1]!) } : {}),
+  } as Record<K, readonly T[]> & { nextCursor?: string };
 }

@@ -39,6 +39,11 @@ export const errorCodes = {
     description:
       "The body, path or query does not match the schema; `details.issues` lists each problem.",
   },
+  INVALID_CURSOR: {
+    status: 400,
+    description:
+      "The paging cursor (`after`) is not one the list returned: pass the previous page's `nextCursor`.",
+  },
   BAD_SIGNATURE: {
     status: 400,
     description: "The signature is malformed or does not recover to the order's trader.",

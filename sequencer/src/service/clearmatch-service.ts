@@ -184,12 +184,30 @@ export class ClearmatchService implements OrderService {
       });
   }
 
-  async getAccountOrders(account: Address, limit: number): Promise<readonly OrderView[]> {
-    return this.deps.core.accountOrders(account).slice(0, limit).map(orderView);
+  async getAccountOrders(
+    account: Address,
+    limit: number,
+    after?: string,
+  ): Promise<readonly OrderView[]> {
+    if (after !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(after)) throw invalidCursor(after);
+    const page = this.deps.core.accountOrdersPage(account, limit, after as Hex | undefined);
+    if (!page) throw invalidCursor(after);
+    return page.map(orderView);
   }
 
-  async getAccountFills(account: Address, limit: number): Promise<readonly FillView[]> {
-    return this.deps.core.accountFills(account).slice(0, limit).map(fillView);
+  async getAccountFills(
+    account: Address,
+    limit: number,
+    after?: string,
+  ): Promise<readonly FillView[]> {
+    if (after !== undefined && !/^(0|[1-9][0-9]{0,14})$/.test(after)) throw invalidCursor(after);
+    const page = this.deps.core.accountFillsPage(
+      account,
+      limit,
+      after === undefined ? undefined : Number(after),
+    );
+    if (!page) throw invalidCursor(after);
+    return page.map(fillView);
   }
 
   async getAccountBalances(account: Address): Promise<readonly BalanceView[]> {
@@ -243,4 +261,8 @@ export class ClearmatchService implements OrderService {
       takerOrder: signedOf(f.fill.takerOrderHash),
     };
   }
+}
+
+function invalidCursor(after: string | undefined): ClearmatchError {
+  return new ClearmatchError("INVALID_CURSOR", undefined, { details: { after } });
 }

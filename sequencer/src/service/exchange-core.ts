@@ -796,6 +796,36 @@ export class ExchangeCore {
       .map((id) => this.#s.fills.get(id as number)!)
       .reverse();
   }
+  /**
+   * One page of an account's orders, newest first: at most `limit`, starting right after the
+   * order `after` (the previous page's last order hash), else from the newest. Undefined when
+   * `after` is not one of the account's orders. The index is append-only, so paging is stable
+   * while new orders arrive (they go before the first page).
+   */
+  accountOrdersPage(account: Address, limit: number, after?: Hex): CoreOrder[] | undefined {
+    const list = this.#s.accountOrders.get(account.toLowerCase()) ?? [];
+    let end = list.length;
+    if (after !== undefined) {
+      end = list.lastIndexOf(after.toLowerCase());
+      if (end < 0) return undefined;
+    }
+    return pageBackwards(list, end, limit).map((h) => this.#s.orders.get(h as string)!);
+  }
+  /**
+   * One page of an account's fills, newest first (highest fill id first): at most `limit`,
+   * starting right after fill `after` (the previous page's last fill id), else from the newest.
+   * Undefined when `after` is not one of the account's fills. Stable as above.
+   */
+  accountFillsPage(account: Address, limit: number, after?: number): CoreFill[] | undefined {
+    const list = this.#s.accountFills.get(account.toLowerCase()) ?? [];
+    let end = list.length;
+    if (after !== undefined) {
+      // Fill ids are assigned in increasing order and appended as matched: the list is sorted.
+      end = sortedIndexOf(list as number[], after);
+      if (end < 0) return undefined;
+    }
+    return pageBackwards(list, end, limit).map((id) => this.#s.fills.get(id as number)!);
+  }
   /** A market's fills, newest first (busted ones included; callers filter). */
   marketFills(marketId: number, limit: number): CoreFill[] {
     const ids = this.#s.marketFills.get(String(marketId)) ?? [];
@@ -936,6 +966,25 @@ function emptyState() {
     /** Halted markets (admin or circuit breaker): cancel-only until resumed. */
     halts: new Map<number, MarketHalt>(),
   };
+}
+
+/** Up to `limit` items of `list` before index `end`, last first. */
+function pageBackwards<T>(list: readonly T[], end: number, limit: number): T[] {
+  return list.slice(Math.max(0, end - limit), end).reverse();
+}
+
+/** Index of `value` in ascending `list`, or -1. */
+function sortedIndexOf(list: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = list.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = list[mid]!;
+    if (v === value) return mid;
+    if (v < value) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }
 
 function pushIndex(map: Map<string, (string | number)[]>, key: string, value: string | number) {

@@ -71,6 +71,14 @@ export interface Stream {
   kinds: OpKind[];
 }
 
+/**
+ * `s` as one flat (sequential) string, as `JSON.parse` or the journal decoder would hand it over:
+ * a template literal is a concatenation (a cons string), which every character read has to walk.
+ */
+function flat(s: string): Hex32 {
+  return Buffer.from(s, "latin1").toString("latin1") as Hex32;
+}
+
 /** SplitMix32-style generator: tiny, fast, and identical everywhere. */
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -151,7 +159,7 @@ export function generateStream(options: StreamOptions): Stream {
     return {
       type: "place",
       time,
-      orderHash: `0x${n.toString(16).padStart(64, "0")}`,
+      orderHash: flat(`0x${n.toString(16).padStart(64, "0")}`),
       order: {
         trader,
         marketId: m.marketId,

@@ -1,13 +1,14 @@
-import type { RestingOrder } from "./resting-order.js";
+import type { OrderPool } from "./order-pool.js";
 import type { Side } from "./types.js";
 
-/** One price level: a FIFO queue of orders (an intrusive doubly linked list) and its total. */
+/** One price level: a FIFO queue of order slots (a doubly linked list) and its total. */
 export class Level {
   /** Sum of the open lots of the orders queued here; kept <= MAX_SAFE_INTEGER on insertion. */
   lots = 0;
   count = 0;
-  head: RestingOrder | null = null;
-  tail: RestingOrder | null = null;
+  /** First and last slot in the queue, -1 when empty. */
+  head = -1;
+  tail = -1;
   /** Input number that last touched the level, so each input reports it once. */
   stamp = 0;
 
@@ -86,29 +87,31 @@ export class BookSide {
     levels.splice(lo, 1);
   }
 
-  /** Queue `order` at the tail of `level` (lowest time priority there). */
-  static append(level: Level, order: RestingOrder): void {
-    order.level = level;
-    order.prev = level.tail;
-    order.next = null;
-    if (level.tail === null) level.head = order;
-    else level.tail.next = order;
-    level.tail = order;
-    level.lots += order.lots;
+  /** Queue slot `s` at the tail of `level` (lowest time priority there). */
+  static append(p: OrderPool, level: Level, s: number): void {
+    p.level[s] = level;
+    p.prev[s] = level.tail;
+    p.next[s] = -1;
+    if (level.tail === -1) level.head = s;
+    else p.next[level.tail] = s;
+    level.tail = s;
+    level.lots += p.lots[s]!;
     level.count++;
   }
 
-  /** Take `order` out of its level's queue; the caller removes the level if it empties. */
-  static unlink(order: RestingOrder): void {
-    const level = order.level!;
-    if (order.prev === null) level.head = order.next;
-    else order.prev.next = order.next;
-    if (order.next === null) level.tail = order.prev;
-    else order.next.prev = order.prev;
-    level.lots -= order.lots;
+  /** Take slot `s` out of its level's queue; the caller removes the level if it empties. */
+  static unlink(p: OrderPool, s: number): void {
+    const level = p.level[s]!;
+    const prev = p.prev[s]!;
+    const next = p.next[s]!;
+    if (prev === -1) level.head = next;
+    else p.next[prev] = next;
+    if (next === -1) level.tail = prev;
+    else p.prev[next] = prev;
+    level.lots -= p.lots[s]!;
     level.count--;
-    order.prev = null;
-    order.next = null;
-    order.level = null;
+    p.prev[s] = -1;
+    p.next[s] = -1;
+    p.level[s] = null;
   }
 }

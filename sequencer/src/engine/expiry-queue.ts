@@ -1,27 +1,33 @@
 /**
- * Min-heap of accepted orders by (expiry, seq), in parallel arrays (no object per entry).
- * Every accepted order with a finite expiry enters once; the engine pops entries whose expiry has
- * passed to expire resting orders and to forget closed ones (an expired order can never be
- * accepted again, so its hash need not be remembered for duplicate detection any longer).
- * Ties are broken by seq, so pops come in one order whatever the heap's internal layout.
+ * Min-heap of accepted orders by (expiry, seq), in parallel typed arrays (no object per entry,
+ * nothing for the garbage collector to trace). Every accepted order with a finite expiry enters
+ * once; the engine pops entries (order slots) whose expiry has passed to expire resting orders
+ * and to forget closed ones (an expired order can never be accepted again, so its hash need not
+ * be remembered for duplicate detection any longer). Ties are broken by seq, so pops come in one
+ * order whatever the heap's internal layout.
  */
 export class ExpiryQueue {
-  private expiry: number[] = [];
-  private seq: number[] = [];
-  private hash: string[] = [];
+  private expiry: Float64Array;
+  private seq: Float64Array;
+  private slot: Int32Array;
+  private n = 0;
 
-  get size(): number {
-    return this.expiry.length;
+  constructor(capacity = 1024) {
+    this.expiry = new Float64Array(capacity);
+    this.seq = new Float64Array(capacity);
+    this.slot = new Int32Array(capacity);
   }
 
-  push(expiry: number, seq: number, hash: string): void {
+  get size(): number {
+    return this.n;
+  }
+
+  push(expiry: number, seq: number, slot: number): void {
+    if (this.n === this.expiry.length) this.grow();
     const e = this.expiry;
     const s = this.seq;
-    const h = this.hash;
-    let i = e.length;
-    e.push(expiry);
-    s.push(seq);
-    h.push(hash);
+    const h = this.slot;
+    let i = this.n++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const pe = e[parent]!;
@@ -33,25 +39,25 @@ export class ExpiryQueue {
     }
     e[i] = expiry;
     s[i] = seq;
-    h[i] = hash;
+    h[i] = slot;
   }
 
   /** Expiry of the earliest entry, Infinity if empty. */
   peekExpiry(): number {
-    return this.expiry.length === 0 ? Infinity : this.expiry[0]!;
+    return this.n === 0 ? Infinity : this.expiry[0]!;
   }
 
-  /** Remove the earliest entry and return its hash (caller checks peekExpiry first). */
-  pop(): string {
+  /** Remove the earliest entry and return its slot (caller checks peekExpiry first). */
+  pop(): number {
     const e = this.expiry;
     const s = this.seq;
-    const h = this.hash;
+    const h = this.slot;
     const top = h[0]!;
-    const lastE = e.pop()!;
-    const lastS = s.pop()!;
-    const lastH = h.pop()!;
-    const n = e.length;
+    const n = --this.n;
     if (n === 0) return top;
+    const lastE = e[n]!;
+    const lastS = s[n]!;
+    const lastH = h[n]!;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
@@ -75,8 +81,23 @@ export class ExpiryQueue {
     return top;
   }
 
-  /** Entries as [expiry, seq, hash], in no particular order (for snapshots). */
-  entries(): Array<[number, number, string]> {
-    return this.expiry.map((x, i) => [x, this.seq[i]!, this.hash[i]!]);
+  /** Entries as [expiry, seq, slot], in no particular order (for snapshots). */
+  entries(): Array<[number, number, number]> {
+    const out: Array<[number, number, number]> = [];
+    for (let i = 0; i < this.n; i++) out.push([this.expiry[i]!, this.seq[i]!, this.slot[i]!]);
+    return out;
+  }
+
+  private grow(): void {
+    const n = this.expiry.length * 2;
+    const expiry = new Float64Array(n);
+    expiry.set(this.expiry);
+    this.expiry = expiry;
+    const seq = new Float64Array(n);
+    seq.set(this.seq);
+    this.seq = seq;
+    const slot = new Int32Array(n);
+    slot.set(this.slot);
+    this.slot = slot;
   }
 }

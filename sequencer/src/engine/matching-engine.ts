@@ -1,13 +1,26 @@
 import { BookSide, type Level } from "./book-side.js";
+import {
+  EV_AMENDED,
+  EV_CANCELLED,
+  EV_EXPIRED,
+  EV_FILL,
+  EV_FILLED,
+  EV_LEVEL,
+  EV_MARKET,
+  EV_REJECTED,
+  EV_RESTED,
+  EventBuffer,
+} from "./event-buffer.js";
 import { ExpiryQueue } from "./expiry-queue.js";
-import { Market, NOT_POSITIVE, OFF_STEP, checkMarketConfig, feeOf } from "./market.js";
-import { RestingOrder } from "./resting-order.js";
+import { Market, NOT_POSITIVE, OFF_STEP, checkMarketConfig } from "./market.js";
+import { OrderIndex } from "./order-index.js";
+import { CANCELLED, EXPIRED, FILLED, FREE, OPEN, OrderPool, REJECTED } from "./order-pool.js";
 import {
   snapshotVersion,
   type EngineSnapshot,
   type OrderSnapshot,
-  orderFromJson,
   orderToJson,
+  signedFromJson,
   marketFromJson,
   marketToJson,
 } from "./snapshot.js";
@@ -41,6 +54,26 @@ const UINT16_MAX = 65_535;
 export type ClosedStatus = "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
 export type OrderStatus = "OPEN" | ClosedStatus | "UNKNOWN";
 
+/** Status names by pool status code (FREE reads as UNKNOWN). */
+const STATUS_NAMES: OrderStatus[] = [
+  "UNKNOWN",
+  "OPEN",
+  "FILLED",
+  "CANCELLED",
+  "REJECTED",
+  "EXPIRED",
+];
+const STATUS_CODES: Record<ClosedStatus, number> = { FILLED, CANCELLED, REJECTED, EXPIRED };
+/** Codes of CANCEL_REASONS (event-buffer.ts). */
+const CANCEL_CODES: Record<CancelReason, number> = {
+  USER: 0,
+  CHAIN: 1,
+  IOC_REMAINDER: 2,
+  SELF_TRADE: 3,
+  NONCE_INVALIDATED: 4,
+  LEVEL_CAPACITY: 5,
+};
+
 /** Where an order stands: `OPEN` with its live figures, or how it closed. */
 export interface OrderView {
   orderHash: Hex32;
@@ -55,44 +88,67 @@ export interface OrderView {
 
 /**
  * The matching engine: every market's book, price-time priority, integer arithmetic. Pure: no
- * clock, no I/O, no randomness; `apply` is a function of the state and the input, so the same
- * input log always yields the same events, byte for byte. Inputs are journaled by the caller.
+ * clock, no I/O; `apply` is a function of the state and the input, so the same input log always
+ * yields the same events, byte for byte. Inputs are journaled by the caller.
+ *
+ * Orders live in an `OrderPool` (typed arrays indexed by slot) found through an `OrderIndex`
+ * (hash table over the 256-bit order hash): see those files for why.
  */
 export class MatchingEngine {
   private readonly stp: SelfTradePrevention;
   private readonly emitLevels: boolean;
   private readonly markets = new Map<number, Market>();
   /**
-   * Every accepted order by hash: the order object while it rests, then its closed status until
-   * its expiry passes (after which EXPIRED refuses it anyway). One map, so accepting an order
-   * costs one lookup and one insert, and closing it overwrites the value in place.
+   * Every accepted order by hash -> its slot: open while it rests, then its closed status until
+   * its expiry passes (after which EXPIRED refuses it anyway).
    */
-  private readonly orders = new Map<string, RestingOrder | ClosedStatus>();
-  private readonly expiries = new ExpiryQueue();
-  private readonly minNonces = new Map<string, bigint>();
+  private readonly index: OrderIndex;
+  private readonly pool: OrderPool;
+  private readonly expiries: ExpiryQueue;
   /**
-   * Trader address as signed -> its lowercased form, one string per trader: spares a
-   * `toLowerCase` allocation per order, and self-trade checks compare the same string object
-   * (pointer-equal) instead of 42 characters. Grows with distinct signers, like `minNonces`.
+   * Trader address as signed (and lowercased) -> trader id; `traderAddrs[id]` is the lowercased
+   * address. Self-trade checks compare ids; grows with distinct signers, like `minNonces`.
    */
-  private readonly traders = new Map<string, Address>();
+  private readonly traderIds = new Map<string, number>();
+  private readonly traderAddrs: Address[] = [];
+  /** Smallest valid nonce by trader id, set by `invalidateNonces`. */
+  private readonly minNonces: Array<bigint | undefined> = [];
+  private anyMinNonce = false;
   private now = 0;
   private nextSeq = 1;
   private nextFillId = 1;
   /** Input counter, stamped on touched levels so each reports once per input. */
   private stamp = 0;
-  private out: EngineEvent[] = [];
+  private readonly ev = new EventBuffer();
+  /**
+   * Levels touched by the current input and their markets, the first `touched` entries. A count,
+   * not `length = 0`: truncating an array frees its backing store, and the next push would
+   * allocate a new one on every input.
+   */
   private readonly touchedLevels: Level[] = [];
   private readonly touchedMarkets: Market[] = [];
+  private touched = 0;
 
   constructor(options: EngineOptions = {}) {
     this.stp = options.selfTradePrevention ?? "CANCEL_MAKER";
     this.emitLevels = options.emitLevelEvents ?? true;
+    const capacity = Math.max(16, Math.floor(options.initialCapacity ?? 1024));
+    this.index = new OrderIndex(capacity);
+    this.pool = new OrderPool(capacity);
+    this.expiries = new ExpiryQueue(capacity);
   }
 
   /** Apply one input; its events are appended to `out` (a fresh array by default). */
   apply(input: EngineInput, out: EngineEvent[] = []): EngineEvent[] {
-    this.out = out;
+    return this.applyPacked(input).toObjects(out);
+  }
+
+  /**
+   * Apply one input and return its events packed (see EventBuffer): the allocation-free form of
+   * `apply`, for readers that take the columns. The buffer is reused by the next call.
+   */
+  applyPacked(input: EngineInput): EventBuffer {
+    this.ev.length = 0;
     if (input.time > this.now) this.now = input.time;
     this.stamp++;
     switch (input.type) {
@@ -118,8 +174,8 @@ export class MatchingEngine {
         this.setMarketPaused(input);
         break;
     }
-    if (this.touchedLevels.length !== 0) this.flushLevels();
-    return out;
+    if (this.touched !== 0) this.flushLevels();
+    return this.ev;
   }
 
   // ------------------------------------------------------------------ inputs
@@ -147,150 +203,179 @@ export class MatchingEngine {
     const expiry = order.expiry <= MAX_SAFE_BIG ? Number(order.expiry) : Infinity;
     if (expiry <= this.now) return this.reject(input, orderHash, "EXPIRED");
     const trader = this.traderOf(order.trader);
-    if (this.minNonces.size !== 0) {
-      const min = this.minNonces.get(trader);
+    if (this.anyMinNonce) {
+      const min = this.minNonces[trader];
       if (min !== undefined && order.nonce < min) {
         return this.reject(input, orderHash, "NONCE_INVALIDATED");
       }
     }
-    if (this.orders.has(orderHash)) {
-      return this.reject(input, orderHash, "DUPLICATE_ORDER");
-    }
+    const index = this.index;
+    if (!index.parse(orderHash)) return this.reject(input, orderHash, "INVALID_ORDER_HASH");
+    if (index.find(this.pool.hash) !== -1) return this.reject(input, orderHash, "DUPLICATE_ORDER");
 
-    const o = new RestingOrder(
-      orderHash,
-      trader,
-      m.marketId,
-      side,
-      ticks,
-      order.price,
-      lots,
-      expiry,
-      this.nextSeq++,
-      order,
-    );
-    if (expiry !== Infinity) this.expiries.push(expiry, o.seq, orderHash);
-    if (flags === FLAG_POST_ONLY && this.crossesLive(m, o)) {
-      this.orders.set(orderHash, "REJECTED");
+    const s = this.pool.alloc();
+    index.insert(s);
+    const p = this.pool;
+    const seq = this.nextSeq++;
+    p.lots[s] = lots;
+    p.total[s] = lots;
+    p.ticks[s] = ticks;
+    p.expiry[s] = expiry;
+    p.seq[s] = seq;
+    p.prev[s] = -1;
+    p.next[s] = -1;
+    p.trader[s] = trader;
+    p.side[s] = side;
+    p.status[s] = OPEN;
+    p.maxFee[s] = fee;
+    p.price[s] = order.price;
+    p.hash[s] = orderHash;
+    p.signed[s] = order;
+    p.market[s] = m;
+    if (expiry !== Infinity) this.expiries.push(expiry, seq, s);
+    if (flags === FLAG_POST_ONLY && this.crossesLive(m, s)) {
+      p.close(s, REJECTED);
       return this.reject(input, orderHash, "POST_ONLY_WOULD_CROSS");
     }
-    if (flags === FLAG_FOK && !this.canFill(m, o)) {
-      this.orders.set(orderHash, "REJECTED");
+    if (flags === FLAG_FOK && !this.canFill(m, s)) {
+      p.close(s, REJECTED);
       return this.reject(input, orderHash, "FOK_UNFILLABLE");
     }
-    const stopped = this.match(m, o);
-    this.finishTaker(m, o, stopped, flags === FLAG_IOC || flags === FLAG_FOK);
+    const stopped = this.match(m, s);
+    this.finishTaker(m, s, stopped, flags === FLAG_IOC || flags === FLAG_FOK);
   }
 
   private cancel(input: CancelInput): void {
     const hash = input.orderHash;
-    const o = this.orders.get(hash);
-    if (typeof o !== "object") {
-      if (o !== undefined) return this.reject(input, hash, "ORDER_CLOSED");
+    const index = this.index;
+    if (!index.parse(hash)) return this.reject(input, hash, "UNKNOWN_ORDER");
+    const s = index.find(this.pool.hash);
+    if (s === -1) {
       // An on-chain cancel may precede the order: remember it so the order is never accepted.
-      if (input.source === "chain") this.orders.set(hash, "CANCELLED");
+      if (input.source === "chain") {
+        const c = this.pool.alloc();
+        index.insert(c);
+        this.pool.hash[c] = hash;
+        this.pool.status[c] = CANCELLED;
+      }
       return this.reject(input, hash, "UNKNOWN_ORDER");
     }
-    const m = this.markets.get(o.marketId)!;
-    if (o.expiry <= this.now) return this.expireOrder(m, o);
-    this.removeFromBook(m, o);
-    this.closeCancelled(o, input.source === "chain" ? "CHAIN" : "USER");
+    const p = this.pool;
+    if (p.status[s] !== OPEN) return this.reject(input, hash, "ORDER_CLOSED");
+    const m = p.market[s]!;
+    if (p.expiry[s]! <= this.now) return this.expireOrder(m, s);
+    this.removeFromBook(m, s);
+    this.closeCancelled(m, s, input.source === "chain" ? "CHAIN" : "USER");
   }
 
   private amend(input: AmendInput): void {
     const hash = input.orderHash;
-    const o = this.orders.get(hash);
-    if (typeof o !== "object") {
-      return this.reject(input, hash, o !== undefined ? "ORDER_CLOSED" : "UNKNOWN_ORDER");
-    }
-    const m = this.markets.get(o.marketId)!;
+    const index = this.index;
+    const s = index.parse(hash) ? index.find(this.pool.hash) : -1;
+    if (s === -1) return this.reject(input, hash, "UNKNOWN_ORDER");
+    const p = this.pool;
+    if (p.status[s] !== OPEN) return this.reject(input, hash, "ORDER_CLOSED");
+    const m = p.market[s]!;
     if (m.paused) return this.reject(input, hash, "MARKET_PAUSED");
-    if (o.expiry <= this.now) {
-      this.expireOrder(m, o);
+    if (p.expiry[s]! <= this.now) {
+      this.expireOrder(m, s);
       return this.reject(input, hash, "EXPIRED");
     }
-    let ticks = o.ticks;
-    let price = o.price;
+    const signed = p.signed[s]!;
+    const side = p.side[s]!;
+    const oldTicks = p.ticks[s]!;
+    const oldTotal = p.total[s]!;
+    let ticks = oldTicks;
+    let price = p.price[s]!;
     if (input.price !== undefined) {
       ticks = m.ticksOf(input.price);
       if (ticks < 0) return this.reject(input, hash, priceReason(ticks));
       price = input.price;
-      const beyond = o.side === 0 ? price > o.signed.price : price < o.signed.price;
+      const beyond = side === 0 ? price > signed.price : price < signed.price;
       if (beyond) return this.reject(input, hash, "AMEND_BEYOND_LIMIT");
     }
-    let total = o.total;
+    let total = oldTotal;
     if (input.amount !== undefined) {
       total = m.lotsOf(input.amount);
       if (total < 0) return this.reject(input, hash, amountReason(total));
-      if (input.amount > o.signed.amount) return this.reject(input, hash, "AMEND_ABOVE_SIGNED");
-      if (total <= o.filled) return this.reject(input, hash, "AMEND_NOT_ABOVE_FILLED");
+      if (input.amount > signed.amount) return this.reject(input, hash, "AMEND_ABOVE_SIGNED");
+      if (total <= p.filled[s]!) return this.reject(input, hash, "AMEND_NOT_ABOVE_FILLED");
     }
-    if (ticks === o.ticks && total === o.total) return this.reject(input, hash, "AMEND_NO_CHANGE");
-    const level = o.level!;
-    const lots = total - o.filled;
+    if (ticks === oldTicks && total === oldTotal) {
+      return this.reject(input, hash, "AMEND_NO_CHANGE");
+    }
+    const level = p.level[s]!;
+    const lots = total - p.filled[s]!;
 
-    if (ticks === o.ticks) {
-      if (total > o.total && level.lots - o.lots + lots > MAX_SAFE) {
+    if (ticks === oldTicks) {
+      if (total > oldTotal && level.lots - p.lots[s]! + lots > MAX_SAFE) {
         return this.reject(input, hash, "LEVEL_CAPACITY");
       }
       this.touch(m, level);
-      if (total < o.total) {
+      if (total < oldTotal) {
         // A pure reduction keeps the order's place in the queue.
-        level.lots -= o.lots - lots;
-        o.lots = lots;
-        o.total = total;
-        return this.emitAmended(o, true);
+        level.lots -= p.lots[s]! - lots;
+        p.lots[s] = lots;
+        p.total[s] = total;
+        return this.emitAmended(m, s, true);
       }
-      BookSide.unlink(o);
-      o.lots = lots;
-      o.total = total;
-      BookSide.append(level, o);
-      return this.emitAmended(o, false);
+      BookSide.unlink(p, s);
+      p.lots[s] = lots;
+      p.total[s] = total;
+      BookSide.append(p, level, s);
+      return this.emitAmended(m, s, false);
     }
 
     // A new price: the order leaves the book and comes back as if new (it may trade).
-    const probe = o.ticks;
-    o.ticks = ticks;
-    if ((o.signed.flags & FLAG_POST_ONLY) !== 0 && this.crossesLive(m, o)) {
-      o.ticks = probe;
-      return this.reject(input, hash, "POST_ONLY_WOULD_CROSS");
-    }
-    o.ticks = probe;
-    this.removeFromBook(m, o);
-    o.ticks = ticks;
-    o.price = price;
-    o.lots = lots;
-    o.total = total;
-    this.emitAmended(o, false);
-    const stopped = this.match(m, o);
-    this.finishTaker(m, o, stopped, false);
+    p.ticks[s] = ticks;
+    const crosses = (signed.flags & FLAG_POST_ONLY) !== 0 && this.crossesLive(m, s);
+    p.ticks[s] = oldTicks;
+    if (crosses) return this.reject(input, hash, "POST_ONLY_WOULD_CROSS");
+    this.removeFromBook(m, s);
+    p.ticks[s] = ticks;
+    p.price[s] = price;
+    p.lots[s] = lots;
+    p.total[s] = total;
+    this.emitAmended(m, s, false);
+    const stopped = this.match(m, s);
+    this.finishTaker(m, s, stopped, false);
   }
 
   /** Sweep: expire resting orders whose time has come, forget closed ones past expiry. */
   private expireDue(): void {
     const q = this.expiries;
+    const p = this.pool;
     while (q.peekExpiry() <= this.now) {
-      const hash = q.pop();
-      const o = this.orders.get(hash);
-      if (typeof o === "object") this.expireOrder(this.markets.get(o.marketId)!, o);
-      this.orders.delete(hash);
+      const s = q.pop();
+      if (p.status[s] === OPEN) this.expireOrder(p.market[s]!, s);
+      this.forget(s);
     }
   }
 
+  /** Drop a closed order past its expiry from the index and free its slot. */
+  private forget(s: number): void {
+    this.index.parse(this.pool.hash[s]!);
+    this.index.remove(this.pool.hash);
+    this.pool.release(s);
+  }
+
   private invalidateNonces(input: InvalidateNoncesInput): void {
-    const trader = input.trader.toLowerCase();
-    const prev = this.minNonces.get(trader);
-    if (prev === undefined || input.minNonce > prev) this.minNonces.set(trader, input.minNonce);
-    const min = this.minNonces.get(trader)!;
-    const hit: RestingOrder[] = [];
-    for (const o of this.orders.values()) {
-      if (typeof o === "object" && o.trader === trader && o.signed.nonce < min) hit.push(o);
+    const trader = this.traderOf(input.trader);
+    const prev = this.minNonces[trader];
+    if (prev === undefined || input.minNonce > prev) this.minNonces[trader] = input.minNonce;
+    this.anyMinNonce = true;
+    const min = this.minNonces[trader]!;
+    const p = this.pool;
+    const hit: number[] = [];
+    for (let s = 0; s < p.used; s++) {
+      if (p.status[s] === OPEN && p.trader[s] === trader && p.signed[s]!.nonce < min) hit.push(s);
     }
-    // By acceptance order, whatever the map's iteration order after a restore.
-    hit.sort((a, b) => a.seq - b.seq);
-    for (const o of hit) {
-      this.removeFromBook(this.markets.get(o.marketId)!, o);
-      this.closeCancelled(o, "NONCE_INVALIDATED");
+    // By acceptance order, whatever the slots' order after a restore.
+    hit.sort((a, b) => p.seq[a]! - p.seq[b]!);
+    for (const s of hit) {
+      const m = p.market[s]!;
+      this.removeFromBook(m, s);
+      this.closeCancelled(m, s, "NONCE_INVALIDATED");
     }
   }
 
@@ -298,67 +383,62 @@ export class MatchingEngine {
     const config = input.market;
     if (checkMarketConfig(config) !== null) return this.reject(input, "", "INVALID_MARKET");
     if (this.markets.has(config.marketId)) return this.reject(input, "", "MARKET_EXISTS");
-    this.markets.set(config.marketId, new Market(normalizeMarket(config)));
-    this.out.push({ type: "market", marketId: config.marketId, status: "added" });
+    const m = new Market(normalizeMarket(config));
+    this.markets.set(config.marketId, m);
+    this.ev.n0[this.ev.row(EV_MARKET, m)] = 0;
   }
 
   private setMarketPaused(input: SetMarketPausedInput): void {
     const m = this.markets.get(input.marketId);
     if (m === undefined) return this.reject(input, "", "UNKNOWN_MARKET");
     m.paused = input.paused;
-    this.out.push({
-      type: "market",
-      marketId: m.marketId,
-      status: input.paused ? "paused" : "active",
-    });
+    this.ev.n0[this.ev.row(EV_MARKET, m)] = input.paused ? 1 : 2;
   }
 
   // ------------------------------------------------------------------ matching
 
   /**
-   * Match `o` (the incoming order) against the opposite side while prices cross. Expired makers
-   * met on the way are expired; a maker of the same trader is handled by self-trade prevention.
-   * Returns true if self-trade prevention cancelled the rest of `o`.
+   * Match slot `s` (the incoming order) against the opposite side while prices cross. Expired
+   * makers met on the way are expired; a maker of the same trader is handled by self-trade
+   * prevention. Returns true if self-trade prevention cancelled the rest of the incoming order.
    */
-  private match(m: Market, o: RestingOrder): boolean {
-    const buy = o.side === 0;
+  private match(m: Market, s: number): boolean {
+    const p = this.pool;
+    const buy = p.side[s] === 0;
     const opp = buy ? m.asks : m.bids;
     const levels = opp.levels;
-    const limit = o.ticks;
+    const limit = p.ticks[s]!;
+    const trader = p.trader[s]!;
     const now = this.now;
+    const lots = p.lots;
     let stopped = false;
-    while (o.lots > 0 && !stopped) {
+    while (lots[s]! > 0 && !stopped) {
       const level = levels[levels.length - 1];
       if (level === undefined || (buy ? level.ticks > limit : level.ticks < limit)) break;
       this.touch(m, level);
       let r = level.head;
-      while (r !== null && o.lots > 0) {
-        const next = r.next;
-        if (r.expiry <= now) {
-          BookSide.unlink(r);
-          this.orders.set(r.hash, "EXPIRED");
-          this.out.push(this.expiredEvent(m, r));
-        } else if (r.trader === o.trader) {
+      while (r !== -1 && lots[s]! > 0) {
+        const next = p.next[r]!;
+        if (p.expiry[r]! <= now) {
+          BookSide.unlink(p, r);
+          p.close(r, EXPIRED);
+          this.emitClosed(EV_EXPIRED, m, r);
+        } else if (p.trader[r] === trader) {
           if (this.stp !== "CANCEL_TAKER") {
-            BookSide.unlink(r);
-            this.closeCancelled(r, "SELF_TRADE");
+            BookSide.unlink(p, r);
+            this.closeCancelled(m, r, "SELF_TRADE");
           }
           if (this.stp !== "CANCEL_MAKER") {
             stopped = true;
             break;
           }
         } else {
-          const q = r.lots < o.lots ? r.lots : o.lots;
-          this.fill(m, level, r, o, q);
-          if (r.lots === 0) {
-            BookSide.unlink(r);
-            this.orders.set(r.hash, "FILLED");
-            this.out.push({
-              type: "filled",
-              orderHash: r.hash,
-              marketId: m.marketId,
-              filled: m.atoms(r.filled),
-            });
+          const q = lots[r]! < lots[s]! ? lots[r]! : lots[s]!;
+          this.fill(m, level, r, s, q);
+          if (lots[r] === 0) {
+            BookSide.unlink(p, r);
+            p.close(r, FILLED);
+            this.emitClosed(EV_FILLED, m, r);
           }
         }
         r = next;
@@ -368,104 +448,102 @@ export class MatchingEngine {
     return stopped;
   }
 
-  private fill(m: Market, level: Level, r: RestingOrder, o: RestingOrder, q: number): void {
-    r.lots -= q;
-    r.filled += q;
+  private fill(m: Market, level: Level, r: number, s: number, q: number): void {
+    const p = this.pool;
+    const makerFilled = p.filled[r]! + q;
+    const takerFilled = p.filled[s]! + q;
+    p.lots[r] = p.lots[r]! - q;
+    p.filled[r] = makerFilled;
     level.lots -= q;
-    o.lots -= q;
-    o.filled += q;
-    const ticks = r.ticks;
-    const quote = m.quote(q, ticks);
-    const makerBps = Math.min(m.makerFeeBps, r.signed.maxFeeBps);
-    const takerBps = Math.min(m.takerFeeBps, o.signed.maxFeeBps);
-    this.out.push({
-      type: "fill",
-      fillId: this.nextFillId++,
-      makerOrderHash: r.hash,
-      takerOrderHash: o.hash,
-      maker: r.trader,
-      taker: o.trader,
-      marketId: m.marketId,
-      takerSide: o.side,
-      price: r.price,
-      baseAmount: m.atoms(q),
-      quoteAmount: quote,
-      makerFee: feeOf(quote, q, ticks, m.unitQuoteN, makerBps),
-      takerFee: feeOf(quote, q, ticks, m.unitQuoteN, takerBps),
-      makerFilledAfter: m.atoms(r.filled),
-      takerFilledAfter: m.atoms(o.filled),
-    });
+    p.lots[s] = p.lots[s]! - q;
+    p.filled[s] = takerFilled;
+    const ev = this.ev;
+    const e = ev.row(EV_FILL, m);
+    ev.h0[e] = p.hash[r]!;
+    ev.h1[e] = p.hash[s]!;
+    ev.a0[e] = this.traderAddrs[p.trader[r]!]!;
+    ev.a1[e] = this.traderAddrs[p.trader[s]!]!;
+    ev.p[e] = p.price[r]!;
+    ev.n0[e] = this.nextFillId++;
+    ev.n1[e] = p.side[s]!;
+    ev.n2[e] = q;
+    ev.n3[e] = p.ticks[r]!;
+    ev.n4[e] = makerFilled;
+    ev.n5[e] = takerFilled;
+    ev.n6[e] = Math.min(m.makerFeeBps, p.maxFee[r]!);
+    ev.n7[e] = Math.min(m.takerFeeBps, p.maxFee[s]!);
   }
 
   /** After matching: the incoming order filled, was cut by STP or IOC/FOK, or rests. */
-  private finishTaker(m: Market, o: RestingOrder, stopped: boolean, immediate: boolean): void {
-    if (o.lots === 0) {
-      this.orders.set(o.hash, "FILLED");
-      this.out.push({
-        type: "filled",
-        orderHash: o.hash,
-        marketId: m.marketId,
-        filled: m.atoms(o.filled),
-      });
+  private finishTaker(m: Market, s: number, stopped: boolean, immediate: boolean): void {
+    const p = this.pool;
+    const lots = p.lots[s]!;
+    if (lots === 0) {
+      p.close(s, FILLED);
+      this.emitClosed(EV_FILLED, m, s);
       return;
     }
     if (stopped || immediate) {
-      return this.closeCancelled(o, stopped ? "SELF_TRADE" : "IOC_REMAINDER");
+      return this.closeCancelled(m, s, stopped ? "SELF_TRADE" : "IOC_REMAINDER");
     }
-    const side = o.side === 0 ? m.bids : m.asks;
-    const level = side.getOrCreate(o.ticks, o.price);
-    if (level.lots + o.lots > MAX_SAFE) {
+    const side = p.side[s] === 0 ? m.bids : m.asks;
+    const price = p.price[s]!;
+    const level = side.getOrCreate(p.ticks[s]!, price);
+    if (level.lots + lots > MAX_SAFE) {
       if (level.count === 0) side.removeLevel(level);
-      return this.closeCancelled(o, "LEVEL_CAPACITY");
+      return this.closeCancelled(m, s, "LEVEL_CAPACITY");
     }
-    BookSide.append(level, o);
-    this.orders.set(o.hash, o);
+    BookSide.append(p, level, s);
     this.touch(m, level);
-    this.out.push({
-      type: "rested",
-      orderHash: o.hash,
-      marketId: m.marketId,
-      side: o.side,
-      price: o.price,
-      remaining: m.atoms(o.lots),
-      filled: m.atoms(o.filled),
-    });
+    const ev = this.ev;
+    const e = ev.row(EV_RESTED, m);
+    ev.h0[e] = p.hash[s]!;
+    ev.p[e] = price;
+    ev.n1[e] = p.side[s]!;
+    ev.n2[e] = lots;
+    ev.n4[e] = p.filled[s]!;
   }
 
-  /** Would `o` at its current limit trade with a live order? Expired ones in the way go. */
-  private crossesLive(m: Market, o: RestingOrder): boolean {
-    const buy = o.side === 0;
+  /** Would slot `s` at its current limit trade with a live order? Expired ones in the way go. */
+  private crossesLive(m: Market, s: number): boolean {
+    const p = this.pool;
+    const buy = p.side[s] === 0;
+    const limit = p.ticks[s]!;
     const opp = buy ? m.asks : m.bids;
     for (;;) {
       const level = opp.best();
-      if (level === undefined || (buy ? level.ticks > o.ticks : level.ticks < o.ticks)) {
+      if (level === undefined || (buy ? level.ticks > limit : level.ticks < limit)) {
         return false;
       }
-      for (let r = level.head; r !== null; r = r.next) if (r.expiry > this.now) return true;
-      for (let r = level.head; r !== null;) {
-        const next = r.next;
+      for (let r = level.head; r !== -1; r = p.next[r]!) if (p.expiry[r]! > this.now) return true;
+      for (let r = level.head; r !== -1;) {
+        const next = p.next[r]!;
         this.expireOrder(m, r);
         r = next;
       }
     }
   }
 
-  /** Can `o` fill completely now, counting only what matching would actually trade with? */
-  private canFill(m: Market, o: RestingOrder): boolean {
-    const buy = o.side === 0;
+  /** Can slot `s` fill completely now, counting only what matching would actually trade with? */
+  private canFill(m: Market, s: number): boolean {
+    const p = this.pool;
+    const buy = p.side[s] === 0;
+    const limit = p.ticks[s]!;
+    const trader = p.trader[s]!;
+    const want = p.lots[s]!;
     const levels = (buy ? m.asks : m.bids).levels;
     let sum = 0;
     for (let i = levels.length - 1; i >= 0; i--) {
       const level = levels[i]!;
-      if (buy ? level.ticks > o.ticks : level.ticks < o.ticks) return false;
-      for (let r = level.head; r !== null; r = r.next) {
-        if (r.expiry <= this.now) continue;
-        if (r.trader === o.trader) {
+      if (buy ? level.ticks > limit : level.ticks < limit) return false;
+      for (let r = level.head; r !== -1; r = p.next[r]!) {
+        if (p.expiry[r]! <= this.now) continue;
+        if (p.trader[r] === trader) {
           if (this.stp === "CANCEL_MAKER") continue;
           return false;
         }
-        sum += r.lots;
-        if (sum >= o.lots) return true;
+        sum += p.lots[r]!;
+        if (sum >= want) return true;
       }
     }
     return false;
@@ -473,84 +551,87 @@ export class MatchingEngine {
 
   // ------------------------------------------------------------------ book upkeep
 
-  private removeFromBook(m: Market, o: RestingOrder): void {
-    const level = o.level!;
+  private removeFromBook(m: Market, s: number): void {
+    const p = this.pool;
+    const level = p.level[s]!;
     this.touch(m, level);
-    BookSide.unlink(o);
-    if (level.count === 0) (o.side === 0 ? m.bids : m.asks).removeLevel(level);
+    BookSide.unlink(p, s);
+    if (level.count === 0) (p.side[s] === 0 ? m.bids : m.asks).removeLevel(level);
   }
 
-  private expireOrder(m: Market, o: RestingOrder): void {
-    this.removeFromBook(m, o);
-    this.orders.set(o.hash, "EXPIRED");
-    this.out.push(this.expiredEvent(m, o));
+  private expireOrder(m: Market, s: number): void {
+    this.removeFromBook(m, s);
+    this.pool.close(s, EXPIRED);
+    this.emitClosed(EV_EXPIRED, m, s);
   }
 
-  private closeCancelled(o: RestingOrder, reason: CancelReason): void {
-    this.orders.set(o.hash, "CANCELLED");
-    const m = this.markets.get(o.marketId)!;
-    this.out.push({
-      type: "cancelled",
-      orderHash: o.hash,
-      marketId: o.marketId,
-      reason,
-      filled: m.atoms(o.filled),
-    });
+  private closeCancelled(m: Market, s: number, reason: CancelReason): void {
+    this.pool.close(s, CANCELLED);
+    this.ev.n0[this.emitClosed(EV_CANCELLED, m, s)] = CANCEL_CODES[reason];
   }
 
-  private expiredEvent(m: Market, o: RestingOrder): EngineEvent {
-    return { type: "expired", orderHash: o.hash, marketId: m.marketId, filled: m.atoms(o.filled) };
+  /** An order-closing event (filled, cancelled, expired) of slot `s`; returns its row. */
+  private emitClosed(kind: number, m: Market, s: number): number {
+    const ev = this.ev;
+    const e = ev.row(kind, m);
+    ev.h0[e] = this.pool.hash[s]!;
+    ev.n4[e] = this.pool.filled[s]!;
+    return e;
   }
 
-  private emitAmended(o: RestingOrder, keptPriority: boolean): void {
-    const m = this.markets.get(o.marketId)!;
-    this.out.push({
-      type: "amended",
-      orderHash: o.hash,
-      marketId: o.marketId,
-      price: o.price,
-      amount: m.atoms(o.total),
-      keptPriority,
-    });
+  private emitAmended(m: Market, s: number, keptPriority: boolean): void {
+    const ev = this.ev;
+    const e = ev.row(EV_AMENDED, m);
+    ev.h0[e] = this.pool.hash[s]!;
+    ev.p[e] = this.pool.price[s]!;
+    ev.n2[e] = this.pool.total[s]!;
+    ev.n0[e] = keptPriority ? 1 : 0;
   }
 
   private reject(input: EngineInput, orderHash: Hex32 | "", reason: RejectReason): void {
-    this.out.push({ type: "rejected", input: input.type, orderHash, reason });
+    const ev = this.ev;
+    const e = ev.row(EV_REJECTED, undefined);
+    ev.h0[e] = orderHash;
+    ev.a0[e] = input.type;
+    ev.a1[e] = reason;
   }
 
-  private traderOf(signed: Address): Address {
-    let trader = this.traders.get(signed);
-    if (trader === undefined) {
+  /** Id of the trader who signed as `signed` (any letter case). */
+  private traderOf(signed: Address): number {
+    let id = this.traderIds.get(signed);
+    if (id === undefined) {
       const lower = signed.toLowerCase() as Address;
-      trader = this.traders.get(lower) ?? lower;
-      this.traders.set(signed, trader);
+      id = this.traderIds.get(lower);
+      if (id === undefined) {
+        id = this.traderAddrs.length;
+        this.traderAddrs.push(lower);
+        this.traderIds.set(lower, id);
+      }
+      this.traderIds.set(signed, id);
     }
-    return trader;
+    return id;
   }
 
   private touch(m: Market, level: Level): void {
     if (level.stamp === this.stamp || !this.emitLevels) return;
     level.stamp = this.stamp;
-    this.touchedLevels.push(level);
-    this.touchedMarkets.push(m);
+    this.touchedLevels[this.touched] = level;
+    this.touchedMarkets[this.touched++] = m;
   }
 
   private flushLevels(): void {
     const levels = this.touchedLevels;
     const markets = this.touchedMarkets;
-    for (let i = 0; i < levels.length; i++) {
+    const ev = this.ev;
+    for (let i = 0; i < this.touched; i++) {
       const level = levels[i]!;
-      const m = markets[i]!;
-      this.out.push({
-        type: "level",
-        marketId: m.marketId,
-        side: level.side,
-        price: level.price,
-        size: level.count === 0 ? 0n : m.atoms(level.lots),
-      });
+      const e = ev.row(EV_LEVEL, markets[i]);
+      ev.p[e] = level.price;
+      ev.n1[e] = level.side;
+      ev.n2[e] = level.lots;
+      ev.n3[e] = level.count;
     }
-    levels.length = 0;
-    markets.length = 0;
+    this.touched = 0;
   }
 
   // ------------------------------------------------------------------ queries
@@ -584,17 +665,20 @@ export class MatchingEngine {
   }
 
   order(orderHash: Hex32): OrderView {
-    const o = this.orders.get(orderHash);
-    if (typeof o !== "object") return { orderHash, status: o ?? "UNKNOWN" };
-    const m = this.markets.get(o.marketId)!;
+    const s = this.index.parse(orderHash) ? this.index.find(this.pool.hash) : -1;
+    if (s === -1) return { orderHash, status: "UNKNOWN" };
+    const p = this.pool;
+    const status = STATUS_NAMES[p.status[s]!]!;
+    if (status !== "OPEN") return { orderHash, status };
+    const m = p.market[s]!;
     return {
       orderHash,
       status: "OPEN",
-      marketId: o.marketId,
-      price: o.price,
-      amount: m.atoms(o.total),
-      filled: m.atoms(o.filled),
-      remaining: m.atoms(o.lots),
+      marketId: m.marketId,
+      price: p.price[s]!,
+      amount: m.atoms(p.total[s]!),
+      filled: m.atoms(p.filled[s]!),
+      remaining: m.atoms(p.lots[s]!),
     };
   }
 
@@ -612,7 +696,15 @@ export class MatchingEngine {
 
   /** The whole state as plain JSON-safe data, canonical: equal states give equal snapshots. */
   snapshot(): EngineSnapshot {
+    const p = this.pool;
     const markets = [...this.markets.values()].sort((a, b) => a.marketId - b.marketId);
+    const closed: Array<[string, ClosedStatus]> = [];
+    for (let s = 0; s < p.used; s++) {
+      const status = p.status[s]!;
+      if (status !== FREE && status !== OPEN) {
+        closed.push([p.hash[s]!, STATUS_NAMES[status] as ClosedStatus]);
+      }
+    }
     return {
       version: snapshotVersion,
       now: this.now,
@@ -622,17 +714,22 @@ export class MatchingEngine {
         const orders: OrderSnapshot[] = [];
         for (const side of [m.bids, m.asks]) {
           for (let i = side.levels.length - 1; i >= 0; i--) {
-            for (let r = side.levels[i]!.head; r !== null; r = r.next) orders.push(orderToJson(r));
+            for (let r = side.levels[i]!.head; r !== -1; r = p.next[r]!) {
+              orders.push(orderToJson(p, r, this.traderAddrs[p.trader[r]!]!));
+            }
           }
         }
         return { config: marketToJson(m.config), paused: m.paused, orders };
       }),
-      closed: [...this.orders]
-        .filter((e): e is [string, ClosedStatus] => typeof e[1] === "string")
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
-      expiries: this.expiries.entries().sort((a, b) => a[0] - b[0] || a[1] - b[1]),
-      minNonces: [...this.minNonces]
-        .map(([t, n]): [string, string] => [t, n.toString()])
+      closed: closed.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)),
+      expiries: this.expiries
+        .entries()
+        .map(([expiry, seq, s]): [number, number, string] => [expiry, seq, p.hash[s]!])
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1]),
+      minNonces: this.minNonces
+        .flatMap((n, id): Array<[string, string]> =>
+          n === undefined ? [] : [[this.traderAddrs[id]!, n.toString()]],
+        )
         .sort((a, b) => (a[0] < b[0] ? -1 : 1)),
     };
   }
@@ -646,20 +743,56 @@ export class MatchingEngine {
     e.now = snapshot.now;
     e.nextSeq = snapshot.nextSeq;
     e.nextFillId = snapshot.nextFillId;
+    const slotOf = (hash: string): number => {
+      if (!e.index.parse(hash)) throw new Error(`engine snapshot: malformed order hash ${hash}`);
+      return e.index.find(e.pool.hash);
+    };
+    const admit = (hash: string): number => {
+      if (slotOf(hash) !== -1) throw new Error(`engine snapshot: order ${hash} twice`);
+      const s = e.pool.alloc();
+      e.index.insert(s);
+      e.pool.hash[s] = hash as Hex32;
+      return s;
+    };
     for (const ms of snapshot.markets) {
       const m = new Market(marketFromJson(ms.config));
       m.paused = ms.paused;
       e.markets.set(m.marketId, m);
       for (const os of ms.orders) {
-        const o = orderFromJson(os);
-        const side = o.side === 0 ? m.bids : m.asks;
-        BookSide.append(side.getOrCreate(o.ticks, o.price), o);
-        e.orders.set(o.hash, o);
+        const signed = signedFromJson(os);
+        const s = admit(os.hash);
+        const p = e.pool;
+        p.lots[s] = os.lots;
+        p.filled[s] = os.filled;
+        p.total[s] = os.total;
+        p.ticks[s] = os.ticks;
+        p.expiry[s] = signed.expiry <= MAX_SAFE_BIG ? Number(signed.expiry) : Infinity;
+        p.seq[s] = os.seq;
+        p.trader[s] = e.traderOf(signed.trader);
+        p.side[s] = signed.side;
+        p.status[s] = OPEN;
+        p.maxFee[s] = signed.maxFeeBps;
+        p.price[s] = BigInt(os.price);
+        p.signed[s] = signed;
+        p.market[s] = m;
+        const side = signed.side === 0 ? m.bids : m.asks;
+        BookSide.append(p, side.getOrCreate(os.ticks, p.price[s]), s);
       }
     }
-    for (const [hash, status] of snapshot.closed) e.orders.set(hash, status);
-    for (const [expiry, seq, hash] of snapshot.expiries) e.expiries.push(expiry, seq, hash);
-    for (const [trader, nonce] of snapshot.minNonces) e.minNonces.set(trader, BigInt(nonce));
+    for (const [hash, status] of snapshot.closed) {
+      const code = STATUS_CODES[status];
+      if (code === undefined) throw new Error(`engine snapshot: unknown status ${String(status)}`);
+      e.pool.status[admit(hash)] = code;
+    }
+    for (const [expiry, seq, hash] of snapshot.expiries) {
+      const s = slotOf(hash);
+      if (s === -1) throw new Error(`engine snapshot: expiry of unknown order ${hash}`);
+      e.expiries.push(expiry, seq, s);
+    }
+    for (const [trader, nonce] of snapshot.minNonces) {
+      e.minNonces[e.traderOf(trader as Address)] = BigInt(nonce);
+      e.anyMinNonce = true;
+    }
     return e;
   }
 }

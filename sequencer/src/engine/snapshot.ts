@@ -1,5 +1,5 @@
-import { RestingOrder } from "./resting-order.js";
-import type { Address, Hex32, MarketConfig, Order, Side } from "./types.js";
+import type { OrderPool } from "./order-pool.js";
+import type { Address, Hex32, MarketConfig, Order } from "./types.js";
 import type { ClosedStatus } from "./matching-engine.js";
 
 /** Bumped whenever the layout below changes; restore refuses other versions. */
@@ -49,34 +49,36 @@ export function marketFromJson(c: Json<MarketConfig>): MarketConfig {
   return { ...c, tickSize: BigInt(c.tickSize), lotSize: BigInt(c.lotSize) };
 }
 
-export function orderToJson(o: RestingOrder): OrderSnapshot {
-  const s = o.signed;
+/** Slot `s` of `p`, an open order of `trader` (lowercased), as snapshot JSON. */
+export function orderToJson(p: OrderPool, s: number, trader: Address): OrderSnapshot {
+  const signed = p.signed[s]!;
   return {
-    hash: o.hash,
-    seq: o.seq,
-    ticks: o.ticks,
-    price: o.price.toString(),
-    lots: o.lots,
-    filled: o.filled,
-    total: o.total,
+    hash: p.hash[s]!,
+    seq: p.seq[s]!,
+    ticks: p.ticks[s]!,
+    price: p.price[s]!.toString(),
+    lots: p.lots[s]!,
+    filled: p.filled[s]!,
+    total: p.total[s]!,
     signed: {
       // Lowercased like everywhere in the engine, so a replayed journal gives the same bytes.
-      trader: o.trader,
-      marketId: s.marketId,
-      side: s.side,
-      price: s.price.toString(),
-      amount: s.amount.toString(),
-      nonce: s.nonce.toString(),
-      expiry: s.expiry.toString(),
-      maxFeeBps: s.maxFeeBps,
-      flags: s.flags,
+      trader,
+      marketId: signed.marketId,
+      side: signed.side,
+      price: signed.price.toString(),
+      amount: signed.amount.toString(),
+      nonce: signed.nonce.toString(),
+      expiry: signed.expiry.toString(),
+      maxFeeBps: signed.maxFeeBps,
+      flags: signed.flags,
     },
   };
 }
 
-export function orderFromJson(j: OrderSnapshot): RestingOrder {
+/** The signed order of an order snapshot. */
+export function signedFromJson(j: OrderSnapshot): Order {
   const s = j.signed;
-  const signed: Order = {
+  return {
     trader: s.trader,
     marketId: s.marketId,
     side: s.side,
@@ -87,23 +89,6 @@ export function orderFromJson(j: OrderSnapshot): RestingOrder {
     maxFeeBps: s.maxFeeBps,
     flags: s.flags,
   };
-  const expiry =
-    signed.expiry <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(signed.expiry) : Infinity;
-  const o = new RestingOrder(
-    j.hash,
-    s.trader.toLowerCase() as Address,
-    s.marketId,
-    s.side as Side,
-    j.ticks,
-    BigInt(j.price),
-    j.lots,
-    expiry,
-    j.seq,
-    signed,
-  );
-  o.filled = j.filled;
-  o.total = j.total;
-  return o;
 }
 
 /** JSON text of a snapshot (bigints are already strings). */

@@ -127,6 +127,8 @@ export type RejectReason =
   | "INVALID_PRICE"
   | "INVALID_AMOUNT"
   | "INVALID_MAX_FEE"
+  /** The order hash is not "0x" + 64 lowercase hex digits. */
+  | "INVALID_ORDER_HASH"
   | "TICK_VIOLATION"
   | "LOT_VIOLATION"
   | "PRICE_OUT_OF_RANGE"
@@ -257,6 +259,12 @@ export interface EngineOptions {
   selfTradePrevention?: SelfTradePrevention;
   /** Emit `level` events for market data. Default true. */
   emitLevelEvents?: boolean;
+  /**
+   * Orders (open, or closed and not yet past their expiry) the engine sizes its tables for up
+   * front. Default 1,024; the tables grow past it, but growing copies them, so a long-running
+   * sequencer should set roughly the number of orders it expects to hold.
+   */
+  initialCapacity?: number;
 }
 
 /** Aggregated book side, best price first. */

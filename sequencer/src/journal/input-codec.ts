@@ -91,7 +91,7 @@ export function decodeInput(buf: Buffer, off: number, end: number): EngineInput 
         time,
         orderHash: readHex(buf, off + 9, 32) as Hex32,
         order: {
-          trader: readHex(buf, off + 41, 20) as Address,
+          trader: readAddress(buf, off + 41),
           marketId: buf.readUInt32BE(off + 61),
           side: buf[off + 65]!,
           flags: buf[off + 66]!,
@@ -130,7 +130,7 @@ export function decodeInput(buf: Buffer, off: number, end: number): EngineInput 
       return {
         type: "invalidateNonces",
         time,
-        trader: readHex(buf, off + 9, 20) as Address,
+        trader: readAddress(buf, off + 9),
         minNonce: readU64(buf, off + 29),
       };
     case JSON_INPUT:
@@ -184,6 +184,39 @@ function readHex(buf: Buffer, off: number, bytes: number): string {
     s[p + 1] = HEX_DIGITS[b & 15]!;
   }
   return s.toString("latin1", 0, 2 + 2 * bytes);
+}
+
+/**
+ * Traders recur on almost every record, so their address strings are interned: a small
+ * direct-mapped cache keyed by the 20 bytes. A hit returns the string made the first time
+ * (no new string to build, hash or compare by content downstream); a miss builds it with
+ * `readHex` and takes the entry.
+ */
+const ADDRESS_CACHE = 1024;
+const cachedBytes = new Uint8Array(ADDRESS_CACHE * 20);
+const cachedAddress: Array<Address | undefined> = new Array<Address | undefined>(
+  ADDRESS_CACHE,
+).fill(undefined);
+
+function readAddress(buf: Buffer, off: number): Address {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < 20; i++) h = Math.imul(h ^ buf[off + i]!, 0x01000193);
+  const slot = (h >>> 0) % ADDRESS_CACHE;
+  const hit = cachedAddress[slot];
+  if (hit !== undefined) {
+    let same = true;
+    for (let i = 0, c = slot * 20; i < 20; i++, c++) {
+      if (cachedBytes[c] !== buf[off + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return hit;
+  }
+  const address = readHex(buf, off, 20) as Address;
+  cachedBytes.set(buf.subarray(off, off + 20), slot * 20);
+  cachedAddress[slot] = address;
+  return address;
 }
 
 function checkInt(v: number, max: number, field: string): number {

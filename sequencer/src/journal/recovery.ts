@@ -5,6 +5,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  statSync,
   unlinkSync,
 } from "node:fs";
 import { join } from "node:path";
@@ -48,7 +49,8 @@ export interface Recovered {
  * damage followed by valid records, a sequence gap, a missing segment.
  */
 export function recover(options: RecoverOptions): Recovered {
-  const { engineOptions, onReplay } = options;
+  const { onReplay } = options;
+  const engineOptions = sizedForJournal(options.dir, options.engineOptions);
   let engine = new MatchingEngine(engineOptions);
   const recovered = recoverRecords<EngineInput, EngineSnapshot>({
     dir: options.dir,
@@ -66,6 +68,22 @@ export function recover(options: RecoverOptions): Recovered {
         : (seq, input) => onReplay(seq, input, engine.apply(input)),
   });
   return { ...recovered, engine };
+}
+
+/**
+ * Unless the caller sized the engine, size it for what the journal holds: no more orders than
+ * records, and an order record is ~137 bytes. A restored snapshot's orders count too, but its
+ * tables grow as needed; this only spares replay the repeated copying of growth.
+ */
+function sizedForJournal(dir: string, options: EngineOptions = {}): EngineOptions {
+  if (options.initialCapacity !== undefined) return options;
+  let bytes = 0;
+  try {
+    for (const seg of listSegments(dir)) bytes += statSync(join(dir, seg.name)).size;
+  } catch {
+    return options;
+  }
+  return { ...options, initialCapacity: Math.max(1024, Math.ceil(bytes / 137)) };
 }
 
 /** What {@link recoverRecords} needs to rebuild any state machine journaled with `codec`. */

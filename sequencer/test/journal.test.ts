@@ -77,6 +77,22 @@ describe("journal: record codec", () => {
     );
   });
 
+  it("decodes each trader's own address when thousands of traders share the decoder's cache", () => {
+    const buf = Buffer.alloc(256);
+    const place = inputs.find((i) => i.type === "place")!;
+    if (place.type !== "place") throw new Error("unreachable");
+    // 5,000 distinct addresses through a 1,024-entry cache, twice: hits, misses and evictions.
+    for (let round = 0; round < 2; round++) {
+      for (let t = 0; t < 5_000; t++) {
+        const trader = `0x${(t * 2_654_435_761).toString(16).padStart(40, "0")}` as const;
+        const input: EngineInput = { ...place, order: { ...place.order, trader } };
+        const end = encodeInput(input, buf, 0);
+        const decoded = decodeInput(buf, 0, end);
+        expect(decoded.type === "place" && decoded.order.trader).toBe(trader);
+      }
+    }
+  });
+
   it("refuses an order hash that is not lowercase hex, without using a sequence number", async () => {
     const dir = tempDir();
     const { journal } = recover({ dir, log: memoryLog() });

@@ -1,3 +1,5 @@
+import { prefault } from "./order-pool.js";
+
 /**
  * Min-heap of accepted orders by (expiry, seq), in parallel typed arrays (no object per entry,
  * nothing for the garbage collector to trace). Every accepted order with a finite expiry enters
@@ -16,6 +18,7 @@ export class ExpiryQueue {
     this.expiry = new Float64Array(capacity);
     this.seq = new Float64Array(capacity);
     this.slot = new Int32Array(capacity);
+    prefault([this.expiry, this.seq, this.slot]);
   }
 
   get size(): number {

@@ -1,3 +1,5 @@
+import { prefault } from "./order-pool.js";
+
 /**
  * Order hash -> pool slot: an open-addressing hash table of 8-byte rows (a 32-bit fingerprint and
  * the slot).
@@ -33,6 +35,7 @@ export class OrderIndex {
     let cap = 16;
     while (cap < 2 * capacity) cap *= 2;
     this.table = new Int32Array(cap * 2);
+    prefault([this.table]);
     this.mask = cap - 1;
     this.seed = crypto.getRandomValues(new Int32Array(1))[0]!;
   }

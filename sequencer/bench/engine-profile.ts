@@ -2,13 +2,12 @@
  * Quick engine measurement for profiling (`node --cpu-prof --expose-gc --import tsx
  * sequencer/bench/engine-profile.ts`): this engine alone on the benchmark stream (median of
  * PROFILE_RUNS runs), then the journal replay of the same stream. No peer, no latency pass.
- * BENCH_OPS scales the stream (default 300,000).
+ * BENCH_OPS scales the stream (default 300,000); the engine is sized for it, as in bench:engine.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MatchingEngine } from "../src/engine/matching-engine.js";
-import type { EngineEvent } from "../src/engine/types.js";
 import { recover } from "../src/journal/recovery.js";
 import type { JournalLogger } from "../src/journal/journal-error.js";
 import { benchMix, generateStream } from "./order-stream.js";
@@ -16,6 +15,8 @@ import { median } from "./stats.js";
 
 const OPS = Number(process.env.BENCH_OPS ?? 300_000);
 const RUNS = Number(process.env.PROFILE_RUNS ?? 7);
+/** PROFILE_OBJECTS=1: through `apply` (event objects) instead of `applyPacked`. */
+const OBJECTS = process.env.PROFILE_OBJECTS === "1";
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
 const quiet: JournalLogger = { warn: () => undefined, info: () => undefined };
 
@@ -24,16 +25,13 @@ const ops = inputs.slice(1);
 const runs: number[] = [];
 const cpuRuns: number[] = [];
 for (let r = 0; r < RUNS; r++) {
-  const e = new MatchingEngine();
+  const e = new MatchingEngine({ initialCapacity: ops.length });
   e.apply(inputs[0]!);
-  const out: EngineEvent[] = [];
   gc();
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < ops.length; i++) {
-    e.apply(ops[i]!, out);
-    out.length = 0;
-  }
+  if (OBJECTS) for (let i = 0; i < ops.length; i++) e.apply(ops[i]!);
+  else for (let i = 0; i < ops.length; i++) e.applyPacked(ops[i]!);
   runs.push(ops.length / (Number(process.hrtime.bigint() - t0) / 1e9));
   const c = process.cpuUsage(c0);
   cpuRuns.push(ops.length / ((c.user + c.system) / 1e6));

@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const mix = countKinds(opKinds);
   console.log(`mix: ${JSON.stringify(mix)}`);
 
-  const ours = makeOurs(inputs[0]!);
+  const ours = makeOurs(inputs[0]!, ops.length);
   const peer = makePeer();
 
   // Warm-up: let both JITs settle on the first fifth of the stream.
@@ -64,18 +64,26 @@ async function main(): Promise<void> {
   peer.run(peerOps.slice(0, peerOps.length / 5));
 
   const oursRuns: number[] = [];
+  const objectRuns: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     oursRuns.push(ours.run(ops));
-    console.log(`run ${r + 1}: clearmatch ${fmt(oursRuns[r]!)} ops/s (${fmt(ops.length)} ops)`);
+    objectRuns.push(ours.objects(ops));
+    console.log(
+      `run ${r + 1}: clearmatch ${fmt(oursRuns[r]!)} ops/s packed, ${fmt(objectRuns[r]!)} ops/s ` +
+        `with event objects (${fmt(ops.length)} ops)`,
+    );
   }
   // Same prefix for both, alternating, so the ratio compares like with like in one time window.
   const oursPrefixRuns: number[] = [];
+  const objectPrefixRuns: number[] = [];
   const peerRuns: number[] = [];
   for (let r = 0; r < Math.max(RUNS, PEER_RUNS); r++) {
     if (r < RUNS) oursPrefixRuns.push(ours.run(prefix));
+    if (r < RUNS) objectPrefixRuns.push(ours.objects(prefix));
     if (r < PEER_RUNS) peerRuns.push(peer.run(peerOps));
     console.log(
-      `prefix run ${r + 1} (${fmt(prefix.length)} ops): clearmatch ${fmt(oursPrefixRuns[r] ?? NaN)} ops/s, ` +
+      `prefix run ${r + 1} (${fmt(prefix.length)} ops): clearmatch ${fmt(oursPrefixRuns[r] ?? NaN)} ops/s ` +
+        `packed, ${fmt(objectPrefixRuns[r] ?? NaN)} with event objects, ` +
         `nodejs-order-book ${fmt(peerRuns[r] ?? NaN)} ops/s`,
     );
   }
@@ -95,6 +103,7 @@ async function main(): Promise<void> {
     "nodejs-order-book": figuresOf(peerRuns, peerLat, peerMem, peerTrades),
   };
   const ratio = median(oursPrefixRuns) / figures["nodejs-order-book"]!.opsPerSec;
+  const objectsRatio = median(objectPrefixRuns) / figures["nodejs-order-book"]!.opsPerSec;
 
   const journal = await benchJournal(inputs);
   const timerNs = timerOverhead();
@@ -106,12 +115,21 @@ async function main(): Promise<void> {
     peerOps: prefix.length,
     peerRuns: PEER_RUNS,
     method:
-      `clearmatch: ${RUNS} runs of ${ops.length} ops (median); speedup: both engines on the first ` +
+      `clearmatch: ${RUNS} runs of ${ops.length} ops (median), packed output (applyPacked), and as ` +
+      `many with event objects (apply); engine sized for the stream (initialCapacity); ` +
+      `speedup: both engines on the first ` +
       `${prefix.length} ops (clearmatch ${RUNS} runs, nodejs-order-book ${PEER_RUNS}, medians); ` +
       `peer latency, heap and both trade checksums over that prefix`,
     loadavgBefore: loadBefore,
     loadavgAfter: "",
     clearmatchPrefixOpsPerSec: median(oursPrefixRuns),
+    /** The same engine through `apply`: every event also converted to an object (bigint atoms). */
+    clearmatchObjects: {
+      opsPerSec: median(objectRuns),
+      runsOpsPerSec: objectRuns,
+      prefixOpsPerSec: median(objectPrefixRuns),
+      speedup: objectsRatio,
+    },
     mix,
     seed: SEED,
     runs: RUNS,
@@ -153,9 +171,20 @@ interface Subject<Op> {
   trades(ops: Op[]): string[];
 }
 
-function makeOurs(addMarket: EngineInput): Subject<EngineInput> {
+/**
+ * This engine. Timed runs take its packed output (`applyPacked`: events as columns of ticks and
+ * lots, nothing allocated per event); `objects` runs take `apply`, which also converts every
+ * event to an object with bigint atoms (what the service consumes). Both are reported. The engine
+ * is sized for the stream (`initialCapacity`), as a sequencer is configured for its load.
+ */
+function makeOurs(
+  addMarket: EngineInput,
+  capacity: number,
+): Subject<EngineInput> & {
+  objects(ops: EngineInput[]): number;
+} {
   const fresh = () => {
-    const e = new MatchingEngine();
+    const e = new MatchingEngine({ initialCapacity: capacity });
     e.apply(addMarket);
     return e;
   };
@@ -164,21 +193,22 @@ function makeOurs(addMarket: EngineInput): Subject<EngineInput> {
   return {
     run(ops) {
       const e = fresh();
-      const out: EngineEvent[] = [];
       gc();
       const t0 = process.hrtime.bigint();
-      for (let i = 0; i < ops.length; i++) {
-        e.apply(ops[i]!, out);
-        out.length = 0;
-      }
+      for (let i = 0; i < ops.length; i++) e.applyPacked(ops[i]!);
+      return ops.length / (Number(process.hrtime.bigint() - t0) / 1e9);
+    },
+    objects(ops) {
+      const e = fresh();
+      gc();
+      const t0 = process.hrtime.bigint();
+      for (let i = 0; i < ops.length; i++) e.apply(ops[i]!);
       return ops.length / (Number(process.hrtime.bigint() - t0) / 1e9);
     },
     timed(ops) {
       const e = fresh();
-      const out: EngineEvent[] = [];
       return timeEach(ops.length, (i) => {
-        e.apply(ops[i]!, out);
-        out.length = 0;
+        e.applyPacked(ops[i]!);
       });
     },
     trades(ops) {
@@ -266,7 +296,7 @@ async function benchJournal(inputs: EngineInput[]) {
     for (let k = 0; k < 3; k++) {
       gc();
       const t = process.hrtime.bigint();
-      const rec = recover({ dir, log: quiet });
+      const rec = recover({ dir, log: quiet, engineOptions: { initialCapacity: inputs.length } });
       replaySecs.push(Number(process.hrtime.bigint() - t) / 1e9);
       records = rec.replayed;
       await rec.journal.close();
@@ -383,6 +413,7 @@ function print(report: {
   loadavgAfter: string;
   method: string;
   engines: Record<string, EngineFigures>;
+  clearmatchObjects: { opsPerSec: number; speedup: number };
   speedup: number;
   checksumsAgree: boolean;
   checksumNote: string;
@@ -403,6 +434,10 @@ function print(report: {
     console.log(`  peak heap   ${f.peakHeapMB.toFixed(1)} MB`);
     console.log(`  trades      ${f.trades}  checksum ${f.tradesChecksum.slice(0, 16)}...`);
   }
+  console.log(
+    `clearmatch with event objects (apply): ${fmt(report.clearmatchObjects.opsPerSec)} ops/s, ` +
+      `${report.clearmatchObjects.speedup.toFixed(1)}x the peer on the prefix`,
+  );
   console.log(
     `\nspeedup ${report.speedup.toFixed(1)}x (same prefix); checksums agree: ${report.checksumsAgree} (${report.checksumNote})`,
   );

@@ -4,8 +4,6 @@
  */
 import { CryptoError, CryptoErrorReason } from "./crypto-error.js";
 
-const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
 /** Nibble value of a char code, or -1 ('0'-'9', 'a'-'f', 'A'-'F'). */
 const NIBBLE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 10; i++) NIBBLE[48 + i] = i;
@@ -14,11 +12,29 @@ for (let i = 0; i < 6; i++) {
   NIBBLE[65 + i] = 10 + i;
 }
 
-/** Lower-case `0x`-prefixed hex of `bytes[start, end)`. */
+/** ASCII codes of the hex digits. */
+const HEX_CHAR = new Uint8Array(Array.from("0123456789abcdef", (c) => c.charCodeAt(0)));
+/** Scratch space of `bytesToHex` (grown on demand; the string copies out of it). */
+let scratch = Buffer.allocUnsafe(2 + 2 * 64);
+
+/**
+ * Lower-case `0x`-prefixed hex of `bytes[start, end)`, as a flat (sequential one-byte) string:
+ * written into a scratch buffer and decoded once, not built by concatenation, whose rope every
+ * later read or Map lookup of the string would have to flatten first.
+ */
 export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): `0x${string}` {
-  let out = "0x";
-  for (let i = start; i < end; i++) out += HEX_BYTE[bytes[i]!];
-  return out as `0x${string}`;
+  const n = end - start;
+  if (n <= 0) return "0x";
+  if (scratch.length < 2 + 2 * n) scratch = Buffer.allocUnsafe(2 + 4 * n);
+  const out = scratch;
+  out[0] = 48; // '0'
+  out[1] = 120; // 'x'
+  for (let i = 0, j = 2; i < n; i++, j += 2) {
+    const b = bytes[start + i]!;
+    out[j] = HEX_CHAR[b >> 4]!;
+    out[j + 1] = HEX_CHAR[b & 15]!;
+  }
+  return out.toString("latin1", 0, 2 + 2 * n) as `0x${string}`;
 }
 
 /**

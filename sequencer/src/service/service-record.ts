@@ -3,8 +3,8 @@
  * applied it. Replaying these records into a fresh core rebuilds the same state byte for byte.
  *
  * Payload: one byte kind, then the record as JSON with bigints tagged `{"$bigint":"…"}` (the
- * batch store's convention). Orders are the hot path; JSON costs a few microseconds each, far
- * below the group commit's fdatasync, so a binary layout is not worth its upkeep yet.
+ * batch store's convention). Orders are the hot path: their JSON is written by hand
+ * (`orderRecordJson`, the same text as `JSON.stringify`), once per record.
  */
 import type { Address, Hex } from "viem";
 import type { Order } from "../eip712/types.js";
@@ -129,14 +129,93 @@ export const fromTaggedJson = <T>(text: string): T => JSON.parse(text, reviver) 
 /** Unix seconds of a record (what the engine's clock advances to). */
 export const recordTime = (record: ServiceRecord): number => Math.floor(record.ms / 1000);
 
-/** The service journal's codec. Encoding runs twice per record (bound, then write); records are small. */
+/** A string JSON can hold without escaping: `0x` hex (addresses, hashes, signatures). */
+const HEX_STRING = /^0x[0-9a-fA-F]*$/;
+
+const isPlainNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+const hexString = (v: unknown): v is string => typeof v === "string" && HEX_STRING.test(v);
+const tagged = (v: bigint) => `{"$bigint":"${v}"}`;
+
+/**
+ * `toTaggedJson(record)` for the hot path's order record, written by hand (about 4x faster than
+ * `JSON.stringify` with the replacer): the same text when the record has exactly the fields of
+ * `OrderRecord` with the expected types; otherwise undefined and the caller stringifies.
+ */
+export function orderRecordJson(record: OrderRecord): string | undefined {
+  const o = record.order;
+  if (
+    !isPlainNumber(record.ms) ||
+    !hexString(record.orderHash) ||
+    !hexString(record.signature) ||
+    o === null ||
+    typeof o !== "object" ||
+    !hexString(o.trader) ||
+    !isPlainNumber(o.marketId) ||
+    !isPlainNumber(o.side) ||
+    typeof o.price !== "bigint" ||
+    typeof o.amount !== "bigint" ||
+    typeof o.nonce !== "bigint" ||
+    typeof o.expiry !== "bigint" ||
+    !isPlainNumber(o.maxFeeBps) ||
+    !isPlainNumber(o.flags) ||
+    !hasKeys(record, RECORD_KEYS) ||
+    !hasKeys(o, ORDER_KEYS)
+  ) {
+    return undefined;
+  }
+  return (
+    `{"kind":"order","ms":${record.ms},"orderHash":"${record.orderHash}","order":{"trader":"${o.trader}",` +
+    `"marketId":${o.marketId},"side":${o.side},"price":${tagged(o.price)},"amount":${tagged(o.amount)},` +
+    `"nonce":${tagged(o.nonce)},"expiry":${tagged(o.expiry)},"maxFeeBps":${o.maxFeeBps},` +
+    `"flags":${o.flags}},"signature":"${record.signature}"}`
+  );
+}
+
+const RECORD_KEYS = ["kind", "ms", "orderHash", "order", "signature"];
+const ORDER_KEYS = [
+  "trader",
+  "marketId",
+  "side",
+  "price",
+  "amount",
+  "nonce",
+  "expiry",
+  "maxFeeBps",
+  "flags",
+];
+
+/** `Object.keys(value)` is exactly `keys`, in that order (what JSON.stringify would write). */
+function hasKeys(value: object, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) return false;
+    if (keys[i++] !== key) return false;
+  }
+  return i === keys.length;
+}
+
+/** The JSON of the record `bound` measured last, so `encode` does not stringify it again. */
+let measured: { record: ServiceRecord; json: string } | undefined;
+
+function recordJson(record: ServiceRecord): string {
+  if (measured?.record === record) return measured.json;
+  return (record.kind === "order" ? orderRecordJson(record) : undefined) ?? toTaggedJson(record);
+}
+
+/** The service journal's codec. `bound` stringifies the record; `encode` writes that text. */
 export const serviceRecordCodec: RecordCodec<ServiceRecord> = {
-  bound: (record) => 1 + Buffer.byteLength(toTaggedJson(record)),
+  bound(record) {
+    const json = recordJson(record);
+    measured = { record, json };
+    return 1 + Buffer.byteLength(json);
+  },
   encode(record, buf, off) {
     const kind = KINDS.indexOf(record.kind);
     if (kind < 0) throw new JournalError("INVALID_RECORD", `unknown record kind ${record.kind}`);
+    const json = recordJson(record);
+    measured = undefined;
     buf[off] = kind;
-    return off + 1 + buf.write(toTaggedJson(record), off + 1, "utf8");
+    return off + 1 + buf.write(json, off + 1, "utf8");
   },
   decode(buf, off, end) {
     const kind = KINDS[buf[off]!];

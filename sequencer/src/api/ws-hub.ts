@@ -56,6 +56,11 @@ export interface WsHub {
   publish(channel: string, event: string, data: unknown): number;
   readonly clientCount: number;
   subscriberCount(channel: string): number;
+  /**
+   * Whether a canonical channel name (`book:1`, `account:<checksummed address>`, ...) has a
+   * subscriber: a Map lookup, no parsing. Publishers ask before building an event's data.
+   */
+  hasSubscribers(canonicalChannel: string): boolean;
   /** Disconnects every client and stops accepting new ones (the HTTP server stays open). */
   close(): Promise<void>;
 }
@@ -234,6 +239,9 @@ export function createWsHub(options: WsHubOptions): WsHub {
     },
     get clientCount() {
       return clients.size;
+    },
+    hasSubscribers(canonicalChannel) {
+      return (subscribers.get(canonicalChannel)?.size ?? 0) > 0;
     },
     subscriberCount(channel) {
       const canonical = parseChannel(channel);

@@ -2,6 +2,9 @@
  * Publishes the core's outputs on the WebSocket stream: book level changes (`book:<id>`), trades
  * and busts (`trades:<id>`), each account's order, fill and bust events (`account:<address>`),
  * and batch status changes (`batches`).
+ *
+ * Views are built only for channels someone listens to (the intake's hot path publishes every
+ * order and fill; most have no subscriber).
  */
 import { getAddress } from "viem";
 import type { WsHub } from "../api/ws-hub.js";
@@ -18,6 +21,7 @@ export function publishOutputs(
   for (const out of outputs) {
     switch (out.type) {
       case "book":
+        if (!listened(hub, `book:${out.event.marketId}`)) break;
         hub.publish(`book:${out.event.marketId}`, "level", {
           side: out.event.side === 0 ? "bid" : "ask",
           price: out.event.price,
@@ -26,15 +30,22 @@ export function publishOutputs(
         });
         break;
       case "fill": {
+        const e = out.fill.fill;
+        const trades = `trades:${e.marketId}`;
+        const maker = `account:${getAddress(e.maker)}`;
+        const taker = `account:${getAddress(e.taker)}`;
+        if (!listened(hub, trades) && !listened(hub, maker) && !listened(hub, taker)) break;
         const view = fillView(out.fill);
-        hub.publish(`trades:${view.marketId}`, "trade", view);
-        hub.publish(`account:${view.maker}`, "fill", view);
-        if (view.taker !== view.maker) hub.publish(`account:${view.taker}`, "fill", view);
+        hub.publish(trades, "trade", view);
+        hub.publish(maker, "fill", view);
+        if (taker !== maker) hub.publish(taker, "fill", view);
         break;
       }
-      case "order":
-        hub.publish(`account:${getAddress(out.order.order.trader)}`, "order", orderView(out.order));
+      case "order": {
+        const channel = `account:${getAddress(out.order.order.trader)}`;
+        if (listened(hub, channel)) hub.publish(channel, "order", orderView(out.order));
         break;
+      }
       case "batchCut":
       case "batch":
         hub.publish("batches", "batch", batchView(out.batch));
@@ -51,4 +62,9 @@ export function publishOutputs(
         break;
     }
   }
+}
+
+/** Whether `channel` (canonical) has a subscriber. */
+function listened(hub: WsHub, channel: string): boolean {
+  return hub.hasSubscribers(channel);
 }

@@ -61,7 +61,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     return per === 1 ? slice[0]! : `{"orders":[${slice.join(",")}]}`;
   };
   const post = (payload: string, startedAt: number) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<void>((resolve) => {
       const req = request(
         {
           host: target.hostname,
@@ -92,7 +92,13 @@ async function run(job: LoadJob): Promise<LoadResult> {
           });
         },
       );
-      req.on("error", reject);
+      // A transport failure (the server reset the connection, say) is a refused request, counted
+      // under its error code, not the end of the run.
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        const code = `NET_${error.code ?? "ERROR"}`;
+        rejected[code] = (rejected[code] ?? 0) + per;
+        resolve();
+      });
       req.end(payload);
     });
 

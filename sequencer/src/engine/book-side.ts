@@ -11,11 +11,13 @@ export class Level {
   tail = -1;
   /** Input number that last touched the level, so each input reports it once. */
   stamp = 0;
+  /** Id by which orders refer to the level (OrderPool), -1 until one rests on it. */
+  id = -1;
 
   constructor(
     readonly side: Side,
     readonly ticks: number,
-    /** `ticks * tickSize` in quote atoms, taken from the first order's price. */
+    /** `ticks * tickSize` in quote atoms. */
     readonly price: bigint,
   ) {}
 }
@@ -43,11 +45,11 @@ export class BookSide {
     return this.byTicks.get(ticks);
   }
 
-  /** The level at `ticks`, created (empty) if absent. */
-  getOrCreate(ticks: number, price: bigint): Level {
+  /** The level at `ticks`, created (empty, priced by `priceOf`) if absent. */
+  getOrCreate(ticks: number, priceOf: (ticks: number) => bigint): Level {
     let level = this.byTicks.get(ticks);
     if (level !== undefined) return level;
-    level = new Level(this.side, ticks, price);
+    level = new Level(this.side, ticks, priceOf(ticks));
     this.byTicks.set(ticks, level);
     const levels = this.levels;
     const key = ticks * this.sign;
@@ -89,29 +91,29 @@ export class BookSide {
 
   /** Queue slot `s` at the tail of `level` (lowest time priority there). */
   static append(p: OrderPool, level: Level, s: number): void {
-    p.level[s] = level;
-    p.prev[s] = level.tail;
-    p.next[s] = -1;
+    p.setLevel(s, level);
+    p.setPrev(s, level.tail);
+    p.setNext(s, -1);
     if (level.tail === -1) level.head = s;
-    else p.next[level.tail] = s;
+    else p.setNext(level.tail, s);
     level.tail = s;
-    level.lots += p.lots[s]!;
+    level.lots += p.lots(s);
     level.count++;
   }
 
   /** Take slot `s` out of its level's queue; the caller removes the level if it empties. */
   static unlink(p: OrderPool, s: number): void {
-    const level = p.level[s]!;
-    const prev = p.prev[s]!;
-    const next = p.next[s]!;
+    const level = p.level(s)!;
+    const prev = p.prev(s);
+    const next = p.next(s);
     if (prev === -1) level.head = next;
-    else p.next[prev] = next;
+    else p.setNext(prev, next);
     if (next === -1) level.tail = prev;
-    else p.prev[next] = prev;
-    level.lots -= p.lots[s]!;
+    else p.setPrev(next, prev);
+    level.lots -= p.lots(s);
     level.count--;
-    p.prev[s] = -1;
-    p.next[s] = -1;
-    p.level[s] = null;
+    p.setPrev(s, -1);
+    p.setNext(s, -1);
+    p.setLevel(s, undefined);
   }
 }

@@ -34,6 +34,8 @@ export class Market {
   readonly makerFeeBps: number;
   readonly takerFeeBps: number;
   paused = false;
+  /** Index in the engine's market list (OrderPool refers to markets by it). */
+  ix = -1;
   /**
    * `atoms(lots)` for small lot counts, filled on first use: event amounts are mostly order-sized,
    * so most conversions reuse a bigint instead of allocating one (bigints are immutable values).
@@ -65,6 +67,14 @@ export class Market {
   lotsOf(amount: bigint): number {
     return stepsOf(amount, this.lotSize, this.lotSizeN, MAX_LOTS);
   }
+
+  /** Quote atoms per base unit at `ticks`: `ticks * tickSize`. */
+  readonly priceOf = (ticks: number): bigint => {
+    const n = ticks * this.tickSizeN;
+    // tickSizeN = 0 marks an unsafe tick size: n is then 0 and the bigint path runs.
+    if (n <= MAX_SAFE && n !== 0) return BigInt(n);
+    return BigInt(ticks) * this.tickSize;
+  };
 
   /** Base atoms of `lots`. */
   atoms(lots: number): bigint {

@@ -217,21 +217,15 @@ export class MatchingEngine {
     index.insert(s);
     const p = this.pool;
     const seq = this.nextSeq++;
-    p.lots[s] = lots;
-    p.total[s] = lots;
-    p.ticks[s] = ticks;
-    p.expiry[s] = expiry;
-    p.seq[s] = seq;
-    p.prev[s] = -1;
-    p.next[s] = -1;
-    p.trader[s] = trader;
-    p.side[s] = side;
-    p.status[s] = OPEN;
-    p.maxFee[s] = fee;
-    p.price[s] = order.price;
+    p.setLots(s, lots);
+    p.setTicks(s, ticks);
+    p.setExpiry(s, expiry);
+    p.setSeq(s, seq);
+    p.setTrader(s, trader);
+    p.setMeta(s, side, OPEN, fee);
     p.hash[s] = orderHash;
     p.signed[s] = order;
-    p.market[s] = m;
+    p.setMarket(s, m);
     if (expiry !== Infinity) this.expiries.push(expiry, seq, s);
     if (flags === FLAG_POST_ONLY && this.crossesLive(m, s)) {
       p.close(s, REJECTED);
@@ -256,14 +250,14 @@ export class MatchingEngine {
         const c = this.pool.alloc();
         index.insert(c);
         this.pool.hash[c] = hash;
-        this.pool.status[c] = CANCELLED;
+        this.pool.setMeta(c, 0, CANCELLED, 0);
       }
       return this.reject(input, hash, "UNKNOWN_ORDER");
     }
     const p = this.pool;
-    if (p.status[s] !== OPEN) return this.reject(input, hash, "ORDER_CLOSED");
-    const m = p.market[s]!;
-    if (p.expiry[s]! <= this.now) return this.expireOrder(m, s);
+    if (p.status(s) !== OPEN) return this.reject(input, hash, "ORDER_CLOSED");
+    const m = p.market(s);
+    if (p.expiry(s) <= this.now) return this.expireOrder(m, s);
     this.removeFromBook(m, s);
     this.closeCancelled(m, s, input.source === "chain" ? "CHAIN" : "USER");
   }
@@ -274,23 +268,22 @@ export class MatchingEngine {
     const s = index.parse(hash) ? index.find(this.pool.hash) : -1;
     if (s === -1) return this.reject(input, hash, "UNKNOWN_ORDER");
     const p = this.pool;
-    if (p.status[s] !== OPEN) return this.reject(input, hash, "ORDER_CLOSED");
-    const m = p.market[s]!;
+    if (p.status(s) !== OPEN) return this.reject(input, hash, "ORDER_CLOSED");
+    const m = p.market(s);
     if (m.paused) return this.reject(input, hash, "MARKET_PAUSED");
-    if (p.expiry[s]! <= this.now) {
+    if (p.expiry(s) <= this.now) {
       this.expireOrder(m, s);
       return this.reject(input, hash, "EXPIRED");
     }
     const signed = p.signed[s]!;
-    const side = p.side[s]!;
-    const oldTicks = p.ticks[s]!;
-    const oldTotal = p.total[s]!;
+    const side = p.side(s);
+    const oldTicks = p.ticks(s);
+    const oldTotal = p.total(s);
     let ticks = oldTicks;
-    let price = p.price[s]!;
     if (input.price !== undefined) {
       ticks = m.ticksOf(input.price);
       if (ticks < 0) return this.reject(input, hash, priceReason(ticks));
-      price = input.price;
+      const price = input.price;
       const beyond = side === 0 ? price > signed.price : price < signed.price;
       if (beyond) return this.reject(input, hash, "AMEND_BEYOND_LIMIT");
     }
@@ -299,43 +292,39 @@ export class MatchingEngine {
       total = m.lotsOf(input.amount);
       if (total < 0) return this.reject(input, hash, amountReason(total));
       if (input.amount > signed.amount) return this.reject(input, hash, "AMEND_ABOVE_SIGNED");
-      if (total <= p.filled[s]!) return this.reject(input, hash, "AMEND_NOT_ABOVE_FILLED");
+      if (total <= p.filled(s)) return this.reject(input, hash, "AMEND_NOT_ABOVE_FILLED");
     }
     if (ticks === oldTicks && total === oldTotal) {
       return this.reject(input, hash, "AMEND_NO_CHANGE");
     }
-    const level = p.level[s]!;
-    const lots = total - p.filled[s]!;
+    const level = p.level(s)!;
+    const lots = total - p.filled(s);
 
     if (ticks === oldTicks) {
-      if (total > oldTotal && level.lots - p.lots[s]! + lots > MAX_SAFE) {
+      if (total > oldTotal && level.lots - p.lots(s) + lots > MAX_SAFE) {
         return this.reject(input, hash, "LEVEL_CAPACITY");
       }
       this.touch(m, level);
       if (total < oldTotal) {
         // A pure reduction keeps the order's place in the queue.
-        level.lots -= p.lots[s]! - lots;
-        p.lots[s] = lots;
-        p.total[s] = total;
+        level.lots -= p.lots(s) - lots;
+        p.setLots(s, lots);
         return this.emitAmended(m, s, true);
       }
       BookSide.unlink(p, s);
-      p.lots[s] = lots;
-      p.total[s] = total;
+      p.setLots(s, lots);
       BookSide.append(p, level, s);
       return this.emitAmended(m, s, false);
     }
 
     // A new price: the order leaves the book and comes back as if new (it may trade).
-    p.ticks[s] = ticks;
+    p.setTicks(s, ticks);
     const crosses = (signed.flags & FLAG_POST_ONLY) !== 0 && this.crossesLive(m, s);
-    p.ticks[s] = oldTicks;
+    p.setTicks(s, oldTicks);
     if (crosses) return this.reject(input, hash, "POST_ONLY_WOULD_CROSS");
     this.removeFromBook(m, s);
-    p.ticks[s] = ticks;
-    p.price[s] = price;
-    p.lots[s] = lots;
-    p.total[s] = total;
+    p.setTicks(s, ticks);
+    p.setLots(s, lots);
     this.emitAmended(m, s, false);
     const stopped = this.match(m, s);
     this.finishTaker(m, s, stopped, false);
@@ -347,7 +336,7 @@ export class MatchingEngine {
     const p = this.pool;
     while (q.peekExpiry() <= this.now) {
       const s = q.pop();
-      if (p.status[s] === OPEN) this.expireOrder(p.market[s]!, s);
+      if (p.status(s) === OPEN) this.expireOrder(p.market(s), s);
       this.forget(s);
     }
   }
@@ -368,12 +357,12 @@ export class MatchingEngine {
     const p = this.pool;
     const hit: number[] = [];
     for (let s = 0; s < p.used; s++) {
-      if (p.status[s] === OPEN && p.trader[s] === trader && p.signed[s]!.nonce < min) hit.push(s);
+      if (p.status(s) === OPEN && p.trader(s) === trader && p.signed[s]!.nonce < min) hit.push(s);
     }
     // By acceptance order, whatever the slots' order after a restore.
-    hit.sort((a, b) => p.seq[a]! - p.seq[b]!);
+    hit.sort((a, b) => p.seq(a) - p.seq(b));
     for (const s of hit) {
-      const m = p.market[s]!;
+      const m = p.market(s);
       this.removeFromBook(m, s);
       this.closeCancelled(m, s, "NONCE_INVALIDATED");
     }
@@ -384,6 +373,7 @@ export class MatchingEngine {
     if (checkMarketConfig(config) !== null) return this.reject(input, "", "INVALID_MARKET");
     if (this.markets.has(config.marketId)) return this.reject(input, "", "MARKET_EXISTS");
     const m = new Market(normalizeMarket(config));
+    m.ix = this.pool.markets.push(m) - 1;
     this.markets.set(config.marketId, m);
     this.ev.n0[this.ev.row(EV_MARKET, m)] = 0;
   }
@@ -404,26 +394,25 @@ export class MatchingEngine {
    */
   private match(m: Market, s: number): boolean {
     const p = this.pool;
-    const buy = p.side[s] === 0;
+    const buy = p.side(s) === 0;
     const opp = buy ? m.asks : m.bids;
     const levels = opp.levels;
-    const limit = p.ticks[s]!;
-    const trader = p.trader[s]!;
+    const limit = p.ticks(s);
+    const trader = p.trader(s);
     const now = this.now;
-    const lots = p.lots;
     let stopped = false;
-    while (lots[s]! > 0 && !stopped) {
+    while (p.lots(s) > 0 && !stopped) {
       const level = levels[levels.length - 1];
       if (level === undefined || (buy ? level.ticks > limit : level.ticks < limit)) break;
       this.touch(m, level);
       let r = level.head;
-      while (r !== -1 && lots[s]! > 0) {
-        const next = p.next[r]!;
-        if (p.expiry[r]! <= now) {
+      while (r !== -1 && p.lots(s) > 0) {
+        const next = p.next(r);
+        if (p.expiry(r) <= now) {
           BookSide.unlink(p, r);
           p.close(r, EXPIRED);
           this.emitClosed(EV_EXPIRED, m, r);
-        } else if (p.trader[r] === trader) {
+        } else if (p.trader(r) === trader) {
           if (this.stp !== "CANCEL_TAKER") {
             BookSide.unlink(p, r);
             this.closeCancelled(m, r, "SELF_TRADE");
@@ -433,9 +422,9 @@ export class MatchingEngine {
             break;
           }
         } else {
-          const q = lots[r]! < lots[s]! ? lots[r]! : lots[s]!;
+          const q = p.lots(r) < p.lots(s) ? p.lots(r) : p.lots(s);
           this.fill(m, level, r, s, q);
-          if (lots[r] === 0) {
+          if (p.lots(r) === 0) {
             BookSide.unlink(p, r);
             p.close(r, FILLED);
             this.emitClosed(EV_FILLED, m, r);
@@ -443,41 +432,41 @@ export class MatchingEngine {
         }
         r = next;
       }
-      if (level.count === 0) opp.removeLevel(level);
+      if (level.count === 0) this.removeLevel(opp, level);
     }
     return stopped;
   }
 
   private fill(m: Market, level: Level, r: number, s: number, q: number): void {
     const p = this.pool;
-    const makerFilled = p.filled[r]! + q;
-    const takerFilled = p.filled[s]! + q;
-    p.lots[r] = p.lots[r]! - q;
-    p.filled[r] = makerFilled;
+    const makerFilled = p.filled(r) + q;
+    const takerFilled = p.filled(s) + q;
+    p.setLots(r, p.lots(r) - q);
+    p.setFilled(r, makerFilled);
     level.lots -= q;
-    p.lots[s] = p.lots[s]! - q;
-    p.filled[s] = takerFilled;
+    p.setLots(s, p.lots(s) - q);
+    p.setFilled(s, takerFilled);
     const ev = this.ev;
     const e = ev.row(EV_FILL, m);
     ev.h0[e] = p.hash[r]!;
     ev.h1[e] = p.hash[s]!;
-    ev.a0[e] = this.traderAddrs[p.trader[r]!]!;
-    ev.a1[e] = this.traderAddrs[p.trader[s]!]!;
-    ev.p[e] = p.price[r]!;
+    ev.a0[e] = this.traderAddrs[p.trader(r)]!;
+    ev.a1[e] = this.traderAddrs[p.trader(s)]!;
+    ev.p[e] = level.price;
     ev.n0[e] = this.nextFillId++;
-    ev.n1[e] = p.side[s]!;
+    ev.n1[e] = p.side(s);
     ev.n2[e] = q;
-    ev.n3[e] = p.ticks[r]!;
+    ev.n3[e] = p.ticks(r);
     ev.n4[e] = makerFilled;
     ev.n5[e] = takerFilled;
-    ev.n6[e] = Math.min(m.makerFeeBps, p.maxFee[r]!);
-    ev.n7[e] = Math.min(m.takerFeeBps, p.maxFee[s]!);
+    ev.n6[e] = Math.min(m.makerFeeBps, p.maxFee(r));
+    ev.n7[e] = Math.min(m.takerFeeBps, p.maxFee(s));
   }
 
   /** After matching: the incoming order filled, was cut by STP or IOC/FOK, or rests. */
   private finishTaker(m: Market, s: number, stopped: boolean, immediate: boolean): void {
     const p = this.pool;
-    const lots = p.lots[s]!;
+    const lots = p.lots(s);
     if (lots === 0) {
       p.close(s, FILLED);
       this.emitClosed(EV_FILLED, m, s);
@@ -486,11 +475,10 @@ export class MatchingEngine {
     if (stopped || immediate) {
       return this.closeCancelled(m, s, stopped ? "SELF_TRADE" : "IOC_REMAINDER");
     }
-    const side = p.side[s] === 0 ? m.bids : m.asks;
-    const price = p.price[s]!;
-    const level = side.getOrCreate(p.ticks[s]!, price);
+    const side = p.side(s) === 0 ? m.bids : m.asks;
+    const level = side.getOrCreate(p.ticks(s), m.priceOf);
     if (level.lots + lots > MAX_SAFE) {
-      if (level.count === 0) side.removeLevel(level);
+      if (level.count === 0) this.removeLevel(side, level);
       return this.closeCancelled(m, s, "LEVEL_CAPACITY");
     }
     BookSide.append(p, level, s);
@@ -498,26 +486,26 @@ export class MatchingEngine {
     const ev = this.ev;
     const e = ev.row(EV_RESTED, m);
     ev.h0[e] = p.hash[s]!;
-    ev.p[e] = price;
-    ev.n1[e] = p.side[s]!;
+    ev.p[e] = level.price;
+    ev.n1[e] = p.side(s);
     ev.n2[e] = lots;
-    ev.n4[e] = p.filled[s]!;
+    ev.n4[e] = p.filled(s);
   }
 
   /** Would slot `s` at its current limit trade with a live order? Expired ones in the way go. */
   private crossesLive(m: Market, s: number): boolean {
     const p = this.pool;
-    const buy = p.side[s] === 0;
-    const limit = p.ticks[s]!;
+    const buy = p.side(s) === 0;
+    const limit = p.ticks(s);
     const opp = buy ? m.asks : m.bids;
     for (;;) {
       const level = opp.best();
       if (level === undefined || (buy ? level.ticks > limit : level.ticks < limit)) {
         return false;
       }
-      for (let r = level.head; r !== -1; r = p.next[r]!) if (p.expiry[r]! > this.now) return true;
+      for (let r = level.head; r !== -1; r = p.next(r)) if (p.expiry(r) > this.now) return true;
       for (let r = level.head; r !== -1;) {
-        const next = p.next[r]!;
+        const next = p.next(r);
         this.expireOrder(m, r);
         r = next;
       }
@@ -527,22 +515,22 @@ export class MatchingEngine {
   /** Can slot `s` fill completely now, counting only what matching would actually trade with? */
   private canFill(m: Market, s: number): boolean {
     const p = this.pool;
-    const buy = p.side[s] === 0;
-    const limit = p.ticks[s]!;
-    const trader = p.trader[s]!;
-    const want = p.lots[s]!;
+    const buy = p.side(s) === 0;
+    const limit = p.ticks(s);
+    const trader = p.trader(s);
+    const want = p.lots(s);
     const levels = (buy ? m.asks : m.bids).levels;
     let sum = 0;
     for (let i = levels.length - 1; i >= 0; i--) {
       const level = levels[i]!;
       if (buy ? level.ticks > limit : level.ticks < limit) return false;
-      for (let r = level.head; r !== -1; r = p.next[r]!) {
-        if (p.expiry[r]! <= this.now) continue;
-        if (p.trader[r] === trader) {
+      for (let r = level.head; r !== -1; r = p.next(r)) {
+        if (p.expiry(r) <= this.now) continue;
+        if (p.trader(r) === trader) {
           if (this.stp === "CANCEL_MAKER") continue;
           return false;
         }
-        sum += p.lots[r]!;
+        sum += p.lots(r);
         if (sum >= want) return true;
       }
     }
@@ -553,10 +541,15 @@ export class MatchingEngine {
 
   private removeFromBook(m: Market, s: number): void {
     const p = this.pool;
-    const level = p.level[s]!;
+    const level = p.level(s)!;
     this.touch(m, level);
     BookSide.unlink(p, s);
-    if (level.count === 0) (p.side[s] === 0 ? m.bids : m.asks).removeLevel(level);
+    if (level.count === 0) this.removeLevel(p.side(s) === 0 ? m.bids : m.asks, level);
+  }
+
+  private removeLevel(side: BookSide, level: Level): void {
+    side.removeLevel(level);
+    this.pool.dropLevel(level);
   }
 
   private expireOrder(m: Market, s: number): void {
@@ -575,7 +568,7 @@ export class MatchingEngine {
     const ev = this.ev;
     const e = ev.row(kind, m);
     ev.h0[e] = this.pool.hash[s]!;
-    ev.n4[e] = this.pool.filled[s]!;
+    ev.n4[e] = this.pool.filled(s);
     return e;
   }
 
@@ -583,8 +576,8 @@ export class MatchingEngine {
     const ev = this.ev;
     const e = ev.row(EV_AMENDED, m);
     ev.h0[e] = this.pool.hash[s]!;
-    ev.p[e] = this.pool.price[s]!;
-    ev.n2[e] = this.pool.total[s]!;
+    ev.p[e] = m.priceOf(this.pool.ticks(s));
+    ev.n2[e] = this.pool.total(s);
     ev.n0[e] = keptPriority ? 1 : 0;
   }
 
@@ -668,17 +661,17 @@ export class MatchingEngine {
     const s = this.index.parse(orderHash) ? this.index.find(this.pool.hash) : -1;
     if (s === -1) return { orderHash, status: "UNKNOWN" };
     const p = this.pool;
-    const status = STATUS_NAMES[p.status[s]!]!;
+    const status = STATUS_NAMES[p.status(s)]!;
     if (status !== "OPEN") return { orderHash, status };
-    const m = p.market[s]!;
+    const m = p.market(s);
     return {
       orderHash,
       status: "OPEN",
       marketId: m.marketId,
-      price: p.price[s]!,
-      amount: m.atoms(p.total[s]!),
-      filled: m.atoms(p.filled[s]!),
-      remaining: m.atoms(p.lots[s]!),
+      price: m.priceOf(p.ticks(s)),
+      amount: m.atoms(p.total(s)),
+      filled: m.atoms(p.filled(s)),
+      remaining: m.atoms(p.lots(s)),
     };
   }
 
@@ -700,7 +693,7 @@ export class MatchingEngine {
     const markets = [...this.markets.values()].sort((a, b) => a.marketId - b.marketId);
     const closed: Array<[string, ClosedStatus]> = [];
     for (let s = 0; s < p.used; s++) {
-      const status = p.status[s]!;
+      const status = p.status(s);
       if (status !== FREE && status !== OPEN) {
         closed.push([p.hash[s]!, STATUS_NAMES[status] as ClosedStatus]);
       }
@@ -714,8 +707,8 @@ export class MatchingEngine {
         const orders: OrderSnapshot[] = [];
         for (const side of [m.bids, m.asks]) {
           for (let i = side.levels.length - 1; i >= 0; i--) {
-            for (let r = side.levels[i]!.head; r !== -1; r = p.next[r]!) {
-              orders.push(orderToJson(p, r, this.traderAddrs[p.trader[r]!]!));
+            for (let r = side.levels[i]!.head; r !== -1; r = p.next(r)) {
+              orders.push(orderToJson(p, r, this.traderAddrs[p.trader(r)]!));
             }
           }
         }
@@ -756,33 +749,33 @@ export class MatchingEngine {
     };
     for (const ms of snapshot.markets) {
       const m = new Market(marketFromJson(ms.config));
+      m.ix = e.pool.markets.push(m) - 1;
       m.paused = ms.paused;
       e.markets.set(m.marketId, m);
       for (const os of ms.orders) {
         const signed = signedFromJson(os);
         const s = admit(os.hash);
         const p = e.pool;
-        p.lots[s] = os.lots;
-        p.filled[s] = os.filled;
-        p.total[s] = os.total;
-        p.ticks[s] = os.ticks;
-        p.expiry[s] = signed.expiry <= MAX_SAFE_BIG ? Number(signed.expiry) : Infinity;
-        p.seq[s] = os.seq;
-        p.trader[s] = e.traderOf(signed.trader);
-        p.side[s] = signed.side;
-        p.status[s] = OPEN;
-        p.maxFee[s] = signed.maxFeeBps;
-        p.price[s] = BigInt(os.price);
+        if (os.total !== os.lots + os.filled) {
+          throw new Error(`engine snapshot: order ${os.hash} total != open + filled`);
+        }
+        p.setLots(s, os.lots);
+        p.setFilled(s, os.filled);
+        p.setTicks(s, os.ticks);
+        p.setExpiry(s, signed.expiry <= MAX_SAFE_BIG ? Number(signed.expiry) : Infinity);
+        p.setSeq(s, os.seq);
+        p.setTrader(s, e.traderOf(signed.trader));
+        p.setMeta(s, signed.side, OPEN, signed.maxFeeBps);
         p.signed[s] = signed;
-        p.market[s] = m;
+        p.setMarket(s, m);
         const side = signed.side === 0 ? m.bids : m.asks;
-        BookSide.append(p, side.getOrCreate(os.ticks, p.price[s]), s);
+        BookSide.append(p, side.getOrCreate(os.ticks, m.priceOf), s);
       }
     }
     for (const [hash, status] of snapshot.closed) {
       const code = STATUS_CODES[status];
       if (code === undefined) throw new Error(`engine snapshot: unknown status ${String(status)}`);
-      e.pool.status[admit(hash)] = code;
+      e.pool.setMeta(admit(hash), 0, code, 0);
     }
     for (const [expiry, seq, hash] of snapshot.expiries) {
       const s = slotOf(hash);

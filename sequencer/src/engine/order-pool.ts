@@ -12,14 +12,39 @@ export const REJECTED = 4;
 export const EXPIRED = 5;
 
 /**
- * Every order the engine knows, as parallel typed arrays indexed by slot (struct of arrays): no
- * object per order, so accepting one allocates nothing the garbage collector has to trace or move,
- * and a level's FIFO queue is a linked list of slot numbers. Prices are ticks and sizes lots, safe
- * integers (see market.ts), in Float64Arrays.
+ * One order slot is 64 bytes (a cache line's worth) of one ArrayBuffer, seen as doubles and as
+ * 32-bit integers:
+ *
+ *   doubles 0..4: lots open, lots filled, limit in ticks, expiry (unix s), acceptance seq
+ *   ints 10..15: prev slot, next slot, trader id, level id, market index, flags word
+ *
+ * The flags word packs side (bit 0), status (bits 1-3) and the signed maxFeeBps (bits 8-23).
+ * Lots and ticks are safe integers (see market.ts). An order's total is lots + filled.
+ */
+const STRIDE_F = 8;
+const STRIDE_I = 16;
+const LOTS = 0;
+const FILLED_LOTS = 1;
+const TICKS = 2;
+const EXPIRY = 3;
+const SEQ = 4;
+const PREV = 10;
+const NEXT = 11;
+const TRADER = 12;
+const LEVEL = 13;
+const MARKET = 14;
+const META = 15;
+
+/**
+ * Every order the engine knows, as fixed-size records in one typed buffer indexed by slot (an
+ * array of structs): no object per order, nothing for the garbage collector to trace or move,
+ * and everything matching or cancelling reads about an order sits together, so a random access
+ * costs one or two cache misses rather than one per field. A level's FIFO queue is a doubly
+ * linked list of slots; levels and markets are referred to by small integer ids, resolved here.
+ * The hash string and the signed order (open orders only) are kept by slot beside it.
  *
  * A slot lives from acceptance until the order's expiry has passed: after it closes, the slot
- * keeps its status (for duplicate detection and status queries) and drops its object references.
- * Arrays are replaced when the pool grows, so callers re-read them after `alloc`.
+ * keeps its status (for duplicate detection and status queries) and drops the signed order.
  */
 export class OrderPool {
   capacity: number;
@@ -27,149 +52,178 @@ export class OrderPool {
   used = 0;
   private free: Int32Array;
   private freeCount = 0;
-
-  /** Lots still open (on the book, or left to match while the order is the taker). */
-  lots: Float64Array;
-  /** Cumulative filled lots. */
-  filled: Float64Array;
-  /** Current total lots (filled included): the signed amount unless amended down. */
-  total: Float64Array;
-  /** Current limit in ticks: the signed price unless amended. */
-  ticks: Float64Array;
-  /** Unix seconds; Infinity when beyond 2^53. */
-  expiry: Float64Array;
-  /** Acceptance sequence: breaks expiry ties and orders walks deterministically. */
-  seq: Float64Array;
-  prev: Int32Array;
-  next: Int32Array;
-  /** Trader id (see MatchingEngine.traderOf). */
-  trader: Int32Array;
-  side: Uint8Array;
-  status: Uint8Array;
-  /** The signed `maxFeeBps`. */
-  maxFee: Uint16Array;
-  /** Current limit in quote atoms (ticks * tickSize); open orders only. */
-  price: Array<bigint | undefined>;
+  private f: Float64Array;
+  private i: Int32Array;
   hash: Array<Hex32 | undefined>;
   /** The signed order; open orders only. */
   signed: Array<Order | undefined>;
-  level: Array<Level | null>;
-  market: Array<Market | undefined>;
+  /** Levels by id; ids of removed levels are reused. */
+  private readonly levels: Array<Level | undefined> = [];
+  private readonly freeLevels: number[] = [];
+  /** Markets by index (`Market.ix`). */
+  readonly markets: Market[] = [];
 
   constructor(capacity = 1024) {
     this.capacity = capacity;
     this.free = new Int32Array(capacity);
-    this.lots = new Float64Array(capacity);
-    this.filled = new Float64Array(capacity);
-    this.total = new Float64Array(capacity);
-    this.ticks = new Float64Array(capacity);
-    this.expiry = new Float64Array(capacity);
-    this.seq = new Float64Array(capacity);
-    this.prev = new Int32Array(capacity);
-    this.next = new Int32Array(capacity);
-    this.trader = new Int32Array(capacity);
-    this.side = new Uint8Array(capacity);
-    this.status = new Uint8Array(capacity);
-    this.maxFee = new Uint16Array(capacity);
-    this.price = new Array<bigint | undefined>(capacity).fill(undefined);
+    const buffer = new ArrayBuffer(capacity * STRIDE_F * 8);
+    this.f = new Float64Array(buffer);
+    this.i = new Int32Array(buffer);
     this.hash = new Array<Hex32 | undefined>(capacity).fill(undefined);
     this.signed = new Array<Order | undefined>(capacity).fill(undefined);
-    this.level = new Array<Level | null>(capacity).fill(null);
-    this.market = new Array<Market | undefined>(capacity).fill(undefined);
-    prefault(this.numericColumns());
+    prefault([this.free, this.f]);
   }
 
-  private numericColumns(): ArrayBufferView[] {
-    return [
-      this.free,
-      this.lots,
-      this.filled,
-      this.total,
-      this.ticks,
-      this.expiry,
-      this.seq,
-      this.prev,
-      this.next,
-      this.trader,
-      this.side,
-      this.status,
-      this.maxFee,
-    ];
-  }
-
-  /** A fresh slot; its numeric fields are zero and its references empty. */
+  /** A fresh slot: all fields zero, links and level none, no references. */
   alloc(): number {
-    if (this.freeCount !== 0) return this.free[--this.freeCount]!;
+    const s = this.freeCount !== 0 ? this.free[--this.freeCount]! : this.next_();
+    const b = s * STRIDE_I;
+    this.i[b + PREV] = -1;
+    this.i[b + NEXT] = -1;
+    this.i[b + LEVEL] = -1;
+    return s;
+  }
+
+  private next_(): number {
     if (this.used === this.capacity) this.grow();
     return this.used++;
   }
 
   /** Return a closed order's slot (its expiry has passed, so nothing refers to it any more). */
   release(s: number): void {
-    this.lots[s] = 0;
-    this.filled[s] = 0;
-    this.total[s] = 0;
-    this.ticks[s] = 0;
-    this.expiry[s] = 0;
-    this.seq[s] = 0;
-    this.prev[s] = 0;
-    this.next[s] = 0;
-    this.trader[s] = 0;
-    this.side[s] = 0;
-    this.status[s] = FREE;
-    this.maxFee[s] = 0;
-    this.price[s] = undefined;
+    this.f.fill(0, s * STRIDE_F, (s + 1) * STRIDE_F);
     this.hash[s] = undefined;
     this.signed[s] = undefined;
-    this.level[s] = null;
-    this.market[s] = undefined;
     this.free[this.freeCount++] = s;
   }
 
-  /** Close an order: record `status` and let go of what only an open order needs. */
+  /** Close an order: record `status` and let go of the signed order. */
   close(s: number, status: number): void {
-    this.status[s] = status;
-    this.price[s] = undefined;
+    this.setStatus(s, status);
     this.signed[s] = undefined;
+  }
+
+  // ---------------------------------------------------------------- fields
+
+  lots(s: number): number {
+    return this.f[s * STRIDE_F + LOTS]!;
+  }
+  setLots(s: number, v: number): void {
+    this.f[s * STRIDE_F + LOTS] = v;
+  }
+  filled(s: number): number {
+    return this.f[s * STRIDE_F + FILLED_LOTS]!;
+  }
+  setFilled(s: number, v: number): void {
+    this.f[s * STRIDE_F + FILLED_LOTS] = v;
+  }
+  /** Current total lots (filled included): the signed amount unless amended. */
+  total(s: number): number {
+    const b = s * STRIDE_F;
+    return this.f[b + LOTS]! + this.f[b + FILLED_LOTS]!;
+  }
+  /** Current limit in ticks: the signed price unless amended. */
+  ticks(s: number): number {
+    return this.f[s * STRIDE_F + TICKS]!;
+  }
+  setTicks(s: number, v: number): void {
+    this.f[s * STRIDE_F + TICKS] = v;
+  }
+  /** Unix seconds; Infinity when beyond 2^53. */
+  expiry(s: number): number {
+    return this.f[s * STRIDE_F + EXPIRY]!;
+  }
+  setExpiry(s: number, v: number): void {
+    this.f[s * STRIDE_F + EXPIRY] = v;
+  }
+  /** Acceptance sequence: breaks expiry ties and orders walks deterministically. */
+  seq(s: number): number {
+    return this.f[s * STRIDE_F + SEQ]!;
+  }
+  setSeq(s: number, v: number): void {
+    this.f[s * STRIDE_F + SEQ] = v;
+  }
+  prev(s: number): number {
+    return this.i[s * STRIDE_I + PREV]!;
+  }
+  setPrev(s: number, v: number): void {
+    this.i[s * STRIDE_I + PREV] = v;
+  }
+  next(s: number): number {
+    return this.i[s * STRIDE_I + NEXT]!;
+  }
+  setNext(s: number, v: number): void {
+    this.i[s * STRIDE_I + NEXT] = v;
+  }
+  /** Trader id (see MatchingEngine.traderOf). */
+  trader(s: number): number {
+    return this.i[s * STRIDE_I + TRADER]!;
+  }
+  setTrader(s: number, v: number): void {
+    this.i[s * STRIDE_I + TRADER] = v;
+  }
+  side(s: number): number {
+    return this.i[s * STRIDE_I + META]! & 1;
+  }
+  status(s: number): number {
+    return (this.i[s * STRIDE_I + META]! >> 1) & 7;
+  }
+  setStatus(s: number, v: number): void {
+    const b = s * STRIDE_I + META;
+    this.i[b] = (this.i[b]! & ~14) | (v << 1);
+  }
+  /** The signed `maxFeeBps`. */
+  maxFee(s: number): number {
+    return (this.i[s * STRIDE_I + META]! >> 8) & 0xffff;
+  }
+  /** Side, status and fee cap at once (a new order). */
+  setMeta(s: number, side: number, status: number, maxFee: number): void {
+    this.i[s * STRIDE_I + META] = side | (status << 1) | (maxFee << 8);
+  }
+  market(s: number): Market {
+    return this.markets[this.i[s * STRIDE_I + MARKET]!]!;
+  }
+  setMarket(s: number, m: Market): void {
+    this.i[s * STRIDE_I + MARKET] = m.ix;
+  }
+  /** The level the order rests on, or undefined. */
+  level(s: number): Level | undefined {
+    const id = this.i[s * STRIDE_I + LEVEL]!;
+    return id === -1 ? undefined : this.levels[id];
+  }
+  setLevel(s: number, level: Level | undefined): void {
+    let id = -1;
+    if (level !== undefined) {
+      id = level.id;
+      if (id === -1) {
+        id = level.id = this.freeLevels.pop() ?? this.levels.length;
+        this.levels[id] = level;
+      }
+    }
+    this.i[s * STRIDE_I + LEVEL] = id;
+  }
+  /** A level left its book: its id may be reused. */
+  dropLevel(level: Level): void {
+    if (level.id === -1) return;
+    this.levels[level.id] = undefined;
+    this.freeLevels.push(level.id);
+    level.id = -1;
   }
 
   private grow(): void {
     const n = this.capacity * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.free = i32(this.free);
-    this.lots = f64(this.lots);
-    this.filled = f64(this.filled);
-    this.total = f64(this.total);
-    this.ticks = f64(this.ticks);
-    this.expiry = f64(this.expiry);
-    this.seq = f64(this.seq);
-    this.prev = i32(this.prev);
-    this.next = i32(this.next);
-    this.trader = i32(this.trader);
-    const side = new Uint8Array(n);
-    side.set(this.side);
-    this.side = side;
-    const status = new Uint8Array(n);
-    status.set(this.status);
-    this.status = status;
-    const maxFee = new Uint16Array(n);
-    maxFee.set(this.maxFee);
-    this.maxFee = maxFee;
-    for (const a of [this.price, this.hash, this.signed, this.market] as unknown[][]) {
+    const free = new Int32Array(n);
+    free.set(this.free);
+    this.free = free;
+    const buffer = new ArrayBuffer(n * STRIDE_F * 8);
+    const f = new Float64Array(buffer);
+    f.set(this.f);
+    this.f = f;
+    this.i = new Int32Array(buffer);
+    for (const a of [this.hash, this.signed] as unknown[][]) {
       a.length = n;
       a.fill(undefined, this.capacity);
     }
-    this.level.length = n;
-    this.level.fill(null, this.capacity);
     this.capacity = n;
   }
 }

@@ -54,12 +54,12 @@ export function orderToJson(p: OrderPool, s: number, trader: Address): OrderSnap
   const signed = p.signed[s]!;
   return {
     hash: p.hash[s]!,
-    seq: p.seq[s]!,
-    ticks: p.ticks[s]!,
-    price: p.price[s]!.toString(),
-    lots: p.lots[s]!,
-    filled: p.filled[s]!,
-    total: p.total[s]!,
+    seq: p.seq(s),
+    ticks: p.ticks(s),
+    price: p.market(s).priceOf(p.ticks(s)).toString(),
+    lots: p.lots(s),
+    filled: p.filled(s),
+    total: p.total(s),
     signed: {
       // Lowercased like everywhere in the engine, so a replayed journal gives the same bytes.
       trader,

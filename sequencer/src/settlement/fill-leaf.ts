@@ -5,7 +5,7 @@
  * `encodeAbiParameters` and to `StandardMerkleTree`'s leaf hash, and the shared vectors to
  * the Solidity harness's.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256Bytes as keccak_256 } from "../crypto/keccak.js";
 import type { Address, Hex } from "viem";
 import { bytesToHex, hexInto } from "../crypto/bytes.js";
 import type { FillLeaf } from "../eip712/types.js";

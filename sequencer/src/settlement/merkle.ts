@@ -8,7 +8,7 @@
  * batch. This builder hashes each leaf once and each node once. The tests prove identical
  * roots and proofs against `StandardMerkleTree` and `MerkleProof.verify` accepts the vectors.
  */
-import { keccak_256 } from "@noble/hashes/sha3.js";
+import { keccak256Bytes as keccak_256 } from "../crypto/keccak.js";
 import type { Hex } from "viem";
 import { bytesToHex, compareBytes, hexToFixedBytes } from "../crypto/bytes.js";
 import type { FillLeaf } from "../eip712/types.js";

@@ -227,6 +227,12 @@ export const configVariables = {
     default: "1000",
     description: "Interval of the journaled clock tick that expires resting orders.",
   }),
+  ENGINE_CAPACITY: variable({
+    schema: integer(1024, 100_000_000),
+    default: "65536",
+    description:
+      "Orders the matching engine sizes its tables for at start-up (open orders plus closed ones not yet past their expiry); past it they double, which copies them, so set it near what the sequencer holds.",
+  }),
   SNAPSHOT_EVERY: variable({
     schema: integer(100, 100_000_000),
     default: "10000",

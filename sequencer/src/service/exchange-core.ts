@@ -22,7 +22,13 @@ import type { Address, Hex } from "viem";
 import type { FillLeaf, Order } from "../eip712/types.js";
 import { MatchingEngine } from "../engine/matching-engine.js";
 import type { EngineSnapshot } from "../engine/snapshot.js";
-import type { EngineEvent, FillEvent, MarketConfig, RejectReason } from "../engine/types.js";
+import type {
+  EngineEvent,
+  EngineOptions,
+  FillEvent,
+  MarketConfig,
+  RejectReason,
+} from "../engine/types.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import {
@@ -85,10 +91,23 @@ const REJECT_CODES: Partial<Record<RejectReason, ErrorCode>> = {
 
 const ZERO = "0x0000000000000000000000000000000000000000" as Address;
 
+function engineOptions(options: ExchangeCoreOptions): EngineOptions {
+  return options.engineCapacity === undefined ? {} : { initialCapacity: options.engineCapacity };
+}
+
+export interface ExchangeCoreOptions {
+  /** The engine's `initialCapacity` (ENGINE_CAPACITY): orders its tables are sized for. */
+  engineCapacity?: number;
+}
+
 export class ExchangeCore {
-  engine = new MatchingEngine();
+  engine: MatchingEngine;
   ledger = new BalanceLedger();
   #s = emptyState();
+
+  constructor(options: ExchangeCoreOptions = {}) {
+    this.engine = new MatchingEngine(engineOptions(options));
+  }
 
   /**
    * Seconds before its signed expiry at which an order stops trading. `order.expiry <= committedAt`
@@ -884,9 +903,9 @@ export class ExchangeCore {
     };
   }
 
-  static restore(snapshot: CoreSnapshot): ExchangeCore {
-    const core = new ExchangeCore();
-    core.engine = MatchingEngine.restore(snapshot.engine);
+  static restore(snapshot: CoreSnapshot, options: ExchangeCoreOptions = {}): ExchangeCore {
+    const core = new ExchangeCore(options);
+    core.engine = MatchingEngine.restore(snapshot.engine, engineOptions(options));
     core.ledger = BalanceLedger.restore(snapshot.ledger);
     const j = fromTaggedJson<Record<string, never>>(snapshot.state);
     const s = emptyState();

@@ -69,13 +69,14 @@ export async function startService(
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const dataDir = config.DATA_DIR;
 
-  let core = new ExchangeCore();
+  const coreOptions = { engineCapacity: config.ENGINE_CAPACITY };
+  let core = new ExchangeCore(coreOptions);
   const recovered = recoverRecords<ServiceRecord, CoreSnapshot>({
     dir: join(dataDir, "journal"),
     codec: serviceRecordCodec,
     log: logger,
     restore: (state) => {
-      core = ExchangeCore.restore(state);
+      core = ExchangeCore.restore(state, coreOptions);
     },
     apply: (_seq, record) => {
       core.apply(record);

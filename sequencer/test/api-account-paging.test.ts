@@ -5,7 +5,7 @@
  * 400 INVALID_CURSOR. The SDK pages through the same routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Address, Hex } from "viem";
+import type { Address } from "viem";
 import { isClearmatchApiError } from "../../sdk/src/client-errors.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { MemoryBatchStore } from "../src/pipeline/batch-store.js";
@@ -15,50 +15,20 @@ import type { OrderIntake } from "../src/service/order-intake.js";
 import type { ServiceRecord } from "../src/service/service-record.js";
 import { startServer, type TestServer } from "./api-test-kit.js";
 import { sdkClient } from "./sdk-fixtures.js";
+import { FEE, T0, USDC, WETH, chainRecords, hash, orderRecord } from "./helpers/core-records.js";
 
-const WETH = "0x00000000000000000000000000000000000000e1" as Address;
-const USDC = "0x00000000000000000000000000000000000000c1" as Address;
-const FEE = "0x00000000000000000000000000000000000000fe" as Address;
 const BUYER = "0x000000000000000000000000000000000000000A" as Address;
 const SELLER = "0x000000000000000000000000000000000000000b" as Address;
 const OTHER = "0x000000000000000000000000000000000000000C" as Address;
-const T0 = 1_800_000_000_000;
 const LOT = 10n ** 15n;
 const PRICE = 2_000n * 10n ** 6n;
-const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
-const sig = `0x${"11".repeat(65)}` as Hex;
 const FILLS = 2_345;
 
 let n = 0;
-let pos = 0n;
-const chain = (name: string, args: Record<string, unknown>): ServiceRecord => ({
-  kind: "chain",
-  ms: T0,
-  name,
-  args,
-  blockNumber: 1n,
-  transactionHash: hash(999_999),
-  position: ++pos,
-});
+const { chain } = chainRecords(hash(999_999));
 const order = (trader: Address, side: number, amount: bigint): ServiceRecord => {
   n += 1;
-  return {
-    kind: "order",
-    ms: T0 + n,
-    orderHash: hash(n),
-    signature: sig,
-    order: {
-      trader,
-      marketId: 1,
-      side,
-      price: PRICE,
-      amount,
-      nonce: BigInt(n),
-      expiry: 4_000_000_000n,
-      maxFeeBps: 50,
-      flags: 0,
-    },
-  };
+  return orderRecord(n, trader, side, PRICE, amount);
 };
 
 function apply(core: ExchangeCore, record: ServiceRecord) {

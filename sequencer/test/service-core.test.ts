@@ -1,53 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { Address, Hex } from "viem";
+import type { Address } from "viem";
 import { ExchangeCore } from "../src/service/exchange-core.js";
 import type { ServiceRecord } from "../src/service/service-record.js";
+import { FEE, T0, USDC, WETH, chainRecords, hash, orderRecord } from "./helpers/core-records.js";
 import { fromTaggedJson, serviceRecordCodec, toTaggedJson } from "../src/service/service-record.js";
 
-const WETH = "0x00000000000000000000000000000000000000e1" as Address;
-const USDC = "0x00000000000000000000000000000000000000c1" as Address;
-const FEE = "0x00000000000000000000000000000000000000fe" as Address;
 const A = "0x000000000000000000000000000000000000000a" as Address;
 const B = "0x000000000000000000000000000000000000000b" as Address;
-const T0 = 1_800_000_000_000;
-const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
-const sig = `0x${"11".repeat(65)}` as Hex;
-let pos = 0n;
-const chain = (name: string, args: Record<string, unknown>): ServiceRecord => ({
-  kind: "chain",
-  ms: T0,
-  name,
-  args,
-  blockNumber: 1n,
-  transactionHash: hash(999),
-  position: ++pos,
-});
-const order = (
-  n: number,
-  trader: Address,
-  side: number,
-  price: bigint,
-  amount: bigint,
-): ServiceRecord => ({
-  kind: "order",
-  ms: T0 + n,
-  orderHash: hash(n),
-  signature: sig,
-  order: {
-    trader,
-    marketId: 1,
-    side,
-    price,
-    amount,
-    nonce: BigInt(n),
-    expiry: 4_000_000_000n,
-    maxFeeBps: 50,
-    flags: 0,
-  },
-});
+const { chain, reset } = chainRecords();
+const order = orderRecord;
 
 function script(): ServiceRecord[] {
-  pos = 0n;
+  reset();
   return [
     { kind: "init", ms: T0, nextBatchId: 1n, feeRecipient: FEE, makerFeeBps: 0, takerFeeBps: 10 },
     chain("MarketRegistered", {

@@ -13,7 +13,7 @@
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { z } from "zod";
-import type { Cancel, Order } from "../eip712/types.js";
+import { ORDER_FIELD_NAMES, type Cancel, type Order } from "../eip712/types.js";
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
@@ -56,13 +56,8 @@ export function uintString(bits: 64 | 128 | 256, min = 0n) {
 export function smallUint(max: number, min = 0) {
   return z.unknown().transform((value, ctx): number => {
     if (value === undefined) return missing(ctx);
-    const parsed =
-      typeof value === "number"
-        ? value
-        : typeof value === "string" && value.length <= 10 && DECIMAL.test(value)
-          ? Number(value)
-          : Number.NaN;
-    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    const parsed = fastSmallUint(value, max, min);
+    if (Number.isNaN(parsed)) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
         message: `must be an integer between ${min} and ${max}`,
@@ -236,17 +231,7 @@ const UINT128_MAX = maxUint(128);
 const UINT64_MAX = maxUint(64);
 const UINT128_DIGITS = UINT128_MAX.toString().length;
 const UINT64_DIGITS = UINT64_MAX.toString().length;
-const ORDER_FIELDS = new Set([
-  "trader",
-  "marketId",
-  "side",
-  "price",
-  "amount",
-  "nonce",
-  "expiry",
-  "maxFeeBps",
-  "flags",
-]);
+const ORDER_FIELDS = new Set<string>(ORDER_FIELD_NAMES);
 const SIGNED_ORDER_FIELDS = new Set(["order", "signature", "chainId", "verifyingContract"]);
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>

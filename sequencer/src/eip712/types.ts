@@ -39,6 +39,9 @@ export const orderTypes = {
   ],
 } as const;
 
+/** The `Order` fields, in type-string order (what an order object's keys are, in that order). */
+export const ORDER_FIELD_NAMES: readonly (keyof Order)[] = orderTypes.Order.map((f) => f.name);
+
 /** viem `types` for a `Cancel` message. */
 export const cancelTypes = {
   Cancel: [{ name: "orderHash", type: "bytes32" }],

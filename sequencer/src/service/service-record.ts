@@ -7,7 +7,7 @@
  * (`orderRecordJson`, the same text as `JSON.stringify`), once per record.
  */
 import type { Address, Hex } from "viem";
-import type { Order } from "../eip712/types.js";
+import { ORDER_FIELD_NAMES, type Order } from "../eip712/types.js";
 import { JournalError } from "../journal/journal-error.js";
 import type { RecordCodec } from "../journal/record-codec.js";
 
@@ -172,17 +172,7 @@ export function orderRecordJson(record: OrderRecord): string | undefined {
 }
 
 const RECORD_KEYS = ["kind", "ms", "orderHash", "order", "signature"];
-const ORDER_KEYS = [
-  "trader",
-  "marketId",
-  "side",
-  "price",
-  "amount",
-  "nonce",
-  "expiry",
-  "maxFeeBps",
-  "flags",
-];
+const ORDER_KEYS = ORDER_FIELD_NAMES;
 
 /** `Object.keys(value)` is exactly `keys`, in that order (what JSON.stringify would write). */
 function hasKeys(value: object, keys: readonly string[]): boolean {

@@ -9,7 +9,12 @@ import {
   fillLeafTuple,
   hashFillLeaf,
 } from "../src/settlement/fill-leaf.js";
-import { buildFillTree, buildMerkleTree, processProof } from "../src/settlement/merkle.js";
+import {
+  buildFillTree,
+  buildFillTreeAsync,
+  buildMerkleTree,
+  processProof,
+} from "../src/settlement/merkle.js";
 import { SettlementDataError } from "../src/settlement/settlement-data-error.js";
 import { SeededRandom } from "./support/seeded-random.js";
 import { vectors } from "./support/shared-vectors.js";
@@ -132,6 +137,32 @@ describe("fill tree", () => {
     expect(processProof(tree.leafHashes[4321]!, tree.proofs[4321]!)).toBe(tree.root);
     // Loose bound (shared 2-core CI): catches a quadratic or OZ-speed regression, not noise.
     expect(elapsed).toBeLessThan(10_000);
+  });
+
+  it.each([1, 2, 3, 129, 1000])(
+    "builds the same tree a slice at a time, letting the event loop through (%i fills)",
+    async (size) => {
+      const rng = new SeededRandom(size + 7);
+      const traders = Array.from({ length: 5 }, () => rng.address());
+      const fills = randomBatch(rng, size, traders);
+      let immediates = 0;
+      const count = () => {
+        immediates++;
+        if (!done) setImmediate(count);
+      };
+      let done = false;
+      setImmediate(count);
+      const sliced = await buildFillTreeAsync(fills, 16);
+      done = true;
+      expect(sliced).toEqual(buildFillTree(fills));
+      // Leaf hashes, node hashes and proofs of 1,000 fills are ~190 slices of 16: other callbacks
+      // ran between them. A one-fill tree is built without pausing.
+      if (size >= 129) expect(immediates).toBeGreaterThan(size / 16);
+    },
+  );
+
+  it("refuses a malformed batch the same way when built a slice at a time", async () => {
+    await expect(buildFillTreeAsync([])).rejects.toMatchObject({ code: "EMPTY_BATCH" });
   });
 
   it("rejects a proof for another leaf", () => {

@@ -15,7 +15,7 @@ import type { Metrics } from "../metrics/metrics.js";
 import type { BatchRecord, BatchStore } from "../pipeline/batch-store.js";
 import type { SettlementPipeline } from "../pipeline/settlement-pipeline.js";
 import { buildDeltas } from "../settlement/deltas.js";
-import { buildFillTree } from "../settlement/merkle.js";
+import { buildFillTreeAsync } from "../settlement/merkle.js";
 import type { ApplyResult, CoreBatch } from "./core-types.js";
 import type { ExchangeCore } from "./exchange-core.js";
 import type { ServiceRecord } from "./service-record.js";
@@ -73,20 +73,24 @@ export class Batcher {
 
   /** Called with every cut the core made (live, not during replay). */
   submitCut(batch: CoreBatch, leaves: FillLeaf[]): void {
-    const record = this.record(batch, leaves);
     this.deps.metrics.batchSize.observe(leaves.length);
-    this.deps.pipeline.submit(record).catch((error: unknown) => {
-      // The record is in the store or will be rebuilt by resubmitMissing; reconcile retries.
-      this.deps.logger.warn({ err: error, batchId: batch.batchId }, "batcher: submit failed");
-    });
+    this.record(batch, leaves)
+      .then((record) => this.deps.pipeline.submit(record))
+      .catch((error: unknown) => {
+        // The record is in the store or will be rebuilt by resubmitMissing; reconcile retries.
+        this.deps.logger.warn({ err: error, batchId: batch.batchId }, "batcher: submit failed");
+      });
   }
 
-  record(batch: CoreBatch, leaves: FillLeaf[]): BatchRecord {
+  /** The batch's record: tree and proofs built a slice at a time (the event loop keeps going). */
+  async record(batch: CoreBatch, leaves: FillLeaf[]): Promise<BatchRecord> {
     const { core } = this.deps;
-    const tree = buildFillTree(leaves);
+    // What is read from the core is taken at the cut, before the tree lets other work run.
+    const fillIds = [...batch.fillIds];
     const deltas = buildDeltas(leaves, (id) => core.engine.marketConfig(id), core.feeRecipient);
+    const tree = await buildFillTreeAsync(leaves);
     const fills: StoredFill[] = leaves.map((leaf, i) => ({
-      fillId: batch.fillIds[i]!,
+      fillId: fillIds[i]!,
       leaf,
       proof: tree.proofs[i]!,
     }));
@@ -113,7 +117,7 @@ export class Batcher {
       if (batch.state !== "BATCHED" || stored.has(batch.batchId)) continue;
       const leaves = batch.fillIds.map((id, i) => core.leaf(core.fill(id)!, batch.batchId, i));
       this.deps.logger.info({ batchId: batch.batchId }, "batcher: resubmitting a cut batch");
-      await pipeline.submit(this.record(batch, leaves));
+      await pipeline.submit(await this.record(batch, leaves));
     }
   }
 

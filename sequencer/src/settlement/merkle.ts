@@ -46,6 +46,67 @@ function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
  * hashing children `2i + 1` and `2i + 2`.
  */
 export function buildMerkleTree(leaves: readonly Uint8Array[]): MerkleCommitment {
+  return runToEnd(treeSteps(leaves, Infinity));
+}
+
+/**
+ * Builds a batch's fill tree. Fills must be in batch order: one `batchId`, and `index`
+ * equal to the position (0, 1, 2, ...), so a leaf names its place in the batch.
+ */
+export function buildFillTree(fills: readonly FillLeaf[]): MerkleCommitment {
+  return runToEnd(fillTreeSteps(fills, Infinity));
+}
+
+/**
+ * `buildFillTree` for the running sequencer: the same tree, built in slices of `slice` hashes
+ * (and of proofs) with the event loop let through between them, so cutting a batch of thousands
+ * of fills does not hold up order acknowledgements for the tens of milliseconds the whole build
+ * takes.
+ */
+export async function buildFillTreeAsync(
+  fills: readonly FillLeaf[],
+  slice = 128,
+): Promise<MerkleCommitment> {
+  const steps = fillTreeSteps(fills, slice);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** The fill tree, pausing (yield) after every `slice` units of work. */
+function* fillTreeSteps(
+  fills: readonly FillLeaf[],
+  slice: number,
+): Generator<void, MerkleCommitment> {
+  const batchId = fills[0]?.batchId;
+  const leaves = new Array<Uint8Array>(fills.length);
+  for (let i = 0; i < fills.length; i++) {
+    const fill = fills[i]!;
+    if (fill.batchId !== batchId || fill.index !== i)
+      throw new SettlementDataError(
+        SettlementDataErrorCode.InvalidFill,
+        `fill at position ${i} is (batch ${fill.batchId}, index ${fill.index}), expected (${batchId}, ${i})`,
+      );
+    leaves[i] = fillLeafHashBytes(fill);
+    if ((i + 1) % slice === 0) yield;
+  }
+  return yield* treeSteps(leaves, slice);
+}
+
+/** The tree over leaf hashes (see `buildMerkleTree`), pausing after every `slice` units. */
+function* treeSteps(
+  leaves: readonly Uint8Array[],
+  slice: number,
+): Generator<void, MerkleCommitment> {
   const n = leaves.length;
   if (n === 0) throw new SettlementDataError(SettlementDataErrorCode.EmptyBatch, "no leaves");
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
@@ -59,7 +120,10 @@ export function buildMerkleTree(leaves: readonly Uint8Array[]): MerkleCommitment
     tree[size - 1 - i] = leaves[input]!;
     treeIndex[input] = size - 1 - i;
   }
-  for (let i = size - 1 - n; i >= 0; i--) tree[i] = hashPair(tree[2 * i + 1]!, tree[2 * i + 2]!);
+  for (let i = size - 1 - n, done = 1; i >= 0; i--, done++) {
+    tree[i] = hashPair(tree[2 * i + 1]!, tree[2 * i + 2]!);
+    if (done % slice === 0) yield;
+  }
 
   const hex = tree.map((node) => bytesToHex(node));
   const proofs = new Array<Hex[]>(n);
@@ -69,25 +133,9 @@ export function buildMerkleTree(leaves: readonly Uint8Array[]): MerkleCommitment
     for (let i = treeIndex[input]!; i > 0; i = (i - 1) >> 1)
       proof.push(hex[i & 1 ? i + 1 : i - 1]!);
     proofs[input] = proof;
+    if ((input + 1) % (4 * slice) === 0) yield;
   }
   return { root: hex[0]!, leafHashes: treeIndex.map((i) => hex[i]!), proofs };
-}
-
-/**
- * Builds a batch's fill tree. Fills must be in batch order: one `batchId`, and `index`
- * equal to the position (0, 1, 2, ...), so a leaf names its place in the batch.
- */
-export function buildFillTree(fills: readonly FillLeaf[]): MerkleCommitment {
-  const batchId = fills[0]?.batchId;
-  const leaves = fills.map((fill, i) => {
-    if (fill.batchId !== batchId || fill.index !== i)
-      throw new SettlementDataError(
-        SettlementDataErrorCode.InvalidFill,
-        `fill at position ${i} is (batch ${fill.batchId}, index ${fill.index}), expected (${batchId}, ${i})`,
-      );
-    return fillLeafHashBytes(fill);
-  });
-  return buildMerkleTree(leaves);
 }
 
 /** Root implied by `leaf` and `proof`, as `MerkleProof.processProof` computes it. */

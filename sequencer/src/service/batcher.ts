@@ -45,6 +45,9 @@ export class Batcher {
   #timer: NodeJS.Timeout | undefined;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #cutting = false;
+  /** The last cut's record handed to the pipeline (or failed): the next one waits for it. */
+  #submitted: Promise<void> = Promise.resolve();
+
   constructor(private readonly deps: BatcherDeps) {}
 
   start(): void {
@@ -74,12 +77,21 @@ export class Batcher {
   /** Called with every cut the core made (live, not during replay). */
   submitCut(batch: CoreBatch, leaves: FillLeaf[]): void {
     this.deps.metrics.batchSize.observe(leaves.length);
-    this.record(batch, leaves)
-      .then((record) => this.deps.pipeline.submit(record))
-      .catch((error: unknown) => {
-        // The record is in the store or will be rebuilt by resubmitMissing; reconcile retries.
-        this.deps.logger.warn({ err: error, batchId: batch.batchId }, "batcher: submit failed");
-      });
+    // Records are built a slice at a time; chained, so batches reach the pipeline in cut order
+    // (a small batch cut right after a large one must not overtake it).
+    const record = this.#submitted.then(() => this.record(batch, leaves));
+    this.#submitted = record.then(
+      (r) =>
+        void this.deps.pipeline
+          .submit(r)
+          .catch((error: unknown) => this.#submitFailed(batch, error)),
+      (error: unknown) => this.#submitFailed(batch, error),
+    );
+  }
+
+  #submitFailed(batch: CoreBatch, error: unknown): void {
+    // The record is in the store or will be rebuilt by resubmitMissing; reconcile retries.
+    this.deps.logger.warn({ err: error, batchId: batch.batchId }, "batcher: submit failed");
   }
 
   /** The batch's record: tree and proofs built a slice at a time (the event loop keeps going). */

@@ -15,7 +15,7 @@ import type { OrderIntake } from "../src/service/order-intake.js";
 import type { ServiceRecord } from "../src/service/service-record.js";
 import { startServer, type TestServer } from "./api-test-kit.js";
 import { sdkClient } from "./sdk-fixtures.js";
-import { FEE, T0, USDC, WETH, chainRecords, hash, orderRecord } from "./helpers/core-records.js";
+import { USDC, WETH, chainRecords, hash, initRecord, orderRecord } from "./helpers/core-records.js";
 
 const BUYER = "0x000000000000000000000000000000000000000A" as Address;
 const SELLER = "0x000000000000000000000000000000000000000b" as Address;
@@ -25,7 +25,7 @@ const PRICE = 2_000n * 10n ** 6n;
 const FILLS = 2_345;
 
 let n = 0;
-const { chain } = chainRecords(hash(999_999));
+const { chain, market } = chainRecords(hash(999_999));
 const order = (trader: Address, side: number, amount: bigint): ServiceRecord => {
   n += 1;
   return orderRecord(n, trader, side, PRICE, amount);
@@ -53,15 +53,8 @@ describe("account fills and orders: cursor paging", () => {
 
   beforeAll(async () => {
     for (const r of [
-      { kind: "init", ms: T0, nextBatchId: 1n, feeRecipient: FEE, makerFeeBps: 0, takerFeeBps: 0 },
-      chain("MarketRegistered", {
-        marketId: 1,
-        baseToken: WETH,
-        quoteToken: USDC,
-        tickSize: 10_000n,
-        lotSize: LOT,
-        baseDecimals: 18,
-      }),
+      initRecord(0),
+      market(),
       chain("Deposited", { account: BUYER, token: USDC, amount: 10n ** 30n }),
       chain("Deposited", { account: SELLER, token: WETH, amount: 10n ** 30n }),
       order(SELLER, 1, 10n ** 24n),

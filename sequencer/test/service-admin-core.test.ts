@@ -8,12 +8,12 @@ import type { Address } from "viem";
 import { ExchangeCore } from "../src/service/exchange-core.js";
 import { serviceRecordCodec, type ServiceRecord } from "../src/service/service-record.js";
 import {
-  FEE,
   T0,
   USDC,
   WETH,
   chainRecords,
   hash,
+  initRecord,
   orderRecord,
   sig,
 } from "./helpers/core-records.js";
@@ -21,23 +21,14 @@ import {
 const A = "0x000000000000000000000000000000000000000a" as Address;
 const B = "0x000000000000000000000000000000000000000b" as Address;
 const PRICE = 2_000n * 10n ** 6n;
-const { chain, reset } = chainRecords();
+const { chain, market, reset } = chainRecords();
 const order = (n: number, trader: Address, side: number, marketId = 1): ServiceRecord =>
   orderRecord(n, trader, side, PRICE, 10n ** 17n, marketId);
-const market = (marketId: number) =>
-  chain("MarketRegistered", {
-    marketId,
-    baseToken: WETH,
-    quoteToken: USDC,
-    tickSize: 10_000n,
-    lotSize: 10n ** 15n,
-    baseDecimals: 18,
-  });
 
 function setup(): ServiceRecord[] {
   reset();
   return [
-    { kind: "init", ms: T0, nextBatchId: 1n, feeRecipient: FEE, makerFeeBps: 0, takerFeeBps: 10 },
+    initRecord(),
     market(1),
     market(2),
     chain("Deposited", { account: A, token: USDC, amount: 10_000n * 10n ** 6n }),

@@ -13,7 +13,7 @@ import type { SettlementPipeline } from "../src/pipeline/settlement-pipeline.js"
 import { Batcher } from "../src/service/batcher.js";
 import type { CoreBatch } from "../src/service/core-types.js";
 import { ExchangeCore } from "../src/service/exchange-core.js";
-import { FEE, T0, USDC, WETH, chainRecords, hash } from "./helpers/core-records.js";
+import { T0, chainRecords, hash, initRecord } from "./helpers/core-records.js";
 
 const MAKER = "0x000000000000000000000000000000000000000a" as Address;
 const TAKER = "0x000000000000000000000000000000000000000b" as Address;
@@ -50,25 +50,9 @@ function cut(batchId: bigint, fills: FillLeaf[]): CoreBatch {
 describe("batcher", () => {
   it("hands batches to the pipeline in cut order although a large one takes longer to build", async () => {
     const core = new ExchangeCore();
-    const { chain } = chainRecords();
-    core.apply({
-      kind: "init",
-      ms: T0,
-      nextBatchId: 1n,
-      feeRecipient: FEE,
-      makerFeeBps: 0,
-      takerFeeBps: 10,
-    });
-    core.apply(
-      chain("MarketRegistered", {
-        marketId: 1,
-        baseToken: WETH,
-        quoteToken: USDC,
-        tickSize: 10_000n,
-        lotSize: 10n ** 15n,
-        baseDecimals: 18,
-      }),
-    );
+    const { market } = chainRecords();
+    core.apply(initRecord());
+    core.apply(market());
     const submitted: BatchRecord[] = [];
     const pipeline = {
       submit: (record: BatchRecord) => {

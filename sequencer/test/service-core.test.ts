@@ -2,26 +2,28 @@ import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
 import { ExchangeCore } from "../src/service/exchange-core.js";
 import type { ServiceRecord } from "../src/service/service-record.js";
-import { FEE, T0, USDC, WETH, chainRecords, hash, orderRecord } from "./helpers/core-records.js";
+import {
+  FEE,
+  T0,
+  USDC,
+  WETH,
+  chainRecords,
+  hash,
+  initRecord,
+  orderRecord,
+} from "./helpers/core-records.js";
 import { fromTaggedJson, serviceRecordCodec, toTaggedJson } from "../src/service/service-record.js";
 
 const A = "0x000000000000000000000000000000000000000a" as Address;
 const B = "0x000000000000000000000000000000000000000b" as Address;
-const { chain, reset } = chainRecords();
+const { chain, market, reset } = chainRecords();
 const order = orderRecord;
 
 function script(): ServiceRecord[] {
   reset();
   return [
-    { kind: "init", ms: T0, nextBatchId: 1n, feeRecipient: FEE, makerFeeBps: 0, takerFeeBps: 10 },
-    chain("MarketRegistered", {
-      marketId: 1,
-      baseToken: WETH,
-      quoteToken: USDC,
-      tickSize: 10_000n,
-      lotSize: 10n ** 15n,
-      baseDecimals: 18,
-    }),
+    initRecord(),
+    market(),
     chain("Deposited", { account: A, token: USDC, amount: 10_000n * 10n ** 6n }),
     chain("Deposited", { account: B, token: WETH, amount: 5n * 10n ** 18n }),
     order(1, B, 1, 2_000n * 10n ** 6n, 10n ** 18n),

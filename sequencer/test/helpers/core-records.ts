@@ -13,22 +13,41 @@ export const T0 = 1_800_000_000_000;
 export const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;
 export const sig = `0x${"11".repeat(65)}` as Hex;
 
-/** Chain-event records numbered from 1 (`reset` starts over, for a fresh script). */
+/** The core's first record: batch ids from 1, fees to FEE, no maker fee. */
+export function initRecord(takerFeeBps = 10): ServiceRecord {
+  return { kind: "init", ms: T0, nextBatchId: 1n, feeRecipient: FEE, makerFeeBps: 0, takerFeeBps };
+}
+
+/**
+ * Chain-event records numbered from 1 (`reset` starts over, for a fresh script); `market` is the
+ * WETH/USDC registration (tick 0.01 USDC, lot 0.001 WETH) under `marketId`.
+ */
 export function chainRecords(txHash: Hex = hash(999)): {
   chain: (name: string, args: Record<string, unknown>) => ServiceRecord;
+  market: (marketId?: number) => ServiceRecord;
   reset: () => void;
 } {
   let pos = 0n;
+  const chain = (name: string, args: Record<string, unknown>): ServiceRecord => ({
+    kind: "chain",
+    ms: T0,
+    name,
+    args,
+    blockNumber: 1n,
+    transactionHash: txHash,
+    position: ++pos,
+  });
   return {
-    chain: (name, args) => ({
-      kind: "chain",
-      ms: T0,
-      name,
-      args,
-      blockNumber: 1n,
-      transactionHash: txHash,
-      position: ++pos,
-    }),
+    chain,
+    market: (marketId = 1) =>
+      chain("MarketRegistered", {
+        marketId,
+        baseToken: WETH,
+        quoteToken: USDC,
+        tickSize: 10_000n,
+        lotSize: 10n ** 15n,
+        baseDecimals: 18,
+      }),
     reset: () => {
       pos = 0n;
     },

@@ -8,23 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { nonceFloorAt } from "../../sdk/src/order-params.js";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
-import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
+import { devAccount, devTokenAbi, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { buildFillTree } from "../src/settlement/merkle.js";
 import { advanceTime, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { proofFixture, type ProofFixture } from "./sdk-fixtures.js";
-
-const mintAbi = [
-  {
-    type: "function",
-    name: "mint",
-    stateMutability: "nonpayable",
-    inputs: [
-      { name: "to", type: "address" },
-      { name: "amount", type: "uint256" },
-    ],
-    outputs: [],
-  },
-] as const;
 
 let chain: DevChain;
 let usdc: Address;
@@ -60,7 +47,7 @@ beforeAll(async () => {
   });
   const hash = await admin.writeContract({
     address: usdc,
-    abi: mintAbi,
+    abi: devTokenAbi,
     functionName: "mint",
     args: [maker.address, 1_000_000_000n],
   });

@@ -172,7 +172,8 @@ export async function deployDevStack(
   return { chain, publicClient, settlement, tokens, markets, deployBlock };
 }
 
-const erc20Abi = [
+/** `mint` and `approve` of the dev stack's test tokens (`TestERC20`). */
+export const devTokenAbi = [
   {
     type: "function",
     name: "mint",
@@ -212,7 +213,7 @@ export async function fundAndDeposit(
     [
       token,
       encodeFunctionData({
-        abi: erc20Abi,
+        abi: devTokenAbi,
         functionName: "mint",
         args: [wallet.account.address, amount],
       }),
@@ -220,7 +221,7 @@ export async function fundAndDeposit(
     [
       token,
       encodeFunctionData({
-        abi: erc20Abi,
+        abi: devTokenAbi,
         functionName: "approve",
         args: [stack.settlement, amount],
       }),

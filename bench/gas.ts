@@ -17,6 +17,7 @@ import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type He
 import type { Delta, FillLeaf } from "../sequencer/src/eip712/types.js";
 import { buildDeltas } from "../sequencer/src/settlement/deltas.js";
 import { buildFillTree } from "../sequencer/src/settlement/merkle.js";
+import { mulberry32 } from "../scripts/lib/mulberry32.js";
 
 /** Batch shapes: fills x distinct traders, only where fills >= traders / 2 (every trader trades). */
 const SHAPES: readonly { fills: number; traders: number }[] = [
@@ -86,18 +87,6 @@ interface Row {
   executionGas: bigint;
 }
 
-/** mulberry32: a small seeded generator, so every run builds the same batches. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function int(random: () => number, n: number): number {
   return Math.floor(random() * n);
 }
@@ -115,7 +104,7 @@ function calldataGas(input: Hex): bigint {
  * sized 0.0001 to 0.5 WETH on the lot, with maker and taker fees.
  */
 function buildFills(batchId: bigint, fills: number, traders: readonly Address[], seed: number) {
-  const random = rng(seed);
+  const random = mulberry32(seed);
   const shuffled = [...traders];
   for (let i = shuffled.length - 1; i > 0; i--) {
     const j = int(random, i + 1);

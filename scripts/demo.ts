@@ -34,6 +34,7 @@ import { rpc } from "../sequencer/src/devchain/hardhat-node.js";
 import { readParametersFile } from "../ignition/lib/plan.js";
 import { LOCAL_PARAMETERS_FILE } from "./lib/embedded-stack.js";
 import { StartError, startEmbedded, type EmbeddedRun } from "./lib/embedded-run.js";
+import { mulberry32 } from "./lib/mulberry32.js";
 
 const args = process.argv.slice(2);
 const SHORT = args.includes("--short");
@@ -46,18 +47,6 @@ const JSON_OUT = argValue("--json");
 const MAKERS = 2;
 
 const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
-
-/** Deterministic PRNG (mulberry32): the same run sends the same order stream. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Mid prices of the demo markets, whole quote units per whole base unit. */
 const MID_UNITS: Record<string, bigint> = { WETH: 2_000n, WBTC: 60_000n };
@@ -75,7 +64,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function trade(run: EmbeddedRun, markets: MarketView[], counters: Counters) {
-  const rand = prng(42);
+  const rand = mulberry32(42);
   const clients = run.stack.traders.map(
     (t) =>
       new ClearmatchClient({

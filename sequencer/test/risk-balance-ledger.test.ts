@@ -1,5 +1,6 @@
 import type { Address, Hex } from "viem";
 import { describe, expect, it } from "vitest";
+import { SeededRandom } from "./support/seeded-random.js";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
 import {
   BalanceLedger,
@@ -254,20 +255,9 @@ describe("BalanceLedger", () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): (n: number) => number {
-  let a = seed >>> 0;
-  return (n) => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) % n) as number;
-  };
-}
-
 function runRandomSequence(seed: number, withRollbacks: boolean): void {
-  const rnd = prng(seed);
+  const random = new SeededRandom(seed);
+  const rnd = (n: number) => random.u32() % n;
   const ledger = new BalanceLedger();
   const accounts = [ALICE, BOB, CAROL];
   const open = new Map<Hex, { t: ReservationTerms; remaining: bigint }>();

@@ -51,23 +51,26 @@ export interface Recovered {
 export function recover(options: RecoverOptions): Recovered {
   const { onReplay } = options;
   const engineOptions = sizedForJournal(options.dir, options.engineOptions);
-  let engine = new MatchingEngine(engineOptions);
+  // The snapshot's engine, or a fresh one made on the first record: a sized engine allocates and
+  // pre-faults its tables, so it is built once.
+  const recovering: { engine?: MatchingEngine } = {};
+  const engineNow = (): MatchingEngine => (recovering.engine ??= new MatchingEngine(engineOptions));
   const recovered = recoverRecords<EngineInput, EngineSnapshot>({
     dir: options.dir,
     codec: engineInputCodec,
     ...(options.log ? { log: options.log } : {}),
     restore: (state) => {
-      engine = MatchingEngine.restore(state, engineOptions);
+      recovering.engine = MatchingEngine.restore(state, engineOptions);
     },
     apply:
       onReplay === undefined
         ? (_seq, input) => {
             // Without an observer nobody reads the events: the packed form, never decoded.
-            engine.applyPacked(input);
+            engineNow().applyPacked(input);
           }
-        : (seq, input) => onReplay(seq, input, engine.apply(input)),
+        : (seq, input) => onReplay(seq, input, engineNow().apply(input)),
   });
-  return { ...recovered, engine };
+  return { ...recovered, engine: engineNow() };
 }
 
 /**

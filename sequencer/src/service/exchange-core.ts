@@ -105,8 +105,9 @@ export class ExchangeCore {
   ledger = new BalanceLedger();
   #s = emptyState();
 
-  constructor(options: ExchangeCoreOptions = {}) {
-    this.engine = new MatchingEngine(engineOptions(options));
+  /** A fresh core, or (`restore`) one around an already restored engine. */
+  constructor(options: ExchangeCoreOptions = {}, engine?: MatchingEngine) {
+    this.engine = engine ?? new MatchingEngine(engineOptions(options));
   }
 
   /**
@@ -904,8 +905,10 @@ export class ExchangeCore {
   }
 
   static restore(snapshot: CoreSnapshot, options: ExchangeCoreOptions = {}): ExchangeCore {
-    const core = new ExchangeCore(options);
-    core.engine = MatchingEngine.restore(snapshot.engine, engineOptions(options));
+    const core = new ExchangeCore(
+      options,
+      MatchingEngine.restore(snapshot.engine, engineOptions(options)),
+    );
     core.ledger = BalanceLedger.restore(snapshot.ledger);
     const j = fromTaggedJson<Record<string, never>>(snapshot.state);
     const s = emptyState();

@@ -70,18 +70,21 @@ export async function startService(
   const dataDir = config.DATA_DIR;
 
   const coreOptions = { engineCapacity: config.ENGINE_CAPACITY };
-  let core = new ExchangeCore(coreOptions);
+  // Built by the snapshot's restore, or fresh on the first replayed record (or after recovery,
+  // for an empty journal): never twice, since a sized engine allocates and pre-faults its tables.
+  const recovering: { core?: ExchangeCore } = {};
   const recovered = recoverRecords<ServiceRecord, CoreSnapshot>({
     dir: join(dataDir, "journal"),
     codec: serviceRecordCodec,
     log: logger,
     restore: (state) => {
-      core = ExchangeCore.restore(state, coreOptions);
+      recovering.core = ExchangeCore.restore(state, coreOptions);
     },
     apply: (_seq, record) => {
-      core.apply(record);
+      (recovering.core ??= new ExchangeCore(coreOptions)).apply(record);
     },
   });
+  const core = recovering.core ?? new ExchangeCore(coreOptions);
   const journal = recovered.journal;
   let snapshotSeq = recovered.snapshotSeq;
   logger.info(

@@ -48,7 +48,6 @@ export class EventBuffer {
   private cap: number;
   kind: Uint8Array;
   market: Array<Market | undefined>;
-  marketId: Float64Array;
   h0: Array<Hex32 | "">;
   h1: Hex32[];
   a0: string[];
@@ -67,7 +66,6 @@ export class EventBuffer {
     this.cap = capacity;
     this.kind = new Uint8Array(capacity);
     this.market = new Array<Market | undefined>(capacity).fill(undefined);
-    this.marketId = new Float64Array(capacity);
     this.h0 = new Array<Hex32 | "">(capacity).fill("");
     this.h1 = new Array<Hex32>(capacity).fill("0x");
     this.a0 = new Array<string>(capacity).fill("");
@@ -89,7 +87,6 @@ export class EventBuffer {
     const i = this.length++;
     this.kind[i] = kind;
     this.market[i] = m;
-    this.marketId[i] = m === undefined ? -1 : m.marketId;
     return i;
   }
 
@@ -198,7 +195,6 @@ export class EventBuffer {
     const kind = new Uint8Array(n);
     kind.set(this.kind);
     this.kind = kind;
-    this.marketId = f64(this.marketId);
     this.n0 = f64(this.n0);
     this.n1 = f64(this.n1);
     this.n2 = f64(this.n2);

@@ -76,17 +76,17 @@ export class OrderPool {
 
   /** A fresh slot: all fields zero, links and level none, no references. */
   alloc(): number {
-    const s = this.freeCount !== 0 ? this.free[--this.freeCount]! : this.next_();
+    let s: number;
+    if (this.freeCount !== 0) s = this.free[--this.freeCount]!;
+    else {
+      if (this.used === this.capacity) this.grow();
+      s = this.used++;
+    }
     const b = s * STRIDE_I;
     this.i[b + PREV] = -1;
     this.i[b + NEXT] = -1;
     this.i[b + LEVEL] = -1;
     return s;
-  }
-
-  private next_(): number {
-    if (this.used === this.capacity) this.grow();
-    return this.used++;
   }
 
   /** Return a closed order's slot (its expiry has passed, so nothing refers to it any more). */

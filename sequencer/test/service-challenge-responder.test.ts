@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWalletClient, http, parseEventLogs, type Account, type Address } from "viem";
-import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
+import { parseEventLogs } from "viem";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
 import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
@@ -13,6 +12,7 @@ import {
   serviceEnv,
   signedOrder,
   trader,
+  traderClient,
   traderIndex,
   USDC,
   wire,
@@ -57,17 +57,7 @@ describe("challenge responder (running service answers a trader's challenge on-c
     );
 
     // Trader 0 claims never to have signed its bid, through the SDK and the served proof.
-    const sdk = new ClearmatchClient({
-      baseUrl: service.url,
-      chainId: chain.stack.chain.id,
-      settlement: chain.stack.settlement,
-      wallet: createWalletClient({
-        chain: chain.stack.chain,
-        transport: http(chain.node.url),
-        account: devAccount(traderIndex(0)).account as Account,
-      }),
-      publicClient: chain.stack.publicClient,
-    });
+    const sdk = traderClient(chain, service.url, traderIndex(0));
     const proof = await sdk.getFillProof(String(batch.fillIds[0]));
     const { challengeId } = await sdk.challengeFill(proof);
 
@@ -133,17 +123,7 @@ describe("challenge responder (running service answers a trader's challenge on-c
       30_000,
       "a committed batch",
     );
-    const sdk = new ClearmatchClient({
-      baseUrl: service.url,
-      chainId: chain.stack.chain.id,
-      settlement: chain.stack.settlement,
-      wallet: createWalletClient({
-        chain: chain.stack.chain,
-        transport: http(chain.node.url),
-        account: devAccount(traderIndex(0)).account as Account,
-      }),
-      publicClient: chain.stack.publicClient,
-    });
+    const sdk = traderClient(chain, service.url, traderIndex(0));
     const { challengeId } = await sdk.challengeFill(
       await sdk.getFillProof(String(batch.fillIds[0])),
     );

@@ -1,7 +1,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Address, Hex } from "viem";
+import { createWalletClient, http, type Account, type Address, type Hex } from "viem";
+import { ClearmatchClient } from "../../../sdk/src/clearmatch-client.js";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { devAccount, DEV_ROLES, fundAndDeposit } from "../../src/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes, type Order } from "../../src/eip712/types.js";
@@ -102,4 +103,19 @@ export async function fundTraders(chain: DevChain, options: { secondBuyer?: bool
   if (options.secondBuyer) {
     await fundAndDeposit(chain.stack, chain.node.url, traderIndex(2), usdc!, USDC(10_000n));
   }
+}
+
+/** The SDK as dev account `index` uses it against the service at `url` (signing and on-chain). */
+export function traderClient(chain: DevChain, url: string, index: number): ClearmatchClient {
+  return new ClearmatchClient({
+    baseUrl: url,
+    chainId: chain.stack.chain.id,
+    settlement: chain.stack.settlement,
+    wallet: createWalletClient({
+      chain: chain.stack.chain,
+      transport: http(chain.node.url),
+      account: devAccount(index).account as Account,
+    }),
+    publicClient: chain.stack.publicClient,
+  });
 }

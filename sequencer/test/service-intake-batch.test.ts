@@ -33,6 +33,7 @@ describe("batch intake (hardhat node + Redis, real signatures over HTTP)", () =>
 
   for (const [verifier, threads] of [
     ["fast", "0"],
+    ["fast", "1"],
     ["fast", "2"],
     ["viem", "0"],
   ] as const) {
@@ -70,6 +71,15 @@ describe("batch intake (hardhat node + Redis, real signatures over HTTP)", () =>
         expect(results[1]!["fills"][0]["makerOrderHash"]).toBe(ask.hash);
         expect(results[2]!["error"]["code"]).toBe("BAD_SIGNATURE");
         expect(service.core.order(ask.hash)?.status).toBe("filled");
+
+        // The single-order endpoint takes the same path (through the pool when there is one).
+        const single = await post(service.url, "/v1/orders", wire(forged));
+        expect(single.status).toBe(201);
+        expect(single.body["order"]["orderHash"]).toBe(forged.hash);
+        expect((await post(service.url, "/v1/orders", wire(forged))).status).toBe(200);
+        const claimedAlone = await post(service.url, "/v1/orders", wire(claimed));
+        expect(claimedAlone.status).toBe(400);
+        expect(claimedAlone.body["error"]["code"]).toBe("BAD_SIGNATURE");
       } finally {
         await service?.stop();
       }

@@ -4,56 +4,99 @@ import { afterAll, describe, expect, it } from "vitest";
 import { VerifyPool } from "../src/crypto/verify-pool.js";
 import { OrderHasher } from "../src/eip712/order-hasher.js";
 import { clearmatchDomain, orderTypes, type Order } from "../src/eip712/types.js";
+import { SeededRandom } from "./support/seeded-random.js";
 
 const domain = clearmatchDomain(31337, "0x00000000000000000000000000000000C1eA4a7C");
 const hasher = new OrderHasher(domain);
-const pool = VerifyPool.create(2)!;
+const pool = VerifyPool.create(2, hasher.domainSeparatorBytes())!;
 
 afterAll(() => pool.close());
 
+/** A random order of `trader`, biased toward each field's edge values (`SeededRandom.uint`). */
+function randomOrder(rng: SeededRandom, trader: Hex): Order {
+  return {
+    trader,
+    marketId: Number(rng.uint(32)),
+    side: rng.below(2),
+    price: rng.uint(128),
+    amount: rng.uint(128),
+    nonce: rng.uint(64),
+    expiry: rng.uint(64),
+    maxFeeBps: Number(rng.uint(16)),
+    flags: Number(rng.uint(8)),
+  };
+}
+
+async function signedOrders(count: number) {
+  const rng = new SeededRandom(7);
+  const out: { order: Order; signature: Hex; signer: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const account = privateKeyToAccount(toHex(0xbeef_0000n + BigInt(i), { size: 32 }));
+    const order = randomOrder(rng, account.address);
+    const signature = await account.signTypedData({
+      domain,
+      types: orderTypes,
+      primaryType: "Order",
+      message: order,
+    });
+    const signer = await recoverTypedDataAddress({
+      domain,
+      types: orderTypes,
+      primaryType: "Order",
+      message: order,
+      signature,
+    });
+    out.push({ order, signature, signer: signer.toLowerCase() });
+  }
+  return out;
+}
+
+const job = (order: Order, signature: string) => ({ struct: hasher.encodeOrder(order), signature });
+
 describe("VerifyPool", () => {
-  it("recovers the same signers as viem's recoverTypedDataAddress", async () => {
-    const jobs: { digest: Uint8Array; signature: Hex }[] = [];
-    const expected: string[] = [];
-    for (let i = 0; i < 25; i++) {
-      const account = privateKeyToAccount(toHex(0xbeef_0000n + BigInt(i), { size: 32 }));
-      const order: Order = {
-        trader: account.address,
-        marketId: 1 + (i % 3),
-        side: i % 2,
-        price: 2_500_000_000n + BigInt(i),
-        amount: 10n ** 15n * BigInt(1 + i),
-        nonce: BigInt(i),
-        expiry: 1_900_000_000n,
-        maxFeeBps: 30,
-        flags: 0,
-      };
-      const signature = await account.signTypedData({
-        domain,
-        types: orderTypes,
-        primaryType: "Order",
-        message: order,
-      });
-      jobs.push({ digest: hasher.orderDigest(order), signature });
-      const signer = await recoverTypedDataAddress({
-        domain,
-        types: orderTypes,
-        primaryType: "Order",
-        message: order,
-        signature,
-      });
-      expected.push(signer.toLowerCase());
-    }
-    expect(await pool.recover(jobs)).toEqual(expected);
+  it("answers OrderHasher's digests and viem's signers, extreme field values included", async () => {
+    const orders = await signedOrders(25);
+    const answers = await pool.recover(orders.map((o) => job(o.order, o.signature)));
+    expect(answers.map((a) => a.signer)).toEqual(orders.map((o) => o.signer));
+    expect(answers.map((a) => toHex(a.digest!))).toEqual(
+      orders.map((o) => hasher.hashOrder(o.order)),
+    );
   });
 
-  it("answers no signer for a malformed signature", async () => {
-    const digest = new Uint8Array(32).fill(1);
+  it("answers the digest but no signer for a malformed or unrecoverable signature", async () => {
+    const [o] = await signedOrders(1);
     const answers = await pool.recover([
-      { digest, signature: "0x1234" },
-      { digest, signature: `0x${"00".repeat(64)}1b` },
-      { digest, signature: `0x${"11".repeat(64)}05` },
+      job(o!.order, "0x1234"),
+      job(o!.order, `0x${"00".repeat(64)}1b`),
+      job(o!.order, `0x${"11".repeat(64)}05`),
     ]);
-    expect(answers).toEqual([undefined, undefined, undefined]);
+    for (const a of answers) {
+      expect(a.signer).toBeUndefined();
+      expect(toHex(a.digest!)).toBe(hasher.hashOrder(o!.order));
+    }
+  });
+
+  it("coalesces jobs that wait for a busy worker into shared messages, answering each its own", async () => {
+    const orders = await signedOrders(60);
+    const before = pool.messagesSent;
+    // 60 lone orders at once: the two idle workers take the first ones; the rest queue and go
+    // out together when a worker comes back.
+    const answers = await Promise.all(
+      orders.map(async (o) => (await pool.recover([job(o.order, o.signature)]))[0]!),
+    );
+    expect(answers.map((a) => a.signer)).toEqual(orders.map((o) => o.signer));
+    expect(answers.map((a) => toHex(a.digest!))).toEqual(
+      orders.map((o) => hasher.hashOrder(o.order)),
+    );
+    const messages = pool.messagesSent - before;
+    expect(messages).toBeGreaterThanOrEqual(2);
+    expect(messages).toBeLessThan(orders.length / 2);
+  });
+
+  it("answers no hints once closed (the caller's own path recovers)", async () => {
+    const closed = VerifyPool.create(1, hasher.domainSeparatorBytes())!;
+    await closed.close();
+    const [o] = await signedOrders(1);
+    expect(await closed.recover([job(o!.order, o!.signature)])).toEqual([{}]);
   });
 });

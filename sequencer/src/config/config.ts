@@ -155,9 +155,9 @@ export const configVariables = {
   }),
   VERIFY_THREADS: variable({
     schema: integer(0, 64),
-    default: "0",
+    default: "1",
     description:
-      "Worker threads recovering the signers of `POST /v1/orders/batch` off the event loop (fast verifier, native secp256k1); 0 recovers on the main thread.",
+      "Worker threads hashing orders and recovering their signers off the event loop (fast verifier, native secp256k1), for single and batch submissions alike; 0 does both on the main thread.",
   }),
   IP_RATE_LIMIT_PER_SEC: variable({
     schema: integer(0, 10_000_000),

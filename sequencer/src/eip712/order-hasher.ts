@@ -92,6 +92,25 @@ export class OrderHasher {
 
   /** The order's EIP-712 digest (its id, `orderHash`) as 32 fresh bytes. */
   orderDigest(order: Order): Uint8Array {
+    this.digest.set(keccak_256(this.#encode(order)), 34);
+    return keccak_256(this.digest);
+  }
+
+  /**
+   * The order's EIP-712 struct encoding (type hash and the nine field words, 320 bytes) as fresh
+   * bytes: what `VerifyPool` workers hash into the digest. Throws like `orderDigest`.
+   */
+  encodeOrder(order: Order): Uint8Array {
+    return this.#encode(order).slice();
+  }
+
+  /** The domain separator as 32 bytes. */
+  domainSeparatorBytes(): Uint8Array {
+    return this.digest.slice(2, 34);
+  }
+
+  /** Writes the order's struct encoding into the reused buffer and returns it. */
+  #encode(order: Order): Uint8Array {
     const buf = this.order;
     // Every word is fully rewritten (padding included), so no state leaks between calls.
     buf.fill(0, 32);
@@ -105,8 +124,7 @@ export class OrderHasher {
     this.big64(7, order.expiry, "expiry");
     this.small(8, order.maxFeeBps, MAX_UINT16, "maxFeeBps");
     this.small(9, order.flags, MAX_UINT8, "flags");
-    this.digest.set(keccak_256(buf), 34);
-    return keccak_256(this.digest);
+    return buf;
   }
 
   /** The order's EIP-712 digest as hex, equal to viem's `hashTypedData`. */

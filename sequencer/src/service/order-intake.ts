@@ -17,7 +17,7 @@ import {
 import { CryptoError, CryptoErrorReason } from "../crypto/crypto-error.js";
 import { bytesToHex } from "../crypto/bytes.js";
 import { checkSignature, recoverAddress } from "../crypto/recover.js";
-import type { VerifyPool } from "../crypto/verify-pool.js";
+import type { Recovered, VerifyPool } from "../crypto/verify-pool.js";
 import type { OrderHasher } from "../eip712/order-hasher.js";
 import { orderTypes, type Order } from "../eip712/types.js";
 import type { SignedCancel, SignedOrder } from "../api/schemas.js";
@@ -38,7 +38,10 @@ export interface OrderIntakeDeps {
    * secp256k1) or `viem` (`hashTypedData` + viem's `recoverAddress`). Default `fast`.
    */
   verifier?: "fast" | "viem";
-  /** Recovers a batch's signers on worker threads (fast verifier only). Default: none. */
+  /**
+   * Hashes orders and recovers their signers on worker threads (fast verifier only). Default:
+   * none (both on the main thread).
+   */
   verifyPool?: VerifyPool | undefined;
   chainId: number;
   settlement: Address;
@@ -61,12 +64,6 @@ interface Staged {
 }
 
 const DONE: Promise<void> = Promise.resolve();
-
-/** An order's digest and the signer a worker recovered from it (a hint, checked again). */
-interface Recovered {
-  readonly digest?: Uint8Array;
-  readonly signer?: string | undefined;
-}
 
 /** The signature checks `recoverAddress` applies (EIP-2 low s, ranges), without recovering. */
 function validSignature(signature: Hex): boolean {
@@ -119,7 +116,8 @@ export class OrderIntake {
   }
 
   async submitOrder(signed: SignedOrder): Promise<ApplyResult> {
-    const { result, durable } = await this.#stageOrder(signed);
+    const pre = await this.#recoverInPool([signed]);
+    const { result, durable } = await this.#stageOrder(signed, pre?.[0]);
     await durable;
     return result;
   }
@@ -202,23 +200,26 @@ export class OrderIntake {
     return staged;
   }
 
-  /** Digests and pool-recovered signers of a batch (fast verifier with a pool), else undefined. */
+  /**
+   * Digests and pool-recovered signers of `orders` (fast verifier with a pool), else undefined.
+   * An order whose fields do not encode gets no hint: its own path reports it.
+   */
   async #recoverInPool(orders: readonly SignedOrder[]): Promise<Recovered[] | undefined> {
     const { verifyPool, verifier, hasher } = this.deps;
-    if (!verifyPool || verifier === "viem" || orders.length < 2) return undefined;
-    const digests = orders.map((s) => {
+    if (!verifyPool || verifier === "viem") return undefined;
+    const structs = orders.map((s) => {
       try {
-        return hasher.orderDigest(s.order);
+        return hasher.encodeOrder(s.order);
       } catch {
-        return undefined; // the order's own path reports it
+        return undefined;
       }
     });
-    const jobs = digests.flatMap((digest, i) =>
-      digest ? [{ digest, signature: orders[i]!.signature }] : [],
+    const jobs = structs.flatMap((struct, i) =>
+      struct ? [{ struct, signature: orders[i]!.signature }] : [],
     );
-    const signers = await verifyPool.recover(jobs);
+    const answers = await verifyPool.recover(jobs);
     let next = 0;
-    return digests.map((digest) => (digest ? { digest, signer: signers[next++] } : {}));
+    return structs.map((struct) => (struct ? answers[next++]! : {}));
   }
 
   /** `expected` when the signature recovers to it (synchronously); else undefined. */

@@ -174,11 +174,12 @@ export async function startService(
       logger.fatal({ err: error }, "journal write failed: exiting to recover from the files");
       process.exit(1);
     });
-  const verifyPool = VerifyPool.create(config.VERIFY_THREADS);
+  const hasher = new OrderHasher(clearmatchDomain(config.CHAIN_ID, config.SETTLEMENT_ADDRESS));
+  const verifyPool = VerifyPool.create(config.VERIFY_THREADS, hasher.domainSeparatorBytes());
   const intake = new OrderIntake({
     core: core,
     journal,
-    hasher: new OrderHasher(clearmatchDomain(config.CHAIN_ID, config.SETTLEMENT_ADDRESS)),
+    hasher,
     verifier: config.SIGNATURE_VERIFIER,
     verifyPool,
     chainId: config.CHAIN_ID,

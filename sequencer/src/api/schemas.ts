@@ -12,6 +12,7 @@
  * - Hex byte strings (signature, order hash) have exact lengths; they parse to lowercase.
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
+import { parseAddressStrict } from "../crypto/address.js";
 import { z } from "zod";
 import { ORDER_FIELD_NAMES, type Cancel, type Order } from "../eip712/types.js";
 
@@ -262,11 +263,6 @@ function fastUint(value: unknown, max: bigint, digits: number, min: bigint): big
 }
 
 /** `addressSchema`'s value, or undefined where it would report an issue. */
-function fastAddress(value: unknown): Address | undefined {
-  return typeof value === "string" && isAddress(value, { strict: true })
-    ? getAddress(value)
-    : undefined;
-}
 
 /**
  * `signedOrderSchema.parse(input)` for input the schema accepts (the same object, keys in the
@@ -277,7 +273,7 @@ export function parseSignedOrderFast(input: unknown): SignedOrder | undefined {
   if (!isRecord(input) || !onlyKeys(input, SIGNED_ORDER_FIELDS)) return undefined;
   const o = input["order"];
   if (!isRecord(o) || !onlyKeys(o, ORDER_FIELDS)) return undefined;
-  const trader = fastAddress(o["trader"]);
+  const trader = parseAddressStrict(o["trader"]);
   const marketId = fastSmallUint(o["marketId"], 0xffff_ffff);
   const side = fastSmallUint(o["side"], 1);
   const price = fastUint(o["price"], UINT128_MAX, UINT128_DIGITS, 1n);
@@ -316,7 +312,7 @@ export function parseSignedOrderFast(input: unknown): SignedOrder | undefined {
     signed.chainId = chainId;
   }
   if ("verifyingContract" in input) {
-    const contract = fastAddress(input["verifyingContract"]);
+    const contract = parseAddressStrict(input["verifyingContract"]);
     if (contract === undefined) return undefined;
     signed.verifyingContract = contract;
   }

@@ -18,7 +18,7 @@
  * peers that miss a heartbeat are terminated.
  */
 import type { Server } from "node:http";
-import { getAddress, isAddress } from "viem";
+import { parseAddressStrict } from "../crypto/address.js";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
@@ -79,7 +79,8 @@ export function parseChannel(raw: string): string | undefined {
     return `${kind}:${arg}`;
   }
   if (kind === "account") {
-    return isAddress(arg, { strict: true }) ? `account:${getAddress(arg)}` : undefined;
+    const address = parseAddressStrict(arg);
+    return address ? `account:${address}` : undefined;
   }
   return undefined;
 }

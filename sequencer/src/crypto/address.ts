@@ -22,15 +22,38 @@ export function checksumAddressOf(bytes: Uint8Array, offset: number): Address {
   let lower = "";
   for (let i = 0; i < 20; i++) {
     const b = bytes[offset + i]!;
-    const hi = HEX_CHARS.charCodeAt(b >> 4);
-    const lo = HEX_CHARS.charCodeAt(b & 15);
-    ascii[2 * i] = hi;
-    ascii[2 * i + 1] = lo;
-    lower += String.fromCharCode(hi, lo);
+    lower += HEX_CHARS[b >> 4]! + HEX_CHARS[b & 15]!;
   }
+  return checksumOfLower(lower);
+}
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+
+/**
+ * EIP-55 checksummed form of a `0x`-prefixed 40-digit hex address in any case (viem's
+ * `getAddress`, with the cache above instead of viem's LRU). Throws on anything else.
+ */
+export function checksumAddress(address: string): Address {
+  if (!ADDRESS.test(address)) throw new TypeError(`not an address: ${address}`);
+  return checksumOfLower(address.slice(2).toLowerCase());
+}
+
+/**
+ * `getAddress(value)` when viem's `isAddress(value, { strict: true })` holds (hex of the right
+ * length, all lower case or correctly checksummed), else undefined.
+ */
+export function parseAddressStrict(value: unknown): Address | undefined {
+  if (typeof value !== "string" || !ADDRESS.test(value)) return undefined;
+  const lower = value.slice(2).toLowerCase();
+  const checksummed = checksumOfLower(lower);
+  return value === checksummed || value.slice(2) === lower ? checksummed : undefined;
+}
+
+/** Checksums `lower`, the 40 lower-case hex digits of an address (cached). */
+function checksumOfLower(lower: string): Address {
   const cached = checksumCache.get(lower);
   if (cached !== undefined) return cached;
-
+  for (let i = 0; i < 40; i++) ascii[i] = lower.charCodeAt(i);
   const hash = keccak_256(ascii);
   let out = "0x";
   for (let i = 0; i < 40; i++) {

@@ -2,7 +2,8 @@
  * The API's `OrderService` over the exchange core: commands go through the intake, queries read
  * the core (and the batch store for fill proofs).
  */
-import { getAddress, type Address, type Hex } from "viem";
+import type { Address, Hex } from "viem";
+import { checksumAddress } from "../crypto/address.js";
 import type {
   BalanceView,
   BatchItemResult,
@@ -58,8 +59,8 @@ export function fillView(f: CoreFill): FillView {
     status: f.state.toLowerCase() as FillView["status"],
     makerOrderHash: e.makerOrderHash,
     takerOrderHash: e.takerOrderHash,
-    maker: getAddress(e.maker),
-    taker: getAddress(e.taker),
+    maker: checksumAddress(e.maker),
+    taker: checksumAddress(e.taker),
     makerFee: e.makerFee,
     takerFee: e.takerFee,
     ...(f.batchId !== undefined ? { batchId: f.batchId, index: f.index! } : {}),
@@ -137,8 +138,8 @@ export class ClearmatchService implements OrderService {
     if (!m) throw new ClearmatchError("UNKNOWN_MARKET");
     return {
       marketId,
-      baseToken: getAddress(m.baseToken),
-      quoteToken: getAddress(m.quoteToken),
+      baseToken: checksumAddress(m.baseToken),
+      quoteToken: checksumAddress(m.quoteToken),
       baseDecimals: m.baseDecimals,
       tickSize: m.tickSize,
       lotSize: m.lotSize,
@@ -213,7 +214,7 @@ export class ClearmatchService implements OrderService {
   async getAccountBalances(account: Address): Promise<readonly BalanceView[]> {
     return this.deps.core.ledger
       .balances(account)
-      .map((b) => ({ ...b, token: getAddress(b.token) }));
+      .map((b) => ({ ...b, token: checksumAddress(b.token) }));
   }
 
   async getBatches(query: {

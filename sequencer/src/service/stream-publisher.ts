@@ -6,7 +6,7 @@
  * Views are built only for channels someone listens to (the intake's hot path publishes every
  * order and fill; most have no subscriber).
  */
-import { getAddress } from "viem";
+import { checksumAddress } from "../crypto/address.js";
 import type { WsHub } from "../api/ws-hub.js";
 import { batchView, fillView, orderView } from "./clearmatch-service.js";
 import type { CoreOutput } from "./core-types.js";
@@ -32,8 +32,8 @@ export function publishOutputs(
       case "fill": {
         const e = out.fill.fill;
         const trades = `trades:${e.marketId}`;
-        const maker = `account:${getAddress(e.maker)}`;
-        const taker = `account:${getAddress(e.taker)}`;
+        const maker = `account:${checksumAddress(e.maker)}`;
+        const taker = `account:${checksumAddress(e.taker)}`;
         if (!listened(hub, trades) && !listened(hub, maker) && !listened(hub, taker)) break;
         const view = fillView(out.fill);
         hub.publish(trades, "trade", view);
@@ -42,7 +42,7 @@ export function publishOutputs(
         break;
       }
       case "order": {
-        const channel = `account:${getAddress(out.order.order.trader)}`;
+        const channel = `account:${checksumAddress(out.order.order.trader)}`;
         if (listened(hub, channel)) hub.publish(channel, "order", orderView(out.order));
         break;
       }

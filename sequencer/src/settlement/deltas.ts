@@ -12,7 +12,8 @@
  * Addresses are compared as 160-bit unsigned integers, which for fixed-length lower-case
  * hex is plain string order, so that is how they are sorted here.
  */
-import { getAddress, type Address } from "viem";
+import type { Address } from "viem";
+import { checksumAddress } from "../crypto/address.js";
 import type { Delta, FillLeaf } from "../eip712/types.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
 
@@ -96,8 +97,8 @@ export function buildDeltas(
     const delta = sums.get(key)!;
     if (delta === 0n) continue;
     deltas.push({
-      account: getAddress(key.slice(0, 42)),
-      token: getAddress(key.slice(42)),
+      account: checksumAddress(key.slice(0, 42)),
+      token: checksumAddress(key.slice(42)),
       delta,
     });
   }

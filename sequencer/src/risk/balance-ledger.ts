@@ -72,6 +72,8 @@ export interface UnrestoredLeg {
 }
 
 interface Entry {
+  /** As first seen (keys are lower case). */
+  readonly account: Address;
   token: Address;
   finalized: bigint;
   pending: bigint;
@@ -86,9 +88,15 @@ interface Reservation {
   reserved: bigint;
 }
 
+/**
+ * A matched fill's effect until it finalizes or is rolled back, kept flat (an object per delta
+ * and per leg, five and two for every fill held in memory, was a large share of the service's
+ * heap): `moves` alternates the balance entry a delta applies to and the delta; `legs`
+ * alternates an order hash and the base amount the fill took from it.
+ */
 interface PendingFill {
-  readonly deltas: readonly { account: Address; token: Address; delta: bigint }[];
-  readonly legs: readonly { orderHash: Hex; baseAmount: bigint }[];
+  readonly moves: readonly (Entry | bigint)[];
+  readonly legs: readonly (Hex | bigint)[];
 }
 
 const BPS = 10_000n;
@@ -129,7 +137,7 @@ export class BalanceLedger {
     const entry = this.#accounts.get(account.toLowerCase())?.get(token.toLowerCase());
     return entry
       ? view(entry)
-      : view({ token, finalized: 0n, pending: 0n, reserved: 0n, withdrawalRequested: 0n });
+      : view({ account, token, finalized: 0n, pending: 0n, reserved: 0n, withdrawalRequested: 0n });
   }
 
   /** Every token balance an account has had. */
@@ -244,20 +252,22 @@ export class BalanceLedger {
     const seller = takerBuys ? fill.maker : fill.taker;
     const buyerFee = takerBuys ? fill.takerFee : fill.makerFee;
     const sellerFee = takerBuys ? fill.makerFee : fill.takerFee;
-    const deltas = [
-      { account: buyer, token: fill.baseToken, delta: fill.baseAmount },
-      { account: buyer, token: fill.quoteToken, delta: -(fill.quoteAmount + buyerFee) },
-      { account: seller, token: fill.baseToken, delta: -fill.baseAmount },
-      { account: seller, token: fill.quoteToken, delta: fill.quoteAmount - sellerFee },
-      { account: fill.feeRecipient, token: fill.quoteToken, delta: fill.makerFee + fill.takerFee },
+    const moves = [
+      this.#entry(buyer, fill.baseToken),
+      fill.baseAmount,
+      this.#entry(buyer, fill.quoteToken),
+      -(fill.quoteAmount + buyerFee),
+      this.#entry(seller, fill.baseToken),
+      -fill.baseAmount,
+      this.#entry(seller, fill.quoteToken),
+      fill.quoteAmount - sellerFee,
+      this.#entry(fill.feeRecipient, fill.quoteToken),
+      fill.makerFee + fill.takerFee,
     ];
-    for (const d of deltas) this.#entry(d.account, d.token).pending += d.delta;
+    for (const [entry, delta] of movesOf(moves)) entry.pending += delta;
     this.#pendingFills.set(fill.fillId, {
-      deltas,
-      legs: [
-        { orderHash: fill.makerOrderHash, baseAmount: fill.baseAmount },
-        { orderHash: fill.takerOrderHash, baseAmount: fill.baseAmount },
-      ],
+      moves,
+      legs: [fill.makerOrderHash, fill.baseAmount, fill.takerOrderHash, fill.baseAmount],
     });
   }
 
@@ -269,11 +279,9 @@ export class BalanceLedger {
   /** A batch finalized on-chain: its fills' deltas move from pending into finalized. */
   applyBatchFinalized(fillIds: Iterable<string>): void {
     for (const fillId of fillIds) {
-      const fill = this.#takePending(fillId);
-      for (const d of fill.deltas) {
-        const entry = this.#entry(d.account, d.token);
-        entry.pending -= d.delta;
-        entry.finalized += d.delta;
+      for (const [entry, delta] of movesOf(this.#takePending(fillId).moves)) {
+        entry.pending -= delta;
+        entry.finalized += delta;
       }
     }
   }
@@ -288,8 +296,8 @@ export class BalanceLedger {
     const unrestored: UnrestoredLeg[] = [];
     for (const fillId of fillIds) {
       const fill = this.#takePending(fillId);
-      for (const d of fill.deltas) this.#entry(d.account, d.token).pending -= d.delta;
-      for (const leg of fill.legs) {
+      for (const [entry, delta] of movesOf(fill.moves)) entry.pending -= delta;
+      for (const leg of legsOf(fill.legs)) {
         const reservation = this.#reservations.get(orderKey(leg.orderHash));
         if (reservation) this.#resize(reservation, reservation.remaining + leg.baseAmount);
         else unrestored.push(leg);
@@ -318,9 +326,9 @@ export class BalanceLedger {
       add(reserved, key(r.terms.account, r.token), r.reserved);
     }
     for (const f of this.#pendingFills.values()) {
-      for (const d of f.deltas) {
-        add(pending, key(d.account, d.token), d.delta);
-        add(perToken, d.token.toLowerCase(), d.delta);
+      for (const [entry, delta] of movesOf(f.moves)) {
+        add(pending, key(entry.account, entry.token), delta);
+        add(perToken, entry.token.toLowerCase(), delta);
       }
     }
     for (const [account, tokens] of this.#accounts) {
@@ -342,9 +350,9 @@ export class BalanceLedger {
   snapshot(): LedgerSnapshot {
     const s = (v: bigint) => v.toString();
     return {
-      entries: [...this.#accounts].flatMap(([account, tokens]) =>
+      entries: [...this.#accounts.values()].flatMap((tokens) =>
         [...tokens.values()].map((e) => ({
-          account,
+          account: e.account,
           token: e.token,
           finalized: s(e.finalized),
           pending: s(e.pending),
@@ -360,8 +368,12 @@ export class BalanceLedger {
       })),
       pendingFills: [...this.#pendingFills].map(([fillId, f]) => ({
         fillId,
-        deltas: f.deltas.map((d) => ({ ...d, delta: s(d.delta) })),
-        legs: f.legs.map((l) => ({ ...l, baseAmount: s(l.baseAmount) })),
+        deltas: movesOf(f.moves).map(([e, delta]) => ({
+          account: e.account,
+          token: e.token,
+          delta: s(delta),
+        })),
+        legs: legsOf(f.legs).map((l) => ({ ...l, baseAmount: s(l.baseAmount) })),
       })),
     };
   }
@@ -387,8 +399,8 @@ export class BalanceLedger {
     }
     for (const f of snapshot.pendingFills) {
       ledger.#pendingFills.set(f.fillId, {
-        deltas: f.deltas.map((d) => ({ ...d, delta: b(d.delta) })),
-        legs: f.legs.map((l) => ({ ...l, baseAmount: b(l.baseAmount) })),
+        moves: f.deltas.flatMap((d) => [ledger.#entry(d.account, d.token), b(d.delta)]),
+        legs: f.legs.flatMap((l) => [l.orderHash, b(l.baseAmount)]),
       });
     }
     return ledger;
@@ -416,7 +428,7 @@ export class BalanceLedger {
     const tokenKey = token.toLowerCase();
     let entry = tokens.get(tokenKey);
     if (!entry) {
-      entry = { token, finalized: 0n, pending: 0n, reserved: 0n, withdrawalRequested: 0n };
+      entry = { account, token, finalized: 0n, pending: 0n, reserved: 0n, withdrawalRequested: 0n };
       tokens.set(tokenKey, entry);
     }
     return entry;
@@ -427,7 +439,7 @@ type Str<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] };
 
 /** JSON-safe image of a {@link BalanceLedger} (see `snapshot`). */
 export interface LedgerSnapshot {
-  entries: Array<Str<Entry> & { account: string }>;
+  entries: Array<Str<Omit<Entry, "account">> & { account: string }>;
   reservations: Array<{
     terms: Str<ReservationTerms>;
     token: string;
@@ -439,6 +451,22 @@ export interface LedgerSnapshot {
     deltas: Array<{ account: Address; token: Address; delta: string }>;
     legs: Array<{ orderHash: Hex; baseAmount: string }>;
   }>;
+}
+
+/** A pending fill's (entry, delta) pairs. */
+function movesOf(moves: readonly (Entry | bigint)[]): [Entry, bigint][] {
+  const out: [Entry, bigint][] = [];
+  for (let i = 0; i < moves.length; i += 2) out.push([moves[i] as Entry, moves[i + 1] as bigint]);
+  return out;
+}
+
+/** A pending fill's legs. */
+function legsOf(legs: readonly (Hex | bigint)[]): UnrestoredLeg[] {
+  const out: UnrestoredLeg[] = [];
+  for (let i = 0; i < legs.length; i += 2) {
+    out.push({ orderHash: legs[i] as Hex, baseAmount: legs[i + 1] as bigint });
+  }
+  return out;
 }
 
 /** Order hashes are keyed in lowercase, whatever case the caller uses. */

@@ -360,14 +360,10 @@ export class ExchangeCore {
     if (e.taker.toLowerCase() !== e.maker.toLowerCase())
       pushIndex(s.accountFills, e.taker, e.fillId);
     pushIndex(s.marketFills, String(e.marketId), e.fillId);
-    for (const [hash, after] of [
-      [e.makerOrderHash, e.makerFilledAfter],
-      [e.takerOrderHash, e.takerFilledAfter],
-    ] as const) {
-      const o = s.orders.get(hash.toLowerCase());
-      if (o) o.filled = after;
-      pushIndex(s.orderFills, hash, e.fillId);
-    }
+    const maker = s.orders.get(e.makerOrderHash.toLowerCase());
+    if (maker) maker.filled = e.makerFilledAfter;
+    const taker = s.orders.get(e.takerOrderHash.toLowerCase());
+    if (taker) taker.filled = e.takerFilledAfter;
     return fill;
   }
 
@@ -893,7 +889,6 @@ export class ExchangeCore {
       accountOrders: [...s.accountOrders],
       accountFills: [...s.accountFills],
       marketFills: [...s.marketFills],
-      orderFills: [...s.orderFills],
       depositors: [...s.depositors],
       halts: [...s.halts],
     };
@@ -935,7 +930,6 @@ export class ExchangeCore {
       accountOrders: new Map(j["accountOrders"]),
       accountFills: new Map(j["accountFills"]),
       marketFills: new Map(j["marketFills"]),
-      orderFills: new Map(j["orderFills"]),
       depositors: new Set(j["depositors"]),
       // Absent in snapshots taken before the kill switch and halts were journaled.
       killSwitch: j["killSwitch"] ?? { engaged: false },
@@ -980,7 +974,6 @@ function emptyState() {
     accountOrders: new Map<string, (string | number)[]>(),
     accountFills: new Map<string, (string | number)[]>(),
     marketFills: new Map<string, (string | number)[]>(),
-    orderFills: new Map<string, (string | number)[]>(),
     /** Accounts that ever deposited. */
     depositors: new Set<string>(),
     /** Global kill switch (admin): no new orders while engaged. */

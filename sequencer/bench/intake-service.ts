@@ -18,6 +18,10 @@ let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
+  if (process.env.BENCH_HEAP_SNAPSHOT_DIR) {
+    const { writeHeapSnapshot } = await import("node:v8");
+    writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT_DIR}/svc-${process.pid}.heapsnapshot`);
+  }
   await service.stop().catch((error: unknown) => console.error("bench service: stop", error));
   process.exit(0);
 };

@@ -13,12 +13,17 @@
  * Measurements per verifier and endpoint (`POST /v1/orders`, and `POST /v1/orders/batch` with
  * each of BENCH_BATCH_SIZES orders per request, default 20 and 100):
  * max = closed loop (bounded concurrency, keep-alive), accepted orders per second, median of
- * RUNS runs after a warm-up; latency = open loop at half the max rate, p50/p99 per request,
- * median of RUNS runs. Results go to stdout and bench/results/intake.json, with /proc/loadavg.
+ * RUNS runs after a warm-up; latency = open loop at half the max rate, p50/p99/p99.9 per
+ * request, median of RUNS runs. Results go to stdout and bench/results/intake.json, with
+ * /proc/loadavg.
  *
  * Bench-only settings (said in the output): per-account rate limits raised to 1e6/s, batches
  * never cut during the run (no settlement transactions competing for the 2 cores: this measures
  * intake), snapshots every 1e6 records.
+ *
+ * Diagnostics: BENCH_SERVICE_NODE_OPTIONS passes Node options to each service (for example
+ * "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc"); BENCH_HEAP_SNAPSHOT_DIR makes each
+ * service write a heap snapshot there when it is stopped.
  */
 import { fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -194,7 +199,8 @@ interface EndpointFigures {
   latencyAtOrdersPerSec: number;
   p50Ms: number;
   p99Ms: number;
-  latencyRuns: { p50: number; p99: number; accepted: number }[];
+  p999Ms: number;
+  latencyRuns: { p50: number; p99: number; p999: number; max: number; accepted: number }[];
   rejected: Record<string, number>;
 }
 
@@ -316,9 +322,15 @@ async function measureVerifier(
         maxSeconds: RUN_SECONDS,
       });
       note(r);
-      latencyRuns.push({ p50: round2(r.p50), p99: round2(r.p99), accepted: r.accepted });
+      latencyRuns.push({
+        p50: round2(r.p50),
+        p99: round2(r.p99),
+        p999: round2(r.p999),
+        max: round2(r.max),
+        accepted: r.accepted,
+      });
       log(
-        `${verifier} ${name} at ${Math.round(ordersPerSec)} orders/s: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.accepted} accepted of ${r.sent})`,
+        `${verifier} ${name} at ${Math.round(ordersPerSec)} orders/s: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, max ${r.max.toFixed(1)} ms (${r.accepted} accepted of ${r.sent})`,
       );
     }
     await service.stop();
@@ -328,6 +340,7 @@ async function measureVerifier(
       latencyAtOrdersPerSec: Math.round(ordersPerSec),
       p50Ms: +median(latencyRuns.map((r) => r.p50)).toFixed(2),
       p99Ms: +median(latencyRuns.map((r) => r.p99)).toFixed(2),
+      p999Ms: +median(latencyRuns.map((r) => r.p999)).toFixed(2),
       latencyRuns,
       rejected: {},
     };
@@ -355,6 +368,7 @@ function printTable(results: Record<string, unknown>): void {
         "latency at orders/s": f.latencyAtOrdersPerSec,
         "p50 ms": f.p50Ms,
         "p99 ms": f.p99Ms,
+        "p99.9 ms": f.p999Ms,
       };
     }
   }

@@ -9,15 +9,18 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import { crc32 } from "node:zlib";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fullMix, generateStream } from "../bench/order-stream.js";
 import { formatEvent } from "../src/engine/event-format.js";
 import { MatchingEngine } from "../src/engine/matching-engine.js";
 import type { EngineInput } from "../src/engine/types.js";
+import { crc32Range } from "../src/journal/crc32.js";
 import { decodeInput, encodeInput, payloadBound } from "../src/journal/input-codec.js";
 import { JournalError, type JournalLogger } from "../src/journal/journal-error.js";
 import { recover, takeSnapshot } from "../src/journal/recovery.js";
+import { SeededRandom } from "./support/seeded-random.js";
 import { listSegments, listSnapshots } from "../src/journal/segment-files.js";
 
 const roots: string[] = [];
@@ -61,6 +64,19 @@ async function writeJournal(dir: string, list: EngineInput[]): Promise<MatchingE
   await journal.close();
   return engine;
 }
+
+describe("journal: crc32", () => {
+  it("equals zlib's crc32 on every length up to 700 bytes and every alignment", () => {
+    const rng = new SeededRandom(0xc3c3);
+    const buf = Buffer.from(rng.bytes(1024));
+    for (let len = 0; len <= 700; len++) {
+      const start = rng.below(1024 - len);
+      expect(crc32Range(buf, start, start + len), `length ${len}`).toBe(
+        crc32(buf.subarray(start, start + len)),
+      );
+    }
+  });
+});
 
 describe("journal: record codec", () => {
   it("round-trips every kind of input", () => {

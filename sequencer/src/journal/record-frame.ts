@@ -1,4 +1,4 @@
-import { crc32 } from "node:zlib";
+import { crc32Range } from "./crc32.js";
 
 /**
  * A journal record on disk:
@@ -19,7 +19,7 @@ export function writeHeader(buf: Buffer, off: number, seq: number, payloadLength
   buf.writeUInt32BE(payloadLength, off + 4);
   buf.writeUInt32BE(Math.floor(seq / TWO_32), off + 12);
   buf.writeUInt32BE(seq % TWO_32, off + 16);
-  buf.writeUInt32BE(crc32(buf.subarray(off + 12, off + HEADER_BYTES + payloadLength)), off + 8);
+  buf.writeUInt32BE(crc32Range(buf, off + 12, off + HEADER_BYTES + payloadLength), off + 8);
 }
 
 export interface FrameCheck {
@@ -41,7 +41,7 @@ export function checkFrame(buf: Buffer, off: number): FrameCheck {
   const end = off + HEADER_BYTES + len;
   if (end > buf.length) return bad("record runs past the end of the file");
   const crc = buf.readUInt32BE(off + 8);
-  if (crc32(buf.subarray(off + 12, end)) !== crc) return bad("checksum mismatch");
+  if (crc32Range(buf, off + 12, end) !== crc) return bad("checksum mismatch");
   const seq = buf.readUInt32BE(off + 12) * TWO_32 + buf.readUInt32BE(off + 16);
   return { ok: true, seq, end, problem: "" };
 }

@@ -134,6 +134,12 @@ describe("stream and metrics of the running service (hardhat node + Redis)", () 
     expect(m.get(`clearmatch_orders_rejected_total{code="${code}"}`)).toBe(1);
     expect(m.get("clearmatch_match_latency_seconds_count")).toBe(2);
     expect(m.get("clearmatch_match_latency_seconds_sum")).toBeLessThan(1);
+    // Every answer on the intake paths is timed, the refusal included.
+    expect(m.get('clearmatch_order_ack_latency_seconds_count{endpoint="single"}')).toBe(3);
+    expect(m.get('clearmatch_order_ack_latency_seconds_sum{endpoint="single"}')).toBeGreaterThan(0);
+    expect(m.get('clearmatch_order_ack_latency_seconds_bucket{le="+Inf",endpoint="single"}')).toBe(
+      3,
+    );
     expect(m.get("clearmatch_batch_size_fills_count")).toBe(1);
     expect(m.get("clearmatch_batch_size_fills_sum")).toBe(1);
     expect(m.get("clearmatch_batch_commit_latency_seconds_count")).toBe(1);

@@ -68,7 +68,14 @@ export function createApp(deps: AppDeps): Express {
 
   app.use((req, res, next) => {
     res.set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
-    if (req.method === "POST" && ORDER_INTAKE_PATHS.has(req.path)) res.locals["orderIntake"] = true;
+    if (req.method === "POST" && ORDER_INTAKE_PATHS.has(req.path)) {
+      res.locals["orderIntake"] = true;
+      const arrived = performance.now();
+      const endpoint = req.path === "/v1/orders" ? "single" : "batch";
+      res.once("finish", () => {
+        deps.metrics.orderAckLatency.observe({ endpoint }, (performance.now() - arrived) / 1000);
+      });
+    }
     next();
   });
 

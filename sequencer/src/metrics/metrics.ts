@@ -19,6 +19,11 @@ export interface Metrics {
   readonly ordersRejected: Counter<"code">;
   /** From an order's arrival at the engine to its match result. */
   readonly matchLatency: Histogram;
+  /**
+   * From an order submission's arrival (its headers parsed) to its answer written, durable
+   * acknowledgement included, by `endpoint`: `single` or `batch` (per request).
+   */
+  readonly orderAckLatency: Histogram<"endpoint">;
   /** Fills per cut batch. */
   readonly batchSize: Histogram;
   /** From sending `commitBatch` to its confirmed receipt. */
@@ -57,6 +62,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: "Engine time from an order's arrival to its match result.",
       buckets: [
         0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05,
+      ],
+      registers,
+    }),
+    orderAckLatency: new Histogram({
+      name: "clearmatch_order_ack_latency_seconds",
+      help: "Order submissions, from arrival (headers parsed) to the answer written, by endpoint.",
+      labelNames: ["endpoint"],
+      buckets: [
+        0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5,
+        1,
       ],
       registers,
     }),

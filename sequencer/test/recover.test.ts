@@ -3,7 +3,6 @@ import {
   getAddress,
   hexToBytes,
   parseSignature,
-  recoverTypedDataAddress,
   serializeSignature,
   toHex,
   type Hex,
@@ -19,8 +18,9 @@ import {
   type Secp256k1Backend,
 } from "../src/crypto/recover.js";
 import { OrderHasher } from "../src/eip712/order-hasher.js";
-import { clearmatchDomain, orderTypes, type Order } from "../src/eip712/types.js";
+import { clearmatchDomain } from "../src/eip712/types.js";
 import { SeededRandom } from "./support/seeded-random.js";
+import { randomOrder, signAndRecover } from "./support/random-orders.js";
 import { vectors } from "./support/shared-vectors.js";
 
 const domain = clearmatchDomain(vectors.domain.chainId, vectors.domain.verifyingContract);
@@ -127,30 +127,8 @@ describe("recoverAddress on random keys and orders", () => {
       while (key === 0n || key >= N) key = BigInt(rng.hex(32));
       const privateKey = toHex(key, { size: 32 });
       const account = privateKeyToAccount(privateKey);
-      const order: Order = {
-        trader: account.address,
-        marketId: rng.below(1000),
-        side: rng.below(2),
-        price: rng.uint(128),
-        amount: rng.uint(128),
-        nonce: rng.uint(64),
-        expiry: rng.uint(64),
-        maxFeeBps: rng.below(65_536),
-        flags: rng.below(8),
-      };
-      const signature = await account.signTypedData({
-        domain,
-        types: orderTypes,
-        primaryType: "Order",
-        message: order,
-      });
-      const expected = await recoverTypedDataAddress({
-        domain,
-        types: orderTypes,
-        primaryType: "Order",
-        message: order,
-        signature,
-      });
+      const order = randomOrder(rng, account.address);
+      const { signature, signer: expected } = await signAndRecover(account, domain, order);
       expect(expected).toBe(account.address);
       const digest = hasher.orderDigest(order);
       for (const backend of backends)

@@ -1,10 +1,11 @@
-import { recoverTypedDataAddress, toHex, type Hex } from "viem";
+import { toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { VerifyPool } from "../src/crypto/verify-pool.js";
 import { OrderHasher } from "../src/eip712/order-hasher.js";
-import { clearmatchDomain, orderTypes, type Order } from "../src/eip712/types.js";
+import { clearmatchDomain, type Order } from "../src/eip712/types.js";
 import { SeededRandom } from "./support/seeded-random.js";
+import { randomOrder, signAndRecover } from "./support/random-orders.js";
 
 const domain = clearmatchDomain(31337, "0x00000000000000000000000000000000C1eA4a7C");
 const hasher = new OrderHasher(domain);
@@ -12,40 +13,13 @@ const pool = VerifyPool.create(2, hasher.domainSeparatorBytes())!;
 
 afterAll(() => pool.close());
 
-/** A random order of `trader`, biased toward each field's edge values (`SeededRandom.uint`). */
-function randomOrder(rng: SeededRandom, trader: Hex): Order {
-  return {
-    trader,
-    marketId: Number(rng.uint(32)),
-    side: rng.below(2),
-    price: rng.uint(128),
-    amount: rng.uint(128),
-    nonce: rng.uint(64),
-    expiry: rng.uint(64),
-    maxFeeBps: Number(rng.uint(16)),
-    flags: Number(rng.uint(8)),
-  };
-}
-
 async function signedOrders(count: number) {
   const rng = new SeededRandom(7);
   const out: { order: Order; signature: Hex; signer: string }[] = [];
   for (let i = 0; i < count; i++) {
     const account = privateKeyToAccount(toHex(0xbeef_0000n + BigInt(i), { size: 32 }));
     const order = randomOrder(rng, account.address);
-    const signature = await account.signTypedData({
-      domain,
-      types: orderTypes,
-      primaryType: "Order",
-      message: order,
-    });
-    const signer = await recoverTypedDataAddress({
-      domain,
-      types: orderTypes,
-      primaryType: "Order",
-      message: order,
-      signature,
-    });
+    const { signature, signer } = await signAndRecover(account, domain, order);
     out.push({ order, signature, signer: signer.toLowerCase() });
   }
   return out;

@@ -262,8 +262,6 @@ function fastUint(value: unknown, max: bigint, digits: number, min: bigint): big
   return parsed > max || parsed < min ? undefined : parsed;
 }
 
-/** `addressSchema`'s value, or undefined where it would report an issue. */
-
 /**
  * `signedOrderSchema.parse(input)` for input the schema accepts (the same object, keys in the
  * same order); undefined for anything else, where the caller runs the schema for its issues.

@@ -21,7 +21,7 @@ import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 
 /** Bytes of an order's EIP-712 struct encoding: the type hash and nine field words. */
-export const ORDER_STRUCT_BYTES = 320;
+const ORDER_STRUCT_BYTES = 320;
 /** Bytes per request entry: struct encoding (320) ‖ r ‖ s (64) ‖ v (1). */
 const ENTRY = ORDER_STRUCT_BYTES + 65;
 /** Request header: the domain separator. */

@@ -9,7 +9,8 @@ import { randomOrder, signAndRecover } from "./support/random-orders.js";
 
 const domain = clearmatchDomain(31337, "0x00000000000000000000000000000000C1eA4a7C");
 const hasher = new OrderHasher(domain);
-const pool = VerifyPool.create(2, hasher.domainSeparatorBytes())!;
+// No queue bound here: the coalescing test queues 58 lone jobs behind two busy workers.
+const pool = VerifyPool.create(2, hasher.domainSeparatorBytes(), Number.MAX_SAFE_INTEGER)!;
 
 afterAll(() => pool.close());
 
@@ -65,6 +66,28 @@ describe("VerifyPool", () => {
     const messages = pool.messagesSent - before;
     expect(messages).toBeGreaterThanOrEqual(2);
     expect(messages).toBeLessThan(orders.length / 2);
+  });
+
+  it("answers jobs beyond its queue bound with no hint at once while its workers are busy", async () => {
+    const small = VerifyPool.create(1, hasher.domainSeparatorBytes(), 4)!;
+    try {
+      const orders = await signedOrders(40);
+      const jobs = orders.map((o) => job(o.order, o.signature));
+      // The first 20 go to the idle worker together; of the next 20, arriving while it works,
+      // 4 wait for it and 16 are answered at once with no hint (the caller recovers those).
+      const [first, second] = await Promise.all([
+        small.recover(jobs.slice(0, 20)),
+        small.recover(jobs.slice(20)),
+      ]);
+      expect(first.map((a) => a.signer)).toEqual(orders.slice(0, 20).map((o) => o.signer));
+      expect(second.slice(0, 4).map((a) => a.signer)).toEqual(
+        orders.slice(20, 24).map((o) => o.signer),
+      );
+      expect(second.slice(4)).toEqual(Array.from({ length: 16 }, () => ({})));
+      expect(small.jobsShed).toBe(16);
+    } finally {
+      await small.close();
+    }
   });
 
   it("answers no hints once closed (the caller's own path recovers)", async () => {

@@ -93,16 +93,30 @@ interface Queued {
 
 const NO_HINT: Recovered = {};
 
+/**
+ * Jobs that may wait for a busy worker, about 3 ms of its work. Beyond it, `recover` answers new
+ * jobs with no hint at once, so the caller hashes and recovers them itself: when the workers fall
+ * behind (starved of CPU while a full garbage collection marks, say), the main thread takes a
+ * share of the work instead of every order queueing behind them.
+ */
+export const DEFAULT_MAX_QUEUED = 32;
+
 export class VerifyPool {
   readonly #workers: Worker[];
   readonly #idle: Worker[];
   readonly #queue: Queued[] = [];
   readonly #inFlight = new Map<number, Queued[]>();
   readonly #domainSeparator: Uint8Array;
+  readonly #maxQueued: number;
   #nextId = 0;
+  #shed = 0;
   /** Messages posted to workers so far (jobs waiting together share one). */
   get messagesSent(): number {
     return this.#nextId;
+  }
+  /** Jobs answered with no hint because too many were waiting (see DEFAULT_MAX_QUEUED). */
+  get jobsShed(): number {
+    return this.#shed;
   }
   /** A worker failed: every job answers no hint (the caller's own path recovers). */
   #dead = false;
@@ -111,7 +125,11 @@ export class VerifyPool {
    * `threads` workers hashing under `domainSeparator` (32 bytes); undefined when `threads` is 0
    * or the native secp256k1 addon or js-sha3 cannot be resolved.
    */
-  static create(threads: number, domainSeparator: Uint8Array): VerifyPool | undefined {
+  static create(
+    threads: number,
+    domainSeparator: Uint8Array,
+    maxQueued = DEFAULT_MAX_QUEUED,
+  ): VerifyPool | undefined {
     if (threads <= 0) return undefined;
     if (domainSeparator.length !== 32) throw new RangeError("domain separator must be 32 bytes");
     try {
@@ -123,7 +141,7 @@ export class VerifyPool {
         keccakDir: dirname(require.resolve("keccak/package.json")),
       };
       require(paths.secp256k1);
-      return new VerifyPool(threads, paths, domainSeparator);
+      return new VerifyPool(threads, paths, domainSeparator, maxQueued);
     } catch {
       return undefined;
     }
@@ -133,8 +151,10 @@ export class VerifyPool {
     threads: number,
     workerData: Record<string, string>,
     domainSeparator: Uint8Array,
+    maxQueued: number,
   ) {
     this.#domainSeparator = Uint8Array.from(domainSeparator);
+    this.#maxQueued = maxQueued;
     this.#workers = Array.from({ length: threads }, () => {
       const worker = new Worker(WORKER_SOURCE, { eval: true, workerData });
       worker.on("message", ({ id, out }: { id: number; out: Uint8Array }) => {
@@ -159,12 +179,19 @@ export class VerifyPool {
     this.#idle = [...this.#workers];
   }
 
-  /** Digests and signers of `jobs`, in order (see `Recovered`). */
+  /**
+   * Digests and signers of `jobs`, in order (see `Recovered`). Jobs that would wait behind more
+   * than the pool's `maxQueued` others get no hint, at once.
+   */
   recover(jobs: readonly RecoverJob[]): Promise<Recovered[]> {
     if (this.#dead) return Promise.resolve(jobs.map(() => NO_HINT));
-    const answers = jobs.map(
-      (job) => new Promise<Recovered>((resolve) => this.#queue.push({ job, resolve })),
-    );
+    const answers = jobs.map((job) => {
+      if (this.#idle.length === 0 && this.#queue.length >= this.#maxQueued) {
+        this.#shed++;
+        return NO_HINT;
+      }
+      return new Promise<Recovered>((resolve) => this.#queue.push({ job, resolve }));
+    });
     this.#pump();
     return Promise.all(answers);
   }

@@ -19,6 +19,7 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
+import { bytesToHex, hexInto } from "./bytes.js";
 
 /** Bytes of an order's EIP-712 struct encoding: the type hash and nine field words. */
 const ORDER_STRUCT_BYTES = 320;
@@ -206,10 +207,8 @@ export class VerifyPool {
       jobs.forEach(({ job }, i) => {
         const at = HEADER + i * ENTRY;
         data.set(job.struct, at);
-        const sig = job.signature;
-        if (sig.length === 132) data.set(Buffer.from(sig.slice(2), "hex"), at + ORDER_STRUCT_BYTES);
         // A malformed signature gets v = 0xff: the worker answers its digest and no signer.
-        else data[at + ENTRY - 1] = 0xff;
+        if (!hexInto(job.signature, 65, data, at + ORDER_STRUCT_BYTES)) data[at + ENTRY - 1] = 0xff;
       });
       const id = this.#nextId++;
       this.#inFlight.set(id, jobs);
@@ -229,8 +228,5 @@ function answerAt(out: Uint8Array, i: number): Recovered {
   if (out.length < at + ANSWER) return NO_HINT;
   const digest = out.slice(at + 1, at + 33);
   if (out[at] !== 1) return { digest };
-  return {
-    digest,
-    signer: `0x${Buffer.from(out.buffer, out.byteOffset + at + 33, 20).toString("hex")}`,
-  };
+  return { digest, signer: bytesToHex(out, at + 33, at + ANSWER) };
 }

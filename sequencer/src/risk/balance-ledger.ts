@@ -264,7 +264,9 @@ export class BalanceLedger {
       this.#entry(fill.feeRecipient, fill.quoteToken),
       fill.makerFee + fill.takerFee,
     ];
-    for (const [entry, delta] of movesOf(moves)) entry.pending += delta;
+    eachMove(moves, (entry, delta) => {
+      entry.pending += delta;
+    });
     this.#pendingFills.set(fill.fillId, {
       moves,
       legs: [fill.makerOrderHash, fill.baseAmount, fill.takerOrderHash, fill.baseAmount],
@@ -279,10 +281,10 @@ export class BalanceLedger {
   /** A batch finalized on-chain: its fills' deltas move from pending into finalized. */
   applyBatchFinalized(fillIds: Iterable<string>): void {
     for (const fillId of fillIds) {
-      for (const [entry, delta] of movesOf(this.#takePending(fillId).moves)) {
+      eachMove(this.#takePending(fillId).moves, (entry, delta) => {
         entry.pending -= delta;
         entry.finalized += delta;
-      }
+      });
     }
   }
 
@@ -296,7 +298,9 @@ export class BalanceLedger {
     const unrestored: UnrestoredLeg[] = [];
     for (const fillId of fillIds) {
       const fill = this.#takePending(fillId);
-      for (const [entry, delta] of movesOf(fill.moves)) entry.pending -= delta;
+      eachMove(fill.moves, (entry, delta) => {
+        entry.pending -= delta;
+      });
       for (const leg of legsOf(fill.legs)) {
         const reservation = this.#reservations.get(orderKey(leg.orderHash));
         if (reservation) this.#resize(reservation, reservation.remaining + leg.baseAmount);
@@ -326,10 +330,10 @@ export class BalanceLedger {
       add(reserved, key(r.terms.account, r.token), r.reserved);
     }
     for (const f of this.#pendingFills.values()) {
-      for (const [entry, delta] of movesOf(f.moves)) {
+      eachMove(f.moves, (entry, delta) => {
         add(pending, key(entry.account, entry.token), delta);
         add(perToken, entry.token.toLowerCase(), delta);
-      }
+      });
     }
     for (const [account, tokens] of this.#accounts) {
       for (const [token, entry] of tokens) {
@@ -368,11 +372,7 @@ export class BalanceLedger {
       })),
       pendingFills: [...this.#pendingFills].map(([fillId, f]) => ({
         fillId,
-        deltas: movesOf(f.moves).map(([e, delta]) => ({
-          account: e.account,
-          token: e.token,
-          delta: s(delta),
-        })),
+        deltas: deltasOf(f.moves),
         legs: legsOf(f.legs).map((l) => ({ ...l, baseAmount: s(l.baseAmount) })),
       })),
     };
@@ -453,10 +453,22 @@ export interface LedgerSnapshot {
   }>;
 }
 
-/** A pending fill's (entry, delta) pairs. */
-function movesOf(moves: readonly (Entry | bigint)[]): [Entry, bigint][] {
-  const out: [Entry, bigint][] = [];
-  for (let i = 0; i < moves.length; i += 2) out.push([moves[i] as Entry, moves[i + 1] as bigint]);
+/**
+ * Calls `fn` with each (entry, delta) pair of a pending fill's moves, in order, without building
+ * the pairs (this runs for every fill matched, finalized or rolled back).
+ */
+function eachMove(moves: readonly (Entry | bigint)[], fn: (entry: Entry, delta: bigint) => void) {
+  for (let i = 0; i < moves.length; i += 2) fn(moves[i] as Entry, moves[i + 1] as bigint);
+}
+
+/** A pending fill's moves as snapshot deltas. */
+function deltasOf(
+  moves: readonly (Entry | bigint)[],
+): LedgerSnapshot["pendingFills"][number]["deltas"] {
+  const out: LedgerSnapshot["pendingFills"][number]["deltas"] = [];
+  eachMove(moves, (e, delta) =>
+    out.push({ account: e.account, token: e.token, delta: String(delta) }),
+  );
   return out;
 }
 

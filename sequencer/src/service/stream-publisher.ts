@@ -20,21 +20,24 @@ export function publishOutputs(
   void core;
   for (const out of outputs) {
     switch (out.type) {
-      case "book":
-        if (!listened(hub, `book:${out.event.marketId}`)) break;
-        hub.publish(`book:${out.event.marketId}`, "level", {
+      case "book": {
+        const channel = `book:${out.event.marketId}`;
+        if (!hub.hasSubscribers(channel)) break;
+        hub.publish(channel, "level", {
           side: out.event.side === 0 ? "bid" : "ask",
           price: out.event.price,
           amount: out.event.size,
           sequence: out.sequence,
         });
         break;
+      }
       case "fill": {
         const e = out.fill.fill;
         const trades = `trades:${e.marketId}`;
         const maker = `account:${checksumAddress(e.maker)}`;
         const taker = `account:${checksumAddress(e.taker)}`;
-        if (!listened(hub, trades) && !listened(hub, maker) && !listened(hub, taker)) break;
+        if (!hub.hasSubscribers(trades) && !hub.hasSubscribers(maker) && !hub.hasSubscribers(taker))
+          break;
         const view = fillView(out.fill);
         hub.publish(trades, "trade", view);
         hub.publish(maker, "fill", view);
@@ -43,7 +46,7 @@ export function publishOutputs(
       }
       case "order": {
         const channel = `account:${checksumAddress(out.order.order.trader)}`;
-        if (listened(hub, channel)) hub.publish(channel, "order", orderView(out.order));
+        if (hub.hasSubscribers(channel)) hub.publish(channel, "order", orderView(out.order));
         break;
       }
       case "batchCut":
@@ -62,9 +65,4 @@ export function publishOutputs(
         break;
     }
   }
-}
-
-/** Whether `channel` (canonical) has a subscriber. */
-function listened(hub: WsHub, channel: string): boolean {
-  return hub.hasSubscribers(channel);
 }

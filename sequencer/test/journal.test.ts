@@ -1,8 +1,10 @@
 import {
+  constants,
   copyFileSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
+  readlinkSync,
   rmSync,
   statSync,
   truncateSync,
@@ -133,6 +135,36 @@ describe("journal: durable append and recovery", () => {
     expect(journal.commits).toBeLessThan(50);
     await journal.close();
   });
+
+  it.runIf(process.platform === "linux")(
+    "writes segments opened O_DSYNC, so each group commit is one durable write",
+    async () => {
+      const dir = tempDir();
+      const { journal } = recover({ dir, log: memoryLog() });
+      await journal.append(inputs[0]!);
+      await journal.rotate();
+      await journal.append(inputs[1]!);
+      // The kernel's own record of how each open segment was opened.
+      const flagsOf = (name: string): number[] =>
+        readdirSync("/proc/self/fd").flatMap((fd) => {
+          try {
+            if (readlinkSync(`/proc/self/fd/${fd}`) !== join(dir, name)) return [];
+            const info = readFileSync(`/proc/self/fdinfo/${fd}`, "utf8");
+            return [parseInt(/^flags:\s+([0-7]+)/m.exec(info)![1]!, 8)];
+          } catch {
+            return []; // closed since it was listed
+          }
+        });
+      const [first, second] = listSegments(dir).map((s) => s.name);
+      expect(flagsOf(first!)).toEqual([]); // closed by the rotation
+      const flags = flagsOf(second!);
+      expect(flags).toHaveLength(1);
+      expect(flags[0]! & constants.O_DSYNC).toBe(constants.O_DSYNC);
+      expect(flags[0]! & constants.O_APPEND).toBe(constants.O_APPEND);
+      await journal.close();
+      expect(readFileSync(join(dir, second!)).length).toBeGreaterThan(0);
+    },
+  );
 
   it("restarts into the state of an uninterrupted run and keeps appending after it", async () => {
     const dir = tempDir();

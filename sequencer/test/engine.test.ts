@@ -398,4 +398,76 @@ describe("matching engine: markets and snapshots", () => {
     const h = nextHash();
     expect(place(copy, next, h).map(formatEvent)).toEqual(place(e, next, h).map(formatEvent));
   });
+
+  it("keeps every signed field exact, beyond 2^53 too, through amends, snapshots and restores", () => {
+    const U64_MAX = 2n ** 64n - 1n;
+    const e = newEngine();
+    const signed = [
+      order({ trader: alice, side: 0, nonce: U64_MAX, expiry: U64_MAX, maxFeeBps: 65_535 }),
+      order({ trader: alice, side: 0, nonce: 2n ** 53n + 1n, expiry: 2n ** 53n + 1n, flags: 1 }),
+      order({ trader: alice, side: 1, price: P * 2n, nonce: 2n ** 53n - 1n, flags: 1 }),
+      order({ trader: bob, side: 1, price: P * 3n, amount: 7n * ETH, nonce: 0n, maxFeeBps: 0 }),
+    ];
+    const hashes = signed.map((o) => {
+      const h = nextHash();
+      place(e, o, h);
+      return h;
+    });
+    // An amend changes the current limit and size, never what was signed.
+    const amend = (i: number, amount?: bigint, price?: bigint) =>
+      e.apply({ type: "amend", time: 1000, orderHash: hashes[i]!, amount, price });
+    expect(ofType(amend(3, 5n * ETH, P * 4n), "amended")).toHaveLength(1);
+    const signedOf = (engine: MatchingEngine) =>
+      engine.snapshot().markets.flatMap((m) => m.orders.map((o) => [o.hash, o.signed]));
+    const expected = hashes.map((h, i) => [
+      h,
+      {
+        ...signed[i]!,
+        price: signed[i]!.price.toString(),
+        amount: signed[i]!.amount.toString(),
+        nonce: signed[i]!.nonce.toString(),
+        expiry: signed[i]!.expiry.toString(),
+      },
+    ]);
+    const byHash = (rows: unknown[][]) => new Map(rows.map(([h, s]) => [h, s]));
+    expect(byHash(signedOf(e))).toEqual(byHash(expected));
+    const copy = MatchingEngine.restore(JSON.parse(JSON.stringify(e.snapshot())));
+    expect(copy.snapshot()).toEqual(e.snapshot());
+    const bid = nextHash();
+    for (const engine of [e, copy]) {
+      // The signed limits and amount still bound amends after a restore.
+      const reason = (i: number, amount?: bigint, price?: bigint) =>
+        ofType(
+          engine.apply({ type: "amend", time: 1000, orderHash: hashes[i]!, amount, price }),
+          "rejected",
+        )[0]?.reason;
+      expect(reason(3, 8n * ETH)).toBe("AMEND_ABOVE_SIGNED");
+      expect(reason(3, undefined, P * 3n - USDC)).toBe("AMEND_BEYOND_LIMIT");
+      expect(reason(0, undefined, P + USDC)).toBe("AMEND_BEYOND_LIMIT");
+      // Post-only survives: the sell signed at 2P moves up to 5P, a bid rests at 3P, and the
+      // way back down to its signed limit would now cross it.
+      expect(
+        ofType(
+          engine.apply({ type: "amend", time: 1000, orderHash: hashes[2]!, price: P * 5n }),
+          "amended",
+        ),
+      ).toHaveLength(1);
+      expect(
+        ofType(place(engine, order({ trader: carol, side: 0, price: P * 3n }), bid), "rested"),
+      ).toHaveLength(1);
+      expect(reason(2, undefined, P * 2n)).toBe("POST_ONLY_WOULD_CROSS");
+      // Nonces compare exactly above 2^53: only the order below the floor goes.
+      const cancelled = ofType(
+        engine.apply({
+          type: "invalidateNonces",
+          time: 1000,
+          trader: alice,
+          minNonce: 2n ** 53n + 2n,
+        }),
+        "cancelled",
+      ).map((c) => c.orderHash);
+      expect(cancelled.sort()).toEqual([hashes[1]!, hashes[2]!].sort());
+    }
+    expect(copy.snapshot()).toEqual(e.snapshot());
+  });
 });

@@ -220,11 +220,12 @@ export class MatchingEngine {
     p.setLots(s, lots);
     p.setTicks(s, ticks);
     p.setExpiry(s, expiry);
+    if (expiry === Infinity) p.setBigExpiry(s, order.expiry);
     p.setSeq(s, seq);
     p.setTrader(s, trader);
-    p.setMeta(s, side, OPEN, fee);
+    p.setMeta(s, side, OPEN, fee, flags);
+    p.setSigned(s, ticks, lots, order.nonce);
     p.hash[s] = orderHash;
-    p.signed[s] = order;
     p.setMarket(s, m);
     if (expiry !== Infinity) this.expiries.push(expiry, seq, s);
     if (flags === FLAG_POST_ONLY && this.crossesLive(m, s)) {
@@ -275,7 +276,6 @@ export class MatchingEngine {
       this.expireOrder(m, s);
       return this.reject(input, hash, "EXPIRED");
     }
-    const signed = p.signed[s]!;
     const side = p.side(s);
     const oldTicks = p.ticks(s);
     const oldTotal = p.total(s);
@@ -283,15 +283,16 @@ export class MatchingEngine {
     if (input.price !== undefined) {
       ticks = m.ticksOf(input.price);
       if (ticks < 0) return this.reject(input, hash, priceReason(ticks));
-      const price = input.price;
-      const beyond = side === 0 ? price > signed.price : price < signed.price;
+      // Both are exact tick counts of multiples of tickSize: comparing them compares prices.
+      const limit = p.signedTicks(s);
+      const beyond = side === 0 ? ticks > limit : ticks < limit;
       if (beyond) return this.reject(input, hash, "AMEND_BEYOND_LIMIT");
     }
     let total = oldTotal;
     if (input.amount !== undefined) {
       total = m.lotsOf(input.amount);
       if (total < 0) return this.reject(input, hash, amountReason(total));
-      if (input.amount > signed.amount) return this.reject(input, hash, "AMEND_ABOVE_SIGNED");
+      if (total > p.signedLots(s)) return this.reject(input, hash, "AMEND_ABOVE_SIGNED");
       if (total <= p.filled(s)) return this.reject(input, hash, "AMEND_NOT_ABOVE_FILLED");
     }
     if (ticks === oldTicks && total === oldTotal) {
@@ -319,7 +320,7 @@ export class MatchingEngine {
 
     // A new price: the order leaves the book and comes back as if new (it may trade).
     p.setTicks(s, ticks);
-    const crosses = (signed.flags & FLAG_POST_ONLY) !== 0 && this.crossesLive(m, s);
+    const crosses = p.flags(s) === FLAG_POST_ONLY && this.crossesLive(m, s);
     p.setTicks(s, oldTicks);
     if (crosses) return this.reject(input, hash, "POST_ONLY_WOULD_CROSS");
     this.removeFromBook(m, s);
@@ -357,7 +358,7 @@ export class MatchingEngine {
     const p = this.pool;
     const hit: number[] = [];
     for (let s = 0; s < p.used; s++) {
-      if (p.status(s) === OPEN && p.trader(s) === trader && p.signed[s]!.nonce < min) hit.push(s);
+      if (p.status(s) === OPEN && p.trader(s) === trader && p.nonce(s) < min) hit.push(s);
     }
     // By acceptance order, whatever the slots' order after a restore.
     hit.sort((a, b) => p.seq(a) - p.seq(b));
@@ -762,11 +763,18 @@ export class MatchingEngine {
         p.setLots(s, os.lots);
         p.setFilled(s, os.filled);
         p.setTicks(s, os.ticks);
-        p.setExpiry(s, signed.expiry <= MAX_SAFE_BIG ? Number(signed.expiry) : Infinity);
+        const expiry = signed.expiry <= MAX_SAFE_BIG ? Number(signed.expiry) : Infinity;
+        p.setExpiry(s, expiry);
+        if (expiry === Infinity) p.setBigExpiry(s, signed.expiry);
         p.setSeq(s, os.seq);
         p.setTrader(s, e.traderOf(signed.trader));
-        p.setMeta(s, signed.side, OPEN, signed.maxFeeBps);
-        p.signed[s] = signed;
+        p.setMeta(s, signed.side, OPEN, signed.maxFeeBps, signed.flags);
+        const signedTicks = m.ticksOf(signed.price);
+        const signedLots = m.lotsOf(signed.amount);
+        if (signedTicks < 0 || signedLots < 0) {
+          throw new Error(`engine snapshot: order ${os.hash} has a price or amount off its market`);
+        }
+        p.setSigned(s, signedTicks, signedLots, signed.nonce);
         p.setMarket(s, m);
         const side = signed.side === 0 ? m.bids : m.asks;
         BookSide.append(p, side.getOrCreate(os.ticks, m.priceOf), s);

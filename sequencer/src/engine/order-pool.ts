@@ -1,6 +1,6 @@
 import type { Level } from "./book-side.js";
 import type { Market } from "./market.js";
-import type { Hex32, Order } from "./types.js";
+import type { Hex32 } from "./types.js";
 
 /** Where an order stands. FREE slots hold no order. */
 export const FREE = 0;
@@ -18,8 +18,18 @@ export const EXPIRED = 5;
  *   doubles 0..4: lots open, lots filled, limit in ticks, expiry (unix s), acceptance seq
  *   ints 10..15: prev slot, next slot, trader id, level id, market index, flags word
  *
- * The flags word packs side (bit 0), status (bits 1-3) and the signed maxFeeBps (bits 8-23).
- * Lots and ticks are safe integers (see market.ts). An order's total is lots + filled.
+ * The flags word packs side (bit 0), status (bits 1-3), the signed order flags (bits 4-6) and
+ * the signed maxFeeBps (bits 8-23). Lots and ticks are safe integers (see market.ts). An order's
+ * total is lots + filled.
+ *
+ * What else the signed order says, read only by amends, nonce invalidations and snapshots, is in
+ * a second buffer of 32-byte records (half a cache line), so matching never loads it:
+ *
+ *   doubles 0..2: signed limit in ticks, signed amount in lots, nonce
+ *
+ * A nonce above 2^53 is NaN there and its bigint is in a side map, and so is the exact expiry of
+ * an order whose expiry is beyond 2^53 (stored as Infinity in the record): no value loses
+ * precision, and ordinary orders cost no object at all.
  */
 const STRIDE_F = 8;
 const STRIDE_I = 16;
@@ -34,6 +44,12 @@ const TRADER = 12;
 const LEVEL = 13;
 const MARKET = 14;
 const META = 15;
+const COLD = 4;
+const SIGNED_TICKS = 0;
+const SIGNED_LOTS = 1;
+const NONCE = 2;
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_BIG = BigInt(MAX_SAFE);
 
 /**
  * Every order the engine knows, as fixed-size records in one typed buffer indexed by slot (an
@@ -41,10 +57,10 @@ const META = 15;
  * and everything matching or cancelling reads about an order sits together, so a random access
  * costs one or two cache misses rather than one per field. A level's FIFO queue is a doubly
  * linked list of slots; levels and markets are referred to by small integer ids, resolved here.
- * The hash string and the signed order (open orders only) are kept by slot beside it.
+ * The hash string is kept by slot beside it.
  *
  * A slot lives from acceptance until the order's expiry has passed: after it closes, the slot
- * keeps its status (for duplicate detection and status queries) and drops the signed order.
+ * keeps its status (for duplicate detection and status queries).
  */
 export class OrderPool {
   capacity: number;
@@ -54,9 +70,12 @@ export class OrderPool {
   private freeCount = 0;
   private f: Float64Array;
   private i: Int32Array;
+  /** The signed order's cold fields (see above). */
+  private c: Float64Array;
+  /** Nonces above 2^53, and signed expiries beyond 2^53, by slot (open orders only). */
+  private readonly bigNonces = new Map<number, bigint>();
+  private readonly bigExpiries = new Map<number, bigint>();
   hash: Array<Hex32 | undefined>;
-  /** The signed order; open orders only. */
-  signed: Array<Order | undefined>;
   /** Levels by id; ids of removed levels are reused. */
   private readonly levels: Array<Level | undefined> = [];
   private readonly freeLevels: number[] = [];
@@ -69,9 +88,9 @@ export class OrderPool {
     const buffer = new ArrayBuffer(capacity * STRIDE_F * 8);
     this.f = new Float64Array(buffer);
     this.i = new Int32Array(buffer);
+    this.c = new Float64Array(capacity * COLD);
     this.hash = new Array<Hex32 | undefined>(capacity).fill(undefined);
-    this.signed = new Array<Order | undefined>(capacity).fill(undefined);
-    prefault([this.free, this.f]);
+    prefault([this.free, this.f, this.c]);
   }
 
   /** A fresh slot: all fields zero, links and level none, no references. */
@@ -93,14 +112,19 @@ export class OrderPool {
   release(s: number): void {
     this.f.fill(0, s * STRIDE_F, (s + 1) * STRIDE_F);
     this.hash[s] = undefined;
-    this.signed[s] = undefined;
+    this.dropBig(s);
     this.free[this.freeCount++] = s;
   }
 
-  /** Close an order: record `status` and let go of the signed order. */
+  /** Close an order: record `status` and let go of what only an open order needs. */
   close(s: number, status: number): void {
     this.setStatus(s, status);
-    this.signed[s] = undefined;
+    this.dropBig(s);
+  }
+
+  private dropBig(s: number): void {
+    if (this.bigNonces.size !== 0) this.bigNonces.delete(s);
+    if (this.bigExpiries.size !== 0) this.bigExpiries.delete(s);
   }
 
   // ---------------------------------------------------------------- fields
@@ -135,6 +159,40 @@ export class OrderPool {
   }
   setExpiry(s: number, v: number): void {
     this.f[s * STRIDE_F + EXPIRY] = v;
+  }
+  /** Keeps the exact signed expiry of an order whose `expiry` is Infinity (beyond 2^53). */
+  setBigExpiry(s: number, signed: bigint): void {
+    this.bigExpiries.set(s, signed);
+  }
+  /** The signed expiry, exactly (an open order's). */
+  signedExpiry(s: number): bigint {
+    const v = this.f[s * STRIDE_F + EXPIRY]!;
+    return v === Infinity ? this.bigExpiries.get(s)! : BigInt(v);
+  }
+  /**
+   * What the signed order says beyond the hot record: its limit in ticks and amount in lots
+   * (exact, as the market checked them: price = ticks * tickSize) and its nonce.
+   */
+  setSigned(s: number, ticks: number, lots: number, nonce: bigint): void {
+    const b = s * COLD;
+    this.c[b + SIGNED_TICKS] = ticks;
+    this.c[b + SIGNED_LOTS] = lots;
+    let n = NaN;
+    if (nonce <= MAX_SAFE_BIG && nonce >= 0n) n = Number(nonce);
+    else this.bigNonces.set(s, nonce);
+    this.c[b + NONCE] = n;
+  }
+  /** The signed limit, in ticks (the current one, `ticks`, may be more conservative after an amend). */
+  signedTicks(s: number): number {
+    return this.c[s * COLD + SIGNED_TICKS]!;
+  }
+  /** The signed amount, in lots. */
+  signedLots(s: number): number {
+    return this.c[s * COLD + SIGNED_LOTS]!;
+  }
+  nonce(s: number): bigint {
+    const n = this.c[s * COLD + NONCE]!;
+    return n === n ? BigInt(n) : this.bigNonces.get(s)!;
   }
   /** Acceptance sequence: breaks expiry ties and orders walks deterministically. */
   seq(s: number): number {
@@ -176,9 +234,13 @@ export class OrderPool {
   maxFee(s: number): number {
     return (this.i[s * STRIDE_I + META]! >> 8) & 0xffff;
   }
-  /** Side, status and fee cap at once (a new order). */
-  setMeta(s: number, side: number, status: number, maxFee: number): void {
-    this.i[s * STRIDE_I + META] = side | (status << 1) | (maxFee << 8);
+  /** The signed order flags (post-only, IOC, FOK; at most one bit). */
+  flags(s: number): number {
+    return (this.i[s * STRIDE_I + META]! >> 4) & 7;
+  }
+  /** Side, status, order flags and fee cap at once (a new order). */
+  setMeta(s: number, side: number, status: number, maxFee: number, flags = 0): void {
+    this.i[s * STRIDE_I + META] = side | (status << 1) | (flags << 4) | (maxFee << 8);
   }
   market(s: number): Market {
     return this.markets[this.i[s * STRIDE_I + MARKET]!]!;
@@ -220,10 +282,11 @@ export class OrderPool {
     f.set(this.f);
     this.f = f;
     this.i = new Int32Array(buffer);
-    for (const a of [this.hash, this.signed] as unknown[][]) {
-      a.length = n;
-      a.fill(undefined, this.capacity);
-    }
+    const c = new Float64Array(n * COLD);
+    c.set(this.c);
+    this.c = c;
+    this.hash.length = n;
+    this.hash.fill(undefined, this.capacity);
     this.capacity = n;
   }
 }

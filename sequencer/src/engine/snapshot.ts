@@ -51,26 +51,27 @@ export function marketFromJson(c: Json<MarketConfig>): MarketConfig {
 
 /** Slot `s` of `p`, an open order of `trader` (lowercased), as snapshot JSON. */
 export function orderToJson(p: OrderPool, s: number, trader: Address): OrderSnapshot {
-  const signed = p.signed[s]!;
+  const m = p.market(s);
   return {
     hash: p.hash[s]!,
     seq: p.seq(s),
     ticks: p.ticks(s),
-    price: p.market(s).priceOf(p.ticks(s)).toString(),
+    price: m.priceOf(p.ticks(s)).toString(),
     lots: p.lots(s),
     filled: p.filled(s),
     total: p.total(s),
+    // The signed order, rebuilt exactly from what the pool keeps (see OrderPool).
     signed: {
       // Lowercased like everywhere in the engine, so a replayed journal gives the same bytes.
       trader,
-      marketId: signed.marketId,
-      side: signed.side,
-      price: signed.price.toString(),
-      amount: signed.amount.toString(),
-      nonce: signed.nonce.toString(),
-      expiry: signed.expiry.toString(),
-      maxFeeBps: signed.maxFeeBps,
-      flags: signed.flags,
+      marketId: m.marketId,
+      side: p.side(s),
+      price: m.priceOf(p.signedTicks(s)).toString(),
+      amount: m.atoms(p.signedLots(s)).toString(),
+      nonce: p.nonce(s).toString(),
+      expiry: p.signedExpiry(s).toString(),
+      maxFeeBps: p.maxFee(s),
+      flags: p.flags(s),
     },
   };
 }

@@ -225,6 +225,8 @@ interface EndpointFigures {
     max: number;
     serviceP50: number;
     serviceP99: number;
+    /** Signers recovered on the service's event loop rather than by the verify pool, %. */
+    mainThreadRecoveryPct: number;
     accepted: number;
   }[];
   rejected: Record<string, number>;
@@ -338,7 +340,7 @@ async function measureVerifier(
     note(await load(service.url, { ...closed, count: 2_000, maxSeconds: 1 }));
     const latencyRuns: EndpointFigures["latencyRuns"] = [];
     for (let run = 0; run < RUNS; run++) {
-      const before = await ackBuckets(service.url, endpoint);
+      const before = await serviceCounts(service.url, endpoint);
       const r = await load(service.url, {
         endpoint,
         batchSize: per,
@@ -349,7 +351,8 @@ async function measureVerifier(
         maxSeconds: RUN_SECONDS,
       });
       note(r);
-      const inService = bucketDelta(before, await ackBuckets(service.url, endpoint));
+      const after = await serviceCounts(service.url, endpoint);
+      const inService = bucketDelta(before.ack, after.ack);
       latencyRuns.push({
         p50: round2(r.p50),
         p99: round2(r.p99),
@@ -357,10 +360,11 @@ async function measureVerifier(
         max: round2(r.max),
         serviceP50: round2(bucketQuantile(inService, 0.5)),
         serviceP99: round2(bucketQuantile(inService, 0.99)),
+        mainThreadRecoveryPct: mainShare(before.checks, after.checks),
         accepted: r.accepted,
       });
       log(
-        `${verifier} ${name} at ${Math.round(ordersPerSec)} orders/s: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; in the service p50 ${latencyRuns.at(-1)!.serviceP50} ms, p99 ${latencyRuns.at(-1)!.serviceP99} ms (${r.accepted} accepted of ${r.sent})`,
+        `${verifier} ${name} at ${Math.round(ordersPerSec)} orders/s: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; in the service p50 ${latencyRuns.at(-1)!.serviceP50} ms, p99 ${latencyRuns.at(-1)!.serviceP99} ms; ${latencyRuns.at(-1)!.mainThreadRecoveryPct}% of signers recovered on the main thread (${r.accepted} accepted of ${r.sent})`,
       );
     }
     await service.stop();
@@ -388,22 +392,37 @@ async function measureVerifier(
 }
 
 /**
- * Cumulative counts of the service's `clearmatch_order_ack_latency_seconds` histogram for
- * `endpoint`, by upper bound in ms (Infinity last), read from its /metrics. It times a request
- * from its arrival (headers parsed) to its answer written: the part of the acknowledgement the
- * service itself sees, without the time in the kernel's queues or in the load generator.
+ * From the service's /metrics: the cumulative counts of its `clearmatch_order_ack_latency_seconds`
+ * histogram for `endpoint`, by upper bound in ms (Infinity last), and its signature checks by
+ * path (`clearmatch_signature_checks_total`). The histogram times a request from its arrival
+ * (headers parsed) to its answer written: the part of the acknowledgement the service itself
+ * sees, without the time in the kernel's queues or in the load generator.
  */
-async function ackBuckets(url: string, endpoint: string): Promise<[number, number][]> {
+async function serviceCounts(
+  url: string,
+  endpoint: string,
+): Promise<{ ack: [number, number][]; checks: Record<string, number> }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line =
     /^clearmatch_order_ack_latency_seconds_bucket\{le="([^"]+)",endpoint="([a-z]+)"\} (\d+)$/;
-  const out: [number, number][] = [];
+  const check = /^clearmatch_signature_checks_total\{path="([a-z]+)"\} (\d+)$/;
+  const ack: [number, number][] = [];
+  const checks: Record<string, number> = {};
   for (const l of text.split("\n")) {
     const m = line.exec(l);
     if (m && m[2] === endpoint)
-      out.push([m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, +m[3]!]);
+      ack.push([m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, +m[3]!]);
+    const c = check.exec(l);
+    if (c) checks[c[1]!] = +c[2]!;
   }
-  return out.sort((a, b) => a[0] - b[0]);
+  return { ack: ack.sort((a, b) => a[0] - b[0]), checks };
+}
+
+/** Share (%) of the signatures checked between two readings that were recovered on the main thread. */
+function mainShare(before: Record<string, number>, after: Record<string, number>): number {
+  const delta = (k: string) => (after[k] ?? 0) - (before[k] ?? 0);
+  const total = delta("worker") + delta("main") + delta("viem");
+  return total === 0 ? NaN : round2((100 * delta("main")) / total);
 }
 
 function bucketDelta(before: [number, number][], after: [number, number][]): [number, number][] {

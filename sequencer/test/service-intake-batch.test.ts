@@ -80,6 +80,23 @@ describe("batch intake (hardhat node + Redis, real signatures over HTTP)", () =>
         const claimedAlone = await post(service.url, "/v1/orders", wire(claimed));
         expect(claimedAlone.status).toBe(400);
         expect(claimedAlone.body["error"]["code"]).toBe("BAD_SIGNATURE");
+
+        // Five signatures were checked (repeats are answered before any check). With a pool,
+        // its worker named the signer of the three honest ones; the two claiming someone else's
+        // order were recovered again on the event loop.
+        const checks = Object.fromEntries(
+          (await service.metrics.signatureChecks.get()).values.map((v) => [
+            v.labels["path"],
+            v.value,
+          ]),
+        );
+        expect(checks).toEqual(
+          verifier === "viem"
+            ? { viem: 5 }
+            : threads === "0"
+              ? { main: 5 }
+              : { worker: 3, main: 2 },
+        );
       } finally {
         await service?.stop();
       }

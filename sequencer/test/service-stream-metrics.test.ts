@@ -140,6 +140,10 @@ describe("stream and metrics of the running service (hardhat node + Redis)", () 
     expect(m.get('clearmatch_order_ack_latency_seconds_bucket{le="+Inf",endpoint="single"}')).toBe(
       3,
     );
+    // All three signers (the refused order's too: it is checked before the core) came from the
+    // verify pool's worker (VERIFY_THREADS defaults to 1); none fell back to the event loop.
+    expect(m.get('clearmatch_signature_checks_total{path="worker"}')).toBe(3);
+    expect(m.get('clearmatch_signature_checks_total{path="main"}') ?? 0).toBe(0);
     expect(m.get("clearmatch_batch_size_fills_count")).toBe(1);
     expect(m.get("clearmatch_batch_size_fills_sum")).toBe(1);
     expect(m.get("clearmatch_batch_commit_latency_seconds_count")).toBe(1);

@@ -24,6 +24,8 @@ export interface Metrics {
    * acknowledgement included, by `endpoint`: `single` or `batch` (per request).
    */
   readonly orderAckLatency: Histogram<"endpoint">;
+  /** Order signatures checked, by where the signer was recovered. */
+  readonly signatureChecks: Counter<"path">;
   /** Fills per cut batch. */
   readonly batchSize: Histogram;
   /** From sending `commitBatch` to its confirmed receipt. */
@@ -73,6 +75,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
         0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.03, 0.05, 0.1, 0.25, 0.5,
         1,
       ],
+      registers,
+    }),
+    signatureChecks: new Counter({
+      name: "clearmatch_signature_checks_total",
+      help:
+        "Order signatures checked, by where the signer was recovered: worker (the verify pool), " +
+        "main (the event loop: no pool, or the pool was busy or gave no signer), viem.",
+      labelNames: ["path"],
       registers,
     }),
     batchSize: new Histogram({

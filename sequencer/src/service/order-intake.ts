@@ -55,6 +55,8 @@ export interface OrderIntakeDeps {
   onApplied: (record: ServiceRecord, result: ApplyResult) => void;
   /** A journal write failed: the process must stop and recover from the files. */
   onFatal: (error: unknown) => void;
+  /** Counts each order signature checked, by where its signer was recovered. Default: none. */
+  onSignatureCheck?: (path: "worker" | "main" | "viem") => void;
 }
 
 /** An applied record and the durability its answer waits for. */
@@ -174,6 +176,7 @@ export class OrderIntake {
       digest && pre?.signer === o.trader.toLowerCase() && validSignature(signed.signature)
         ? o.trader
         : undefined;
+    d.onSignatureCheck?.(signer !== undefined ? "worker" : digest ? "main" : "viem");
     if (digest) signer ??= this.#recoversTo(digest, signed.signature, o.trader);
     if (signer === undefined) {
       this.#async = true;

@@ -190,6 +190,7 @@ export async function startService(
     now,
     onApplied,
     onFatal,
+    onSignatureCheck: (path) => metrics.signatureChecks.inc({ path }),
   });
   const commit = (record: ServiceRecord) => intake.commit(record);
   async function snapshot(): Promise<void> {

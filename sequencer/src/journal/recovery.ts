@@ -13,7 +13,7 @@ import { MatchingEngine } from "../engine/matching-engine.js";
 import type { EngineSnapshot } from "../engine/snapshot.js";
 import type { EngineEvent, EngineInput, EngineOptions } from "../engine/types.js";
 import { JournalError, stderrLogger, type JournalLogger } from "./journal-error.js";
-import { JournalWriter } from "./journal-writer.js";
+import { JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
 import { HEADER_BYTES, checkFrame, findValidRecord } from "./record-frame.js";
 import { listSegments, listSnapshots, segmentName } from "./segment-files.js";
 import { engineInputCodec, type RecordCodec } from "./record-codec.js";
@@ -28,6 +28,8 @@ export interface RecoverOptions {
   log?: JournalLogger;
   /** Sees each replayed record and its events (to rebuild state derived from them). Default: none. */
   onReplay?: (seq: number, input: EngineInput, events: EngineEvent[]) => void;
+  /** Zeros the journal keeps written ahead of its records (JournalWriterOptions). */
+  preallocateBytes?: number;
 }
 
 export interface Recovered {
@@ -59,6 +61,9 @@ export function recover(options: RecoverOptions): Recovered {
     dir: options.dir,
     codec: engineInputCodec,
     ...(options.log ? { log: options.log } : {}),
+    ...(options.preallocateBytes !== undefined
+      ? { preallocateBytes: options.preallocateBytes }
+      : {}),
     restore: (state) => {
       recovering.engine = MatchingEngine.restore(state, engineOptions);
     },
@@ -100,6 +105,8 @@ export interface RecoverRecordsOptions<T, S> {
   restore: (state: S) => void;
   /** Applies one replayed record on top of the restored state. */
   apply: (seq: number, record: T) => void;
+  /** Zeros the journal keeps written ahead of its records (JournalWriterOptions). */
+  preallocateBytes?: number;
 }
 
 export type RecoveredRecords<T> = Omit<Recovered, "engine" | "journal"> & {
@@ -108,12 +115,22 @@ export type RecoveredRecords<T> = Omit<Recovered, "engine" | "journal"> & {
 
 /** {@link recover} for any record type: snapshot + replay through caller-supplied functions. */
 export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): RecoveredRecords<T> {
-  const { dir, codec, log = stderrLogger, restore, apply } = options;
+  const { dir, codec, log = stderrLogger, restore, apply, preallocateBytes } = options;
+  const writerOptions = (position?: number): JournalWriterOptions => ({
+    ...(position !== undefined ? { position } : {}),
+    ...(preallocateBytes !== undefined ? { preallocateBytes } : {}),
+  });
   mkdirSync(dir, { recursive: true });
   const snapshotSeq = restoreNewestSnapshot<S>(dir, restore, log);
   const segments = listSegments(dir);
   if (segments.length === 0) {
-    const journal = JournalWriter.open(dir, segmentName(snapshotSeq + 1), snapshotSeq + 1, codec);
+    const journal = JournalWriter.open(
+      dir,
+      segmentName(snapshotSeq + 1),
+      snapshotSeq + 1,
+      codec,
+      writerOptions(),
+    );
     return { journal, snapshotSeq, replayed: 0, lastSeq: snapshotSeq, truncatedBytes: 0 };
   }
   let first = -1;
@@ -127,6 +144,8 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
   let expected = segments[first]!.seq;
   let replayed = 0;
   let truncatedBytes = 0;
+  /** Where the last segment's records end (the writer appends there). */
+  let end = 0;
   for (let s = first; s < segments.length; s++) {
     const seg = segments[s]!;
     if (seg.seq !== expected) {
@@ -139,6 +158,8 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
     let off = 0;
     while (off < buf.length) {
       const frame = checkFrame(buf, off);
+      // Zeros to the end: preallocated space the records had not reached (JournalWriter).
+      if (!frame.ok && zeroFrom(buf, off)) break;
       if (!frame.ok) {
         const isLast = s === segments.length - 1;
         const later = findValidRecord(buf, off + 1);
@@ -150,6 +171,7 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
               ": refusing to start; restore the file from a replica or backup",
           );
         }
+        // The torn record and any preallocated zeros after it.
         truncatedBytes = buf.length - off;
         truncate(join(dir, seg.name), off);
         log.warn(
@@ -177,6 +199,7 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
       expected++;
       off = frame.end;
     }
+    end = off;
   }
   const lastSeq = expected - 1;
   if (lastSeq < snapshotSeq) {
@@ -185,7 +208,13 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
       `journal ends at seq ${lastSeq}, before snapshot seq ${snapshotSeq}`,
     );
   }
-  const journal = JournalWriter.open(dir, segments[segments.length - 1]!.name, lastSeq + 1, codec);
+  const journal = JournalWriter.open(
+    dir,
+    segments[segments.length - 1]!.name,
+    lastSeq + 1,
+    codec,
+    writerOptions(end),
+  );
   log.info({ snapshotSeq, replayed, lastSeq }, "journal: recovered");
   return { journal, snapshotSeq, replayed, lastSeq, truncatedBytes };
 }
@@ -212,6 +241,12 @@ function restoreNewestSnapshot<S>(
     }
   }
   return 0;
+}
+
+/** Is every byte of `buf` from `off` on zero? */
+function zeroFrom(buf: Buffer, off: number): boolean {
+  for (let i = off; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }
 
 function truncate(path: string, length: number): void {

@@ -91,7 +91,7 @@ export class JournalWriter<T = EngineInput> {
   private position: number;
   /** Zeros are on disk up to here (and records below `position`). */
   private allocated: number;
-  /** Zeros in flight, for [extendFrom, extendTo); null when none. */
+  /** Zeros in flight, from `extendFrom` on; null when none. */
   private extending: Promise<void> | null = null;
   private extendFrom = 0;
   private readonly preallocate: number;

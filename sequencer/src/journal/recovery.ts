@@ -81,7 +81,8 @@ export function recover(options: RecoverOptions): Recovered {
 /**
  * Unless the caller sized the engine, size it for what the journal holds: no more orders than
  * records, and an order record is ~137 bytes. A restored snapshot's orders count too, but its
- * tables grow as needed; this only spares replay the repeated copying of growth.
+ * tables grow as needed; this only spares replay the repeated copying of growth. After a crash a
+ * segment's preallocated zeros count as well: a larger engine than needed, never a smaller one.
  */
 function sizedForJournal(dir: string, options: EngineOptions = {}): EngineOptions {
   if (options.initialCapacity !== undefined) return options;

@@ -21,8 +21,8 @@ import type { EngineInput } from "../src/engine/types.js";
 import { crc32Range } from "../src/journal/crc32.js";
 import { decodeInput, encodeInput, payloadBound } from "../src/journal/input-codec.js";
 import { JournalError, type JournalLogger } from "../src/journal/journal-error.js";
-import { checkFrame } from "../src/journal/record-frame.js";
 import { recover, takeSnapshot } from "../src/journal/recovery.js";
+import { validRecords } from "./support/journal-frames.js";
 import { SeededRandom } from "./support/seeded-random.js";
 import { listSegments, listSnapshots } from "../src/journal/segment-files.js";
 
@@ -245,13 +245,6 @@ describe("journal: preallocated segments", () => {
     }
   }
 
-  /** Offset after the last valid record of a segment's bytes. */
-  const recordsEnd = (file: Buffer): number => {
-    let off = 0;
-    for (let f = checkFrame(file, 0); f.ok; f = checkFrame(file, off)) off = f.end;
-    return off;
-  };
-
   it("keeps zeros written ahead of its records, never over them, and cuts them off when closed", async () => {
     // Small fills, in pieces, and commits of ~8 KB: a commit often lands beyond zeros still on
     // their way (without the wait for them, this test finds records overwritten by zeros).
@@ -261,10 +254,10 @@ describe("journal: preallocated segments", () => {
       await appendInBursts(journal, engine, inputs, 60);
       const file = join(dir, listSegments(dir)[0]!.name);
       const open = readFileSync(file);
-      expect(open.length).toBeGreaterThan(recordsEnd(open));
+      expect(open.length).toBeGreaterThan(validRecords(open).end);
       await journal.close();
       const closed = readFileSync(file);
-      expect(closed.length).toBe(recordsEnd(open));
+      expect(closed.length).toBe(validRecords(open).end);
       expect(open.subarray(0, closed.length).equals(closed)).toBe(true);
       const r = recover({ dir, log: memoryLog() });
       expect(r.lastSeq).toBe(inputs.length);
@@ -291,7 +284,7 @@ describe("journal: preallocated segments", () => {
     await appendInBursts(r.journal, r.engine, inputs.slice(1_000, 2_000));
     // Crash again, mid-write this time: the last record is cut short, and zeros follow it.
     const again = readFileSync(join(crashed, name));
-    const end = recordsEnd(again);
+    const end = validRecords(again).end;
     again.fill(0, end - 5, end);
     const crashedAgain = tempDir();
     writeFileSync(join(crashedAgain, name), again);
@@ -326,7 +319,7 @@ describe("journal: preallocated segments", () => {
     const [sealed, current] = listSegments(dir);
     expect(current!.seq).toBe(501);
     const bytes = readFileSync(join(dir, sealed!.name));
-    expect(bytes.length).toBe(recordsEnd(bytes));
+    expect(bytes.length).toBe(validRecords(bytes).end);
     await journal.close();
     const r = recover({ dir, log: memoryLog() });
     expect(r.lastSeq).toBe(900);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes } from "../src/eip712/types.js";
-import { checkFrame } from "../src/journal/record-frame.js";
+import { validRecords } from "./support/journal-frames.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
@@ -47,12 +47,7 @@ describe("service bad input corpus (real service, real signatures)", () => {
   const journalRecords = () =>
     readdirSync(join(dataDir, "journal"))
       .filter((n) => !n.includes("snap"))
-      .reduce((sum, n) => {
-        const bytes = readFileSync(join(dataDir, "journal", n));
-        let records = 0;
-        for (let f = checkFrame(bytes, 0); f.ok; f = checkFrame(bytes, f.end)) records++;
-        return sum + records;
-      }, 0);
+      .reduce((sum, n) => sum + validRecords(readFileSync(join(dataDir, "journal", n))).records, 0);
 
   it("answers each bad request with its 4xx code and leaves book, balances and journal unchanged", async () => {
     const url = service.url;

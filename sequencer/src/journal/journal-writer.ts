@@ -247,8 +247,9 @@ export class JournalWriter<T = EngineInput> {
 
   /**
    * Keep zeros written ahead of `end`: when fewer than half `preallocate` bytes of them are
-   * left, write the next `preallocate` bytes from `allocated` (or, if records have run past it,
-   * a little beyond them: the records keep growing the file meanwhile, the slow way).
+   * left, write the next `preallocate` bytes from `allocated`, or from an eighth of
+   * `preallocate` beyond `end` if the records are closer than that to `allocated` or past it
+   * (records go into the gap meanwhile by growing the file, the slow way).
    */
   private preallocateAfter(end: number): void {
     if (this.preallocate === 0 || this.extending !== null) return;

@@ -57,7 +57,10 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 500_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const RUN_SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 /** Orders per request on the batch endpoint: each size is measured as its own row. */
-const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? "20,100").split(",").map(Number);
+const BATCH_SIZES = (process.env.BENCH_BATCH_SIZES ?? "20,100")
+  .split(",")
+  .filter((s) => s.trim() !== "")
+  .map(Number);
 /** Worker threads recovering batch signers in the service (`VERIFY_THREADS`). */
 const VERIFY_THREADS = process.env.BENCH_VERIFY_THREADS ?? "1";
 const VERIFIERS = (process.env.BENCH_VERIFIERS ?? "fast,viem").split(",") as ("fast" | "viem")[];

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import type { Address, Hex } from "viem";
 import { riskAdminControls, type AdminControls } from "../src/api/admin-controls.js";
-import { createApp, type AppDeps } from "../src/api/app.js";
+import { createApp, createExpressApp, type AppDeps } from "../src/api/app.js";
 import type { OrderService, OrderView } from "../src/api/order-service.js";
 import type { SignedOrder } from "../src/api/schemas.js";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
@@ -179,7 +179,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(overrides: Partial<AppDeps> = {}): Promise<TestServer> {
+/**
+ * The app on an ephemeral port, on a stub service. `expressOnly` serves the Express app alone,
+ * without the order fast path in front of it (the fast path's tests compare the two).
+ */
+export async function startServer(
+  overrides: Partial<AppDeps> = {},
+  { expressOnly = false }: { expressOnly?: boolean } = {},
+): Promise<TestServer> {
   const service = new StubOrderService();
   const killSwitch = new KillSwitch();
   const breaker = new CircuitBreaker({ moveBps: 1500, windowMs: 60_000 });
@@ -200,7 +207,7 @@ export async function startServer(overrides: Partial<AppDeps> = {}): Promise<Tes
     readiness: () => ({ ready: true, checks: { journal: true } }),
     ...overrides,
   };
-  const server = createServer(createApp(deps));
+  const server = createServer(expressOnly ? createExpressApp(deps) : createApp(deps));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {

@@ -5,8 +5,13 @@
  * Pipeline: security headers → health, readiness, metrics → content-type check (415) → JSON
  * body (limit → 413, malformed → 400) → `/v1/admin` (bearer) → `/v1` → 404 → error handler.
  * Bigints in answers are rendered as decimal strings.
+ *
+ * `createApp` puts the order fast path (`fast-intake.ts`) in front of that Express app: plain
+ * JSON order submissions are answered there, by the same route functions, everything else by
+ * Express. `createExpressApp` is the Express app alone (the fast path's tests compare the two).
  */
 import { openApiDocument } from "./openapi.js";
+import type { RequestListener } from "node:http";
 import express, { type Express, type RequestHandler } from "express";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Logger } from "../logging/logger.js";
@@ -16,9 +21,10 @@ import type { AdminControls } from "./admin-controls.js";
 import { createAdminRouter } from "./admin-router.js";
 import { resolveAppOptions, type AppOptions } from "./app-options.js";
 import { errorHandler, notFound } from "./error-handler.js";
+import { withFastIntake } from "./fast-intake.js";
 import type { OrderService } from "./order-service.js";
 import { route } from "./route.js";
-import { createV1Router } from "./v1-router.js";
+import { createIntakeRoutes, createV1Router, type IntakeRoutes } from "./v1-router.js";
 
 /** What `/readyz` reports. */
 export interface ReadinessReport {
@@ -57,7 +63,33 @@ const requireJson: RequestHandler = (req, _res, next) => {
   next();
 };
 
-export function createApp(deps: AppDeps): Express {
+/** The app's request listener: the order fast path, then the Express app. */
+export function createApp(deps: AppDeps): RequestListener {
+  const options = resolveAppOptions(deps.options);
+  const routes = intakeRoutes(deps, options.maxBatchOrders);
+  return withFastIntake({
+    routes,
+    maxBodyBytes: options.maxBodyBytes,
+    trustProxy: options.trustProxy,
+    metrics: deps.metrics,
+    logger: deps.logger,
+    jsonReplacer,
+    fallback: createExpressApp(deps, routes),
+  });
+}
+
+function intakeRoutes(deps: AppDeps, maxBatchOrders: number): IntakeRoutes {
+  return createIntakeRoutes({
+    orderService: deps.orderService,
+    metrics: deps.metrics,
+    ipRateLimiter: deps.ipRateLimiter,
+    now: deps.now ?? Date.now,
+    maxBatchOrders,
+  });
+}
+
+/** The Express app alone, every route included (`routes`: the order routes it uses). */
+export function createExpressApp(deps: AppDeps, routes?: IntakeRoutes): Express {
   const options = resolveAppOptions(deps.options);
   const now = deps.now ?? Date.now;
   const app = express();
@@ -119,13 +151,16 @@ export function createApp(deps: AppDeps): Express {
   );
   app.use(
     "/v1",
-    createV1Router({
-      orderService: deps.orderService,
-      metrics: deps.metrics,
-      ipRateLimiter: deps.ipRateLimiter,
-      now,
-      maxBatchOrders: options.maxBatchOrders,
-    }),
+    createV1Router(
+      {
+        orderService: deps.orderService,
+        metrics: deps.metrics,
+        ipRateLimiter: deps.ipRateLimiter,
+        now,
+        maxBatchOrders: options.maxBatchOrders,
+      },
+      routes ?? intakeRoutes(deps, options.maxBatchOrders),
+    ),
   );
   app.use(notFound);
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));

@@ -46,31 +46,61 @@ export const notFound: RequestHandler = () => {
   throw new ClearmatchError("NOT_FOUND");
 };
 
+/** An error's HTTP answer: status, the headers it adds, and the body. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: ReturnType<typeof errorBody>;
+}
+
+/**
+ * What `thrown` is answered with, counted and logged as the error handler does it (shared by
+ * Express's error handler and the order fast path, so both answer every error alike).
+ * `orderIntake` counts the refusal in `orders_rejected_total`.
+ */
+export function errorAnswer(
+  thrown: unknown,
+  deps: { logger: Logger; metrics: Metrics },
+  request: { method: string | undefined; path: string; orderIntake: boolean },
+): ErrorAnswer {
+  let error = toClearmatchError(thrown);
+  if (error === undefined) {
+    deps.logger.error(
+      { err: thrown, method: request.method, path: request.path },
+      "unexpected error",
+    );
+    error = new ClearmatchError("INTERNAL");
+  } else if (error.status >= 500) {
+    deps.logger.error({ err: error, method: request.method, path: request.path }, error.message);
+  }
+  if (request.orderIntake) deps.metrics.ordersRejected.inc({ code: error.code });
+  const headers: Record<string, string> = {};
+  const retryAfterMs = error.details?.["retryAfterMs"];
+  if (typeof retryAfterMs === "number") {
+    headers["Retry-After"] = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  }
+  const allow = error.details?.["allow"];
+  if (error.code === "METHOD_NOT_ALLOWED" && Array.isArray(allow))
+    headers["Allow"] = allow.join(", ");
+  if (error.code === "UNAUTHORIZED")
+    headers["WWW-Authenticate"] = 'Bearer realm="clearmatch-admin"';
+  // A body the client is still sending is not worth reading (413, 415): close afterwards.
+  if (error.code === "PAYLOAD_TOO_LARGE") headers["Connection"] = "close";
+  return { status: error.status, headers, body: errorBody(error) };
+}
+
 export function errorHandler(deps: { logger: Logger; metrics: Metrics }): ErrorRequestHandler {
   return (thrown, req, res, next) => {
-    let error = toClearmatchError(thrown);
-    if (error === undefined) {
-      deps.logger.error({ err: thrown, method: req.method, path: req.path }, "unexpected error");
-      error = new ClearmatchError("INTERNAL");
-    } else if (error.status >= 500) {
-      deps.logger.error({ err: error, method: req.method, path: req.path }, error.message);
-    }
-    if (res.locals["orderIntake"] === true) deps.metrics.ordersRejected.inc({ code: error.code });
+    const answer = errorAnswer(thrown, deps, {
+      method: req.method,
+      path: req.path,
+      orderIntake: res.locals["orderIntake"] === true,
+    });
     if (res.headersSent) {
       next(thrown);
       return;
     }
-    const retryAfterMs = error.details?.["retryAfterMs"];
-    if (typeof retryAfterMs === "number") {
-      res.set("Retry-After", String(Math.max(1, Math.ceil(retryAfterMs / 1000))));
-    }
-    const allow = error.details?.["allow"];
-    if (error.code === "METHOD_NOT_ALLOWED" && Array.isArray(allow))
-      res.set("Allow", allow.join(", "));
-    if (error.code === "UNAUTHORIZED")
-      res.set("WWW-Authenticate", 'Bearer realm="clearmatch-admin"');
-    // A body the client is still sending is not worth reading (413, 415): close afterwards.
-    if (error.code === "PAYLOAD_TOO_LARGE") res.set("Connection", "close");
-    res.status(error.status).json(errorBody(error));
+    res.set(answer.headers);
+    res.status(answer.status).json(answer.body);
   };
 }

@@ -3,14 +3,14 @@
  * stop accepting, drop stream clients, let in-flight requests finish for up to
  * `shutdownGraceMs`, then cut what remains.
  */
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Express } from "express";
 import type { Logger } from "../logging/logger.js";
 import { createWsHub, type WsHub, type WsHubOptions } from "./ws-hub.js";
 
 export interface HttpServerOptions {
-  readonly app: Express;
+  /** The app's request listener (`createApp`). */
+  readonly app: RequestListener;
   readonly logger: Logger;
   /** Interface to bind. Default: `127.0.0.1` (config HOST). */
   readonly host?: string;

@@ -64,10 +64,75 @@ export interface V1RouterDeps {
   readonly maxBatchOrders: number;
 }
 
-export function createV1Router(deps: V1RouterDeps): Router {
+/** An order submission's answer: the HTTP status and the JSON body (bigints as they are). */
+export interface IntakeAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/**
+ * The two order-submitting routes as functions of the parsed JSON body and the client's IP
+ * (for the optional per-IP limit), shared by the Express routes and the fast path in front of
+ * Express (`fast-intake.ts`), so both answer every submission alike.
+ */
+export interface IntakeRoutes {
+  /** POST /v1/orders: 201 new order, 200 identical resubmission. */
+  single(body: unknown, ip: string | undefined): Promise<IntakeAnswer>;
+  /** POST /v1/orders/batch: 200 with one result per order. */
+  batch(body: unknown, ip: string | undefined): Promise<IntakeAnswer>;
+}
+
+export function createIntakeRoutes(deps: V1RouterDeps): IntakeRoutes {
   const { orderService: service, metrics } = deps;
-  const router = Router();
   const batchSchema = signedOrderBatchSchema(deps.maxBatchOrders);
+  const throttle = (ip: string | undefined, cost: number) => {
+    deps.ipRateLimiter?.consume(`ip:${ip ?? "unknown"}`, deps.now(), cost);
+  };
+  return {
+    async single(body, ip) {
+      const order = parseSignedOrderFast(body) ?? validate(signedOrderSchema, body, "body");
+      throttle(ip, 1);
+      const result = await service.submitOrder(order);
+      metrics.ordersAccepted.inc({ result: result.created ? "created" : "duplicate" });
+      return { status: result.created ? 201 : 200, body: result };
+    },
+    async batch(body, ip) {
+      const { orders } =
+        parseSignedOrderBatchFast(body, deps.maxBatchOrders) ?? validate(batchSchema, body, "body");
+      throttle(ip, orders.length);
+      const results = await service.submitOrders(orders);
+      if (results.length !== orders.length) {
+        throw new Error(
+          `submitOrders returned ${results.length} results for ${orders.length} orders`,
+        );
+      }
+      return {
+        status: 200,
+        body: {
+          results: results.map((item) => {
+            if (item.ok) {
+              metrics.ordersAccepted.inc({
+                result: item.result.created ? "created" : "duplicate",
+              });
+              return { status: item.result.created ? 201 : 200, ...item.result };
+            }
+            const error =
+              item.error instanceof ClearmatchError ? item.error : new ClearmatchError("INTERNAL");
+            metrics.ordersRejected.inc({ code: error.code });
+            return { status: error.status, ...errorBody(error) };
+          }),
+        },
+      };
+    },
+  };
+}
+
+export function createV1Router(
+  deps: V1RouterDeps,
+  intake: IntakeRoutes = createIntakeRoutes(deps),
+): Router {
+  const { orderService: service } = deps;
+  const router = Router();
 
   const throttle = (req: Request, cost: number) => {
     deps.ipRateLimiter?.consume(`ip:${req.ip ?? "unknown"}`, deps.now(), cost);
@@ -75,38 +140,15 @@ export function createV1Router(deps: V1RouterDeps): Router {
 
   route(router, "/orders/batch", {
     post: async (req, res) => {
-      const { orders } =
-        parseSignedOrderBatchFast(req.body, deps.maxBatchOrders) ??
-        validate(batchSchema, req.body, "body");
-      throttle(req, orders.length);
-      const results = await service.submitOrders(orders);
-      if (results.length !== orders.length) {
-        throw new Error(
-          `submitOrders returned ${results.length} results for ${orders.length} orders`,
-        );
-      }
-      res.status(200).json({
-        results: results.map((item) => {
-          if (item.ok) {
-            metrics.ordersAccepted.inc({ result: item.result.created ? "created" : "duplicate" });
-            return { status: item.result.created ? 201 : 200, ...item.result };
-          }
-          const error =
-            item.error instanceof ClearmatchError ? item.error : new ClearmatchError("INTERNAL");
-          metrics.ordersRejected.inc({ code: error.code });
-          return { status: error.status, ...errorBody(error) };
-        }),
-      });
+      const { status, body } = await intake.batch(req.body, req.ip);
+      res.status(status).json(body);
     },
   });
 
   route(router, "/orders", {
     post: async (req, res) => {
-      const order = parseSignedOrderFast(req.body) ?? validate(signedOrderSchema, req.body, "body");
-      throttle(req, 1);
-      const result = await service.submitOrder(order);
-      metrics.ordersAccepted.inc({ result: result.created ? "created" : "duplicate" });
-      res.status(result.created ? 201 : 200).json(result);
+      const { status, body } = await intake.single(req.body, req.ip);
+      res.status(status).json(body);
     },
   });
 

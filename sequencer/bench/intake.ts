@@ -253,7 +253,11 @@ async function measureVerifier(
     const dataDir = mkdtempSync(join(work, `data-${verifier}-`));
     const child = fork(new URL("./intake-service.ts", import.meta.url), {
       // BENCH_SERVICE_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service.
-      execArgv: ["--import", "tsx", ...(process.env.BENCH_SERVICE_NODE_OPTIONS?.split(" ") ?? [])],
+      execArgv: [
+        "--import",
+        "tsx",
+        ...(process.env.BENCH_SERVICE_NODE_OPTIONS ?? "").split(" ").filter((a) => a !== ""),
+      ],
       env: {
         ...process.env,
         RPC_URL: rpcUrl,

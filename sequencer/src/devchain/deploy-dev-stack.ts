@@ -77,7 +77,17 @@ export const DEFAULT_DEV_MARKETS: DevMarketSpec[] = [
 ];
 
 async function artifact(root: string, path: string): Promise<{ abi: Abi; bytecode: Hex }> {
-  return JSON.parse(await readFile(join(root, "artifacts", path), "utf8"));
+  const file = join(root, "artifacts", path);
+  const text = await readFile(file, "utf8").catch((error: unknown) => {
+    if ((error as { code?: string }).code !== "ENOENT") throw error;
+    throw new Error(
+      `contract artifact ${file} is missing: compile the contracts first (npm run build)`,
+      {
+        cause: error,
+      },
+    );
+  });
+  return JSON.parse(text) as { abi: Abi; bytecode: Hex };
 }
 
 /**

@@ -17,6 +17,7 @@
 import type { Address, Hex } from "viem";
 import { Side } from "../eip712/types.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
+import { lowercase } from "../crypto/lowercase.js";
 
 /** One account's funds in one token. */
 export interface Balance {
@@ -134,7 +135,7 @@ export class BalanceLedger {
 
   /** One account's balance in one token (zeros when never seen). */
   balance(account: Address, token: Address): Balance {
-    const entry = this.#accounts.get(account.toLowerCase())?.get(token.toLowerCase());
+    const entry = this.#accounts.get(lowercase(account))?.get(lowercase(token));
     return entry
       ? view(entry)
       : view({ account, token, finalized: 0n, pending: 0n, reserved: 0n, withdrawalRequested: 0n });
@@ -239,8 +240,8 @@ export class BalanceLedger {
         `fill ${fill.fillId} exceeds order ${r.terms.orderHash}`,
       );
       invariant(
-        r.terms.baseToken.toLowerCase() === fill.baseToken.toLowerCase() &&
-          r.terms.quoteToken.toLowerCase() === fill.quoteToken.toLowerCase(),
+        lowercase(r.terms.baseToken) === lowercase(fill.baseToken) &&
+          lowercase(r.terms.quoteToken) === lowercase(fill.quoteToken),
         `fill ${fill.fillId} tokens differ from order ${r.terms.orderHash}`,
       );
     }
@@ -332,7 +333,7 @@ export class BalanceLedger {
     for (const f of this.#pendingFills.values()) {
       eachMove(f.moves, (entry, delta) => {
         add(pending, key(entry.account, entry.token), delta);
-        add(perToken, entry.token.toLowerCase(), delta);
+        add(perToken, lowercase(entry.token), delta);
       });
     }
     for (const [account, tokens] of this.#accounts) {
@@ -422,10 +423,10 @@ export class BalanceLedger {
   }
 
   #entry(account: Address, token: Address): Entry {
-    const accountKey = account.toLowerCase();
+    const accountKey = lowercase(account);
     let tokens = this.#accounts.get(accountKey);
     if (!tokens) this.#accounts.set(accountKey, (tokens = new Map()));
-    const tokenKey = token.toLowerCase();
+    const tokenKey = lowercase(token);
     let entry = tokens.get(tokenKey);
     if (!entry) {
       entry = { account, token, finalized: 0n, pending: 0n, reserved: 0n, withdrawalRequested: 0n };
@@ -483,11 +484,11 @@ function legsOf(legs: readonly (Hex | bigint)[]): UnrestoredLeg[] {
 
 /** Order hashes are keyed in lowercase, whatever case the caller uses. */
 function orderKey(orderHash: Hex): string {
-  return orderHash.toLowerCase();
+  return lowercase(orderHash);
 }
 
 function key(account: Address, token: Address): string {
-  return `${account.toLowerCase()}:${token.toLowerCase()}`;
+  return `${lowercase(account)}:${lowercase(token)}`;
 }
 
 function view(entry: Entry): Balance {

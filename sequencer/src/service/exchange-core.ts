@@ -59,6 +59,7 @@ import {
   type OrderRecord,
   type ServiceRecord,
 } from "./service-record.js";
+import { lowercase } from "../crypto/lowercase.js";
 
 /** ISettlement.RollbackReason, by enum value. */
 export const ROLLBACK_REASONS = [
@@ -208,7 +209,7 @@ export class ExchangeCore {
 
   #order(r: OrderRecord): ApplyResult {
     const s = this.#s;
-    const key = r.orderHash.toLowerCase();
+    const key = lowercase(r.orderHash);
     const existing = s.orders.get(key);
     if (existing) {
       if (existing.signature.toLowerCase() === r.signature.toLowerCase()) {
@@ -225,7 +226,7 @@ export class ExchangeCore {
     if (this.engine.isPaused(o.marketId)) return refused("MARKET_PAUSED");
     // A paused contract commits nothing: new fills would only pile up behind it.
     if (s.paused) return refused("SETTLEMENT_PAUSED");
-    const floor = s.nonceFloors.get(o.trader.toLowerCase());
+    const floor = s.nonceFloors.get(lowercase(o.trader));
     if (floor !== undefined && o.nonce < floor) return refused("NONCE_INVALIDATED");
     if (o.price % market.tickSize !== 0n) return refused("TICK_VIOLATION");
     if (o.amount % market.lotSize !== 0n) return refused("LOT_VIOLATION");
@@ -275,7 +276,7 @@ export class ExchangeCore {
   }
 
   #cancel(r: CancelRecord): ApplyResult {
-    const order = this.#s.orders.get(r.orderHash.toLowerCase());
+    const order = this.#s.orders.get(lowercase(r.orderHash));
     if (!order) return refused("UNKNOWN_ORDER");
     if (order.status === "filled") return { ...refused("ORDER_FILLED"), order };
     if (order.status === "cancelled" || order.status === "expired") {
@@ -357,18 +358,17 @@ export class ExchangeCore {
     s.matched.add(e.fillId);
     s.lastPrice.set(e.marketId, e.price);
     pushIndex(s.accountFills, e.maker, e.fillId);
-    if (e.taker.toLowerCase() !== e.maker.toLowerCase())
-      pushIndex(s.accountFills, e.taker, e.fillId);
+    if (lowercase(e.taker) !== lowercase(e.maker)) pushIndex(s.accountFills, e.taker, e.fillId);
     pushIndex(s.marketFills, String(e.marketId), e.fillId);
-    const maker = s.orders.get(e.makerOrderHash.toLowerCase());
+    const maker = s.orders.get(lowercase(e.makerOrderHash));
     if (maker) maker.filled = e.makerFilledAfter;
-    const taker = s.orders.get(e.takerOrderHash.toLowerCase());
+    const taker = s.orders.get(lowercase(e.takerOrderHash));
     if (taker) taker.filled = e.takerFilledAfter;
     return fill;
   }
 
   #setStatus(orderHash: Hex, status: CoreOrderStatus, outputs: CoreOutput[]) {
-    const o = this.#s.orders.get(orderHash.toLowerCase());
+    const o = this.#s.orders.get(lowercase(orderHash));
     if (!o) return;
     o.status = status;
     outputs.push({ type: "order", order: o });
@@ -788,7 +788,7 @@ export class ExchangeCore {
     return [...this.#s.halts.values()];
   }
   order(orderHash: Hex): CoreOrder | undefined {
-    return this.#s.orders.get(orderHash.toLowerCase());
+    return this.#s.orders.get(lowercase(orderHash));
   }
   fill(fillId: number): CoreFill | undefined {
     return this.#s.fills.get(fillId);
@@ -1003,7 +1003,7 @@ function sortedIndexOf(list: readonly number[], value: number): number {
 }
 
 function pushIndex(map: Map<string, (string | number)[]>, key: string, value: string | number) {
-  const k = key.toLowerCase();
+  const k = lowercase(key);
   let list = map.get(k);
   if (!list) map.set(k, (list = []));
   list.push(value);

@@ -394,6 +394,23 @@ describe("order fast path: what it takes", () => {
     }
   });
 
+  it("leaves everything to Express behind a trusted proxy (the client IP is in X-Forwarded-For)", () => {
+    const fallback: RequestListener = () => undefined;
+    const listener = withFastIntake({
+      routes: {
+        single: async () => ({ status: 201, body: {} }),
+        batch: async () => ({ status: 200, body: {} }),
+      },
+      maxBodyBytes: 100,
+      trustProxy: true,
+      metrics: createMetrics(),
+      logger: createLogger({ level: "silent" }),
+      jsonReplacer: (_key, value) => value,
+      fallback,
+    });
+    expect(listener).toBe(fallback);
+  });
+
   it("takes exactly the headers body-parser reads alike", () => {
     const plain = (headers: IncomingHttpHeaders) => plainJsonBody(headers, 100);
     expect(plain({ "content-type": "application/json", "content-length": "100" })).toBe(true);

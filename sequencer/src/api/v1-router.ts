@@ -29,7 +29,7 @@
  * hash or fill id) when more remain; `?after=<nextCursor>` returns the next page. Lists are
  * newest first and append-only, so paging yields each item exactly once while new ones arrive.
  */
-import { Router, type Request } from "express";
+import { Router } from "express";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { RateLimiter } from "../risk/rate-limiter.js";
@@ -82,12 +82,17 @@ export interface IntakeRoutes {
   batch(body: unknown, ip: string | undefined): Promise<IntakeAnswer>;
 }
 
+/** The optional per-IP limit: `cost` tokens (orders or cancels) from the client's bucket. */
+function ipThrottle(deps: V1RouterDeps): (ip: string | undefined, cost: number) => void {
+  return (ip, cost) => {
+    deps.ipRateLimiter?.consume(`ip:${ip ?? "unknown"}`, deps.now(), cost);
+  };
+}
+
 export function createIntakeRoutes(deps: V1RouterDeps): IntakeRoutes {
   const { orderService: service, metrics } = deps;
   const batchSchema = signedOrderBatchSchema(deps.maxBatchOrders);
-  const throttle = (ip: string | undefined, cost: number) => {
-    deps.ipRateLimiter?.consume(`ip:${ip ?? "unknown"}`, deps.now(), cost);
-  };
+  const throttle = ipThrottle(deps);
   return {
     async single(body, ip) {
       const order = parseSignedOrderFast(body) ?? validate(signedOrderSchema, body, "body");
@@ -133,10 +138,7 @@ export function createV1Router(
 ): Router {
   const { orderService: service } = deps;
   const router = Router();
-
-  const throttle = (req: Request, cost: number) => {
-    deps.ipRateLimiter?.consume(`ip:${req.ip ?? "unknown"}`, deps.now(), cost);
-  };
+  const throttle = ipThrottle(deps);
 
   route(router, "/orders/batch", {
     post: async (req, res) => {
@@ -162,7 +164,7 @@ export function createV1Router(
   route(router, "/cancels", {
     post: async (req, res) => {
       const cancel = validate(signedCancelSchema, req.body, "body");
-      throttle(req, 1);
+      throttle(req.ip, 1);
       res.status(200).json(await service.cancel(cancel));
     },
   });

@@ -21,7 +21,7 @@ import type { AdminControls } from "./admin-controls.js";
 import { createAdminRouter } from "./admin-router.js";
 import { resolveAppOptions, type AppOptions } from "./app-options.js";
 import { errorHandler, notFound } from "./error-handler.js";
-import { withFastIntake } from "./fast-intake.js";
+import { ANSWER_HEADERS, timeOrderAck, withFastIntake } from "./fast-intake.js";
 import type { OrderService } from "./order-service.js";
 import { route } from "./route.js";
 import { createIntakeRoutes, createV1Router, type IntakeRoutes } from "./v1-router.js";
@@ -99,14 +99,10 @@ export function createExpressApp(deps: AppDeps, routes?: IntakeRoutes): Express 
   app.set("trust proxy", options.trustProxy ? 1 : false);
 
   app.use((req, res, next) => {
-    res.set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" });
+    res.set(ANSWER_HEADERS);
     if (req.method === "POST" && ORDER_INTAKE_PATHS.has(req.path)) {
       res.locals["orderIntake"] = true;
-      const arrived = performance.now();
-      const endpoint = req.path === "/v1/orders" ? "single" : "batch";
-      res.once("finish", () => {
-        deps.metrics.orderAckLatency.observe({ endpoint }, (performance.now() - arrived) / 1000);
-      });
+      timeOrderAck(res, deps.metrics, req.path === "/v1/orders" ? "single" : "batch");
     }
     next();
   });

@@ -42,9 +42,17 @@ export interface FastIntakeOptions {
 
 type Endpoint = "single" | "batch";
 
-/** The headers every answer of the app carries (app.ts sets them first). */
-const COMMON_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
+/** The headers every answer of the app carries (the Express app sets them first too). */
+export const ANSWER_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" };
 const JSON_TYPE = "application/json; charset=utf-8";
+
+/** Times an order submission from now to its answer in `order_ack_latency_seconds`. */
+export function timeOrderAck(res: ServerResponse, metrics: Metrics, endpoint: Endpoint): void {
+  const arrived = performance.now();
+  res.once("finish", () => {
+    metrics.orderAckLatency.observe({ endpoint }, (performance.now() - arrived) / 1000);
+  });
+}
 
 /**
  * Whether the body is one this path reads exactly as body-parser would (`express.json` with
@@ -95,7 +103,7 @@ export function withFastIntake(options: FastIntakeOptions): RequestListener {
     text: string,
   ) => {
     res.writeHead(status, {
-      ...COMMON_HEADERS,
+      ...ANSWER_HEADERS,
       ...extra,
       "Content-Type": JSON_TYPE,
       "Content-Length": Buffer.byteLength(text),
@@ -142,10 +150,7 @@ export function withFastIntake(options: FastIntakeOptions): RequestListener {
       fallback(req, res);
       return;
     }
-    const arrived = performance.now();
-    res.once("finish", () => {
-      metrics.orderAckLatency.observe({ endpoint }, (performance.now() - arrived) / 1000);
-    });
+    timeOrderAck(res, metrics, endpoint);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     // A client that goes away mid-body gets no answer (its socket is gone); nothing is applied.

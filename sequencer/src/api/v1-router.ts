@@ -132,10 +132,8 @@ export function createIntakeRoutes(deps: V1RouterDeps): IntakeRoutes {
   };
 }
 
-export function createV1Router(
-  deps: V1RouterDeps,
-  intake: IntakeRoutes = createIntakeRoutes(deps),
-): Router {
+/** The `/v1` routes; the order submissions answer through `intake` (`createIntakeRoutes`). */
+export function createV1Router(deps: V1RouterDeps, intake: IntakeRoutes): Router {
   const { orderService: service } = deps;
   const router = Router();
   const throttle = ipThrottle(deps);

@@ -239,6 +239,12 @@ export const configVariables = {
     description:
       "Journal records between snapshots of the exchange core (one is also taken at shutdown).",
   }),
+  SNAPSHOT_THREAD: variable({
+    schema: z.enum(["worker", "main"]),
+    default: "worker",
+    description:
+      "Where periodic snapshots are taken: `worker`, a thread with its own replica of the core that follows the journal (intake never waits; costs a second copy of the core in memory), or `main`, the service's own thread, which stops intake for as long as serializing the whole core takes. The service falls back to `main` if the worker fails.",
+  }),
   QUEUE_NAME: variable({
     schema: z.string().min(1),
     default: "clearmatch-settlement",

@@ -220,7 +220,11 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
   return { journal, snapshotSeq, replayed, lastSeq, truncatedBytes };
 }
 
-function restoreNewestSnapshot<S>(
+/**
+ * Restore the newest snapshot in `dir` that reads back sound (older ones stand in for damaged
+ * ones, logged); returns its sequence number, 0 if there is none. Read-only.
+ */
+export function restoreNewestSnapshot<S>(
   dir: string,
   restore: (state: S) => void,
   log: JournalLogger,
@@ -283,11 +287,19 @@ export async function takeSnapshot<T, S = EngineSnapshot>(
   await journal.flush();
   writeSnapshot(options.dir, { seq, engine: state });
   await journal.rotate();
+  pruneJournal(options);
+  return seq;
+}
+
+/**
+ * After a snapshot and a rotation: delete all but the newest `keep` snapshots, and the segments
+ * only older snapshots needed.
+ */
+export function pruneJournal(options: SnapshotOptions): void {
   const oldestKept = pruneSnapshots(options.dir, options.keep ?? 2);
   const segments = listSegments(options.dir);
   // A segment can go when the next one starts at or before the oldest kept snapshot's next record.
   for (let i = 0; i + 1 < segments.length && segments[i + 1]!.seq <= oldestKept + 1; i++) {
     unlinkSync(join(options.dir, segments[i]!.name));
   }
-  return seq;
 }

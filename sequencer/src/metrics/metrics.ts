@@ -34,6 +34,11 @@ export interface Metrics {
   readonly finalizeLatency: Histogram;
   /** From a fill's match to its batch's confirmed finalization (includes the challenge window). */
   readonly matchToFinality: Histogram;
+  /**
+   * A periodic snapshot from asking for it to the journal rotated after it, by `thread`: `worker`
+   * (the snapshot thread; intake goes on meanwhile) or `main` (intake waits).
+   */
+  readonly snapshotDuration: Histogram<"thread">;
   /** Jobs waiting, by `queue` (BullMQ queue name or `intake`). */
   readonly queueDepth: Gauge<"queue">;
   /** Chain head minus the watcher's last processed block. */
@@ -107,6 +112,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       name: "clearmatch_match_to_finality_seconds",
       help: "From a fill's match to its batch's confirmed finalization.",
       buckets: [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600, 86400],
+      registers,
+    }),
+    snapshotDuration: new Histogram({
+      name: "clearmatch_snapshot_duration_seconds",
+      help: "Periodic snapshot of the exchange core, asked for to journal rotated, by thread.",
+      labelNames: ["thread"],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     }),
     queueDepth: new Gauge({

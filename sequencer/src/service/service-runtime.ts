@@ -25,7 +25,7 @@ import { VerifyPool } from "../crypto/verify-pool.js";
 import { clearmatchDomain } from "../eip712/types.js";
 import { OrderHasher } from "../eip712/order-hasher.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
-import { recoverRecords, takeSnapshot } from "../journal/recovery.js";
+import { pruneJournal, recoverRecords, takeSnapshot } from "../journal/recovery.js";
 import { createLogger, type Logger } from "../logging/logger.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { FileBatchStore } from "../pipeline/batch-store.js";
@@ -40,6 +40,7 @@ import { createChainSync } from "./chain-sync.js";
 import { ClearmatchService } from "./clearmatch-service.js";
 import type { ApplyResult } from "./core-types.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
+import { SnapshotThread } from "./snapshot-thread.js";
 import { OrderIntake } from "./order-intake.js";
 import { publishOutputs } from "./stream-publisher.js";
 import { serviceRecordCodec, type ServiceRecord } from "./service-record.js";
@@ -166,7 +167,7 @@ export async function startService(
     if (record.kind === "order" && core.matchedCount >= config.BATCH_MAX_FILLS) {
       void batcher?.maybeCut();
     }
-    if (journal.lastSeq - snapshotSeq >= config.SNAPSHOT_EVERY && !snapshotting) void snapshot();
+    if (journal.lastSeq - snapshotSeq >= config.SNAPSHOT_EVERY && !snapshotting) snapshot();
   };
   const onFatal =
     options.onFatal ??
@@ -193,15 +194,54 @@ export async function startService(
     onSignatureCheck: (path) => metrics.signatureChecks.inc({ path }),
   });
   const commit = (record: ServiceRecord) => intake.commit(record);
-  async function snapshot(): Promise<void> {
+  const journalDir = join(dataDir, "journal");
+  const snapshotThread =
+    config.SNAPSHOT_THREAD === "worker"
+      ? new SnapshotThread({ dir: journalDir, engineCapacity: config.ENGINE_CAPACITY }, logger)
+      : undefined;
+  let snapshotRun: Promise<void> | undefined;
+  function snapshot(): void {
     snapshotting = true;
-    try {
-      snapshotSeq = await takeSnapshot(core, journal, { dir: join(dataDir, "journal") });
-    } catch (error) {
-      logger.error({ err: error }, "snapshot failed");
-    } finally {
-      snapshotting = false;
-    }
+    snapshotRun = (async () => {
+      try {
+        const started = performance.now();
+        const onWorker = snapshotThread !== undefined && snapshotThread.failure === undefined;
+        if (onWorker) {
+          const seq = journal.lastSeq;
+          await journal.flush();
+          const done = await snapshotThread!.snapshot(seq);
+          snapshotSeq = seq;
+          await journal.rotate();
+          pruneJournal({ dir: journalDir });
+          logger.info(
+            {
+              seq,
+              file: done.file,
+              replayedRecords: done.records,
+              replayMs: Math.round(done.replayMs),
+              snapshotMs: Math.round(done.snapshotMs),
+            },
+            "snapshot written by the snapshot thread",
+          );
+        } else {
+          if (snapshotThread !== undefined) {
+            logger.warn(
+              { err: snapshotThread.failure },
+              "snapshot thread is gone: snapshotting on the main thread",
+            );
+          }
+          snapshotSeq = await takeSnapshot(core, journal, { dir: journalDir });
+        }
+        metrics.snapshotDuration.observe(
+          { thread: onWorker ? "worker" : "main" },
+          (performance.now() - started) / 1000,
+        );
+      } catch (error) {
+        logger.error({ err: error }, "snapshot failed");
+      } finally {
+        snapshotting = false;
+      }
+    })();
   }
 
   // First start: the chain's next batch id and fee recipient, journaled once.
@@ -353,8 +393,10 @@ export async function startService(
         await http_!.close();
         await pipeline.stop().catch(() => undefined);
         redis.disconnect();
+        await snapshotRun;
+        await snapshotThread?.close();
         await journal.flush();
-        await takeSnapshot(core, journal, { dir: join(dataDir, "journal") });
+        await takeSnapshot(core, journal, { dir: journalDir });
         await journal.close();
         await verifyPool?.close();
         logger.info("service: stopped");

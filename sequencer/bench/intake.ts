@@ -19,7 +19,8 @@
  *
  * Bench-only settings (said in the output): per-account rate limits raised to 1e6/s, batches
  * never cut during the run (no settlement transactions competing for the 2 cores: this measures
- * intake), snapshots every 1e6 records.
+ * intake). Snapshots as the service defaults them (every 10,000 records, on the snapshot
+ * thread); BENCH_SNAPSHOT_EVERY and BENCH_SNAPSHOT_THREAD set SNAPSHOT_EVERY and SNAPSHOT_THREAD.
  *
  * Diagnostics: BENCH_SERVICE_NODE_OPTIONS passes Node options to each service (for example
  * "--cpu-prof --cpu-prof-dir=/tmp/prof" or "--trace-gc"); BENCH_HEAP_SNAPSHOT_DIR makes each
@@ -70,7 +71,11 @@ const BENCH_ENV = {
   RATE_LIMIT_BURST: "1000000",
   BATCH_MAX_FILLS: "100000",
   BATCH_MAX_MS: "3600000",
-  SNAPSHOT_EVERY: "1000000",
+  // The service's defaults (SNAPSHOT_EVERY 10,000 records, on the snapshot thread) unless set.
+  ...(process.env.BENCH_SNAPSHOT_EVERY ? { SNAPSHOT_EVERY: process.env.BENCH_SNAPSHOT_EVERY } : {}),
+  ...(process.env.BENCH_SNAPSHOT_THREAD
+    ? { SNAPSHOT_THREAD: process.env.BENCH_SNAPSHOT_THREAD }
+    : {}),
 };
 const PRICE = 2_500_000_000n; // 2500 USDC (6 decimals) per WETH
 const TICK = 10_000n;

@@ -4,10 +4,10 @@
  * the journal rotated and pruned after each, and a restart from such a snapshot plus the journal
  * after it rebuilds the same core.
  */
-import { readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listSegments, listSnapshots } from "../src/journal/segment-files.js";
+import { listSegments, listSnapshots, snapshotName } from "../src/journal/segment-files.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
@@ -24,6 +24,8 @@ import {
 
 const SNAPSHOT_EVERY = 100;
 const ORDERS = 130;
+/** Orders sent one by one after a failed snapshot. */
+const LATE = 20;
 
 describe("service snapshots", () => {
   let chain: DevChain;
@@ -34,7 +36,7 @@ describe("service snapshots", () => {
     await fundTraders(chain);
     // Resting bids a tick apart, none crossing: every one is a journal record.
     bids = [];
-    for (let i = 0; i < ORDERS; i++) {
+    for (let i = 0; i < ORDERS + LATE; i++) {
       bids.push(
         await signedOrder(chain, traderIndex(0), {
           side: 0,
@@ -49,28 +51,57 @@ describe("service snapshots", () => {
     await chain?.stop();
   });
 
+  const submit = async (url: string, orders: typeof bids) => {
+    const body = `{"orders":[${orders.map(wire).join(",")}]}`;
+    const res = await post(url, "/v1/orders/batch", body);
+    expect(res.body["results"].map((r: any) => r.status)).toEqual(orders.map(() => 201));
+  };
+  /** The first ORDERS bids, 50 to a request. */
+  const submitAll = async (url: string) => {
+    for (let i = 0; i < ORDERS; i += 50) await submit(url, bids.slice(i, Math.min(i + 50, ORDERS)));
+  };
+  const envFor = (thread: string) =>
+    serviceEnv(chain, {
+      SNAPSHOT_EVERY: String(SNAPSHOT_EVERY),
+      SNAPSHOT_THREAD: thread,
+      BATCH_MAX_MS: "3600000",
+      RATE_LIMIT_PER_SEC: "100000",
+      RATE_LIMIT_BURST: "100000",
+    });
+
   for (const thread of ["worker", "main"] as const) {
+    it(`retries a failed snapshot SNAPSHOT_EVERY records later, not on every record (${thread} thread)`, async () => {
+      const env = await envFor(thread);
+      const dir = join(env["DATA_DIR"]!, "journal");
+      // A directory where each snapshot's temporary file would go: every write fails.
+      const blockers = Array.from({ length: 400 }, (_, seq) =>
+        join(dir, `${snapshotName(seq)}.tmp`),
+      );
+      for (const b of blockers) mkdirSync(b, { recursive: true });
+      const service = await startService(config(env));
+      try {
+        await submitAll(service.url);
+        const failures = async () =>
+          (await service.metrics.snapshotFailures.get()).values[0]!.value;
+        await eventually(async () => ((await failures()) >= 1 ? true : undefined));
+        // More records after the failure: none of them is a reason to try again so soon.
+        for (const bid of bids.slice(ORDERS)) await submit(service.url, [bid]);
+        await new Promise((r) => setTimeout(r, 500));
+        expect(await failures()).toBe(1);
+        expect(listSnapshots(dir)).toEqual([]);
+        for (const bid of bids) expect(service.core.order(bid.hash)?.status).toBe("open");
+      } finally {
+        for (const b of blockers) rmSync(b, { recursive: true });
+        await service.stop();
+      }
+    }, 90_000);
+
     it(`snapshots every ${SNAPSHOT_EVERY} records on the ${thread} thread; a restart from one rebuilds the core`, async () => {
-      const env = await serviceEnv(chain, {
-        SNAPSHOT_EVERY: String(SNAPSHOT_EVERY),
-        SNAPSHOT_THREAD: thread,
-        BATCH_MAX_MS: "3600000",
-        RATE_LIMIT_PER_SEC: "100000",
-        RATE_LIMIT_BURST: "100000",
-      });
+      const env = await envFor(thread);
       const dir = join(env["DATA_DIR"]!, "journal");
       let service: RunningService | undefined = await startService(config(env));
       try {
-        for (let i = 0; i < ORDERS; i += 50) {
-          const body = `{"orders":[${bids
-            .slice(i, i + 50)
-            .map(wire)
-            .join(",")}]}`;
-          const res = await post(service.url, "/v1/orders/batch", body);
-          expect(res.body["results"].map((r: any) => r.status)).toEqual(
-            bids.slice(i, i + 50).map(() => 201),
-          );
-        }
+        await submitAll(service.url);
         const taken = async () =>
           (await service!.metrics.snapshotDuration.get()).values.find(
             (v) => v.metricName?.endsWith("_count") && v.labels["thread"] === thread,
@@ -97,7 +128,9 @@ describe("service snapshots", () => {
 
         service = await startService(config(env));
         expect(service.core.snapshot()).toEqual(before);
-        for (const bid of bids) expect(service.core.order(bid.hash)?.status).toBe("open");
+        for (const bid of bids.slice(0, ORDERS)) {
+          expect(service.core.order(bid.hash)?.status).toBe("open");
+        }
       } finally {
         await service?.stop();
       }

@@ -2,7 +2,7 @@
  * The snapshot thread against a real journal of service records: its replica's snapshot at a
  * record is the service core's own snapshot at that record, while records keep coming.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Address } from "viem";
@@ -70,6 +70,15 @@ function service() {
   return { dir, journal, core, orders, durable };
 }
 
+/** Nice values of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
+function threadNiceValues(): number[] {
+  return readdirSync("/proc/self/task").map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+  });
+}
+
 describe("SnapshotThread", () => {
   it("writes the core's own snapshot at the record asked for, while records keep coming", async () => {
     const s = service();
@@ -85,6 +94,8 @@ describe("SnapshotThread", () => {
       const done = await asked;
       expect(done).toMatchObject({ type: "done", seq, records: seq });
       expect(readSnapshot<CoreSnapshot>(s.dir, done.file)).toEqual({ seq, engine: expected });
+      // The worker runs at the lowest CPU priority, and only it.
+      expect(threadNiceValues().filter((n) => n === 19)).toHaveLength(1);
 
       // The next one replays only what came since.
       const seq2 = await s.durable();

@@ -39,6 +39,8 @@ export interface Metrics {
    * (the snapshot thread; intake goes on meanwhile) or `main` (intake waits).
    */
   readonly snapshotDuration: Histogram<"thread">;
+  /** Periodic snapshots that failed (logged; the journal keeps everything, replay gets longer). */
+  readonly snapshotFailures: Counter;
   /** Jobs waiting, by `queue` (BullMQ queue name or `intake`). */
   readonly queueDepth: Gauge<"queue">;
   /** Chain head minus the watcher's last processed block. */
@@ -119,6 +121,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       help: "Periodic snapshot of the exchange core, asked for to journal rotated, by thread.",
       labelNames: ["thread"],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    snapshotFailures: new Counter({
+      name: "clearmatch_snapshot_failures_total",
+      help: "Periodic snapshots of the exchange core that failed.",
       registers,
     }),
     queueDepth: new Gauge({

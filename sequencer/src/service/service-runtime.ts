@@ -87,9 +87,14 @@ export async function startService(
   });
   const core = recovering.core ?? new ExchangeCore(coreOptions);
   const journal = recovered.journal;
-  let snapshotSeq = recovered.snapshotSeq;
+  /** The next periodic snapshot is due once the journal reaches this record. */
+  let snapshotDue = recovered.snapshotSeq + config.SNAPSHOT_EVERY;
   logger.info(
-    { snapshotSeq, replayed: recovered.replayed, lastSeq: recovered.lastSeq },
+    {
+      snapshotSeq: recovered.snapshotSeq,
+      replayed: recovered.replayed,
+      lastSeq: recovered.lastSeq,
+    },
     "service: journal recovered",
   );
 
@@ -167,7 +172,7 @@ export async function startService(
     if (record.kind === "order" && core.matchedCount >= config.BATCH_MAX_FILLS) {
       void batcher?.maybeCut();
     }
-    if (journal.lastSeq - snapshotSeq >= config.SNAPSHOT_EVERY && !snapshotting) snapshot();
+    if (journal.lastSeq >= snapshotDue && !snapshotting) snapshot();
   };
   const onFatal =
     options.onFatal ??
@@ -210,7 +215,6 @@ export async function startService(
           const seq = journal.lastSeq;
           await journal.flush();
           const done = await snapshotThread!.snapshot(seq);
-          snapshotSeq = seq;
           await journal.rotate();
           pruneJournal({ dir: journalDir });
           logger.info(
@@ -230,15 +234,19 @@ export async function startService(
               "snapshot thread is gone: snapshotting on the main thread",
             );
           }
-          snapshotSeq = await takeSnapshot(core, journal, { dir: journalDir });
+          await takeSnapshot(core, journal, { dir: journalDir });
         }
         metrics.snapshotDuration.observe(
           { thread: onWorker ? "worker" : "main" },
           (performance.now() - started) / 1000,
         );
       } catch (error) {
-        logger.error({ err: error }, "snapshot failed");
+        metrics.snapshotFailures.inc();
+        logger.error({ err: error }, "snapshot failed; the next is due in SNAPSHOT_EVERY records");
       } finally {
+        // Counted from where this one ended, success or not: a snapshot that keeps failing is
+        // retried at the configured pace, not on every record.
+        snapshotDue = journal.lastSeq + config.SNAPSHOT_EVERY;
         snapshotting = false;
       }
     })();

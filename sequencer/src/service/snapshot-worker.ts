@@ -3,6 +3,8 @@
  * restored from the newest snapshot and kept at the writer's state by following the journal, that
  * writes the snapshots the service asks for. Nothing here touches the service's own state.
  */
+import { readlinkSync } from "node:fs";
+import { constants, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { JournalFollower } from "../journal/journal-follower.js";
 import type { JournalLogger } from "../journal/journal-error.js";
@@ -19,6 +21,23 @@ const log: JournalLogger = {
   warn: (fields, message) => post({ type: "log", level: "warn", fields, message }),
   info: (fields, message) => post({ type: "log", level: "info", fields, message }),
 };
+
+/**
+ * The lowest CPU priority for this thread alone (Linux: a thread id given to setpriority is that
+ * thread). A snapshot can wait; the order path cannot. On two cores the replay and serialization
+ * otherwise take CPU from the signature workers, the journal and the load, and acknowledgements
+ * waited behind them (measured in docs/service.md). Where this fails (not Linux), the thread
+ * keeps the process's priority.
+ */
+function lowerPriority(): void {
+  try {
+    const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, constants.priority.PRIORITY_LOW);
+  } catch {
+    // Best effort.
+  }
+}
+lowerPriority();
 
 const options = engineCapacity === undefined ? {} : { engineCapacity };
 let restored: ExchangeCore | undefined;

@@ -12,7 +12,13 @@ import {
   initRecord,
   orderRecord,
 } from "./helpers/core-records.js";
-import { fromTaggedJson, serviceRecordCodec, toTaggedJson } from "../src/service/service-record.js";
+import {
+  fromTagged,
+  fromTaggedJson,
+  serviceRecordCodec,
+  toTagged,
+  toTaggedJson,
+} from "../src/service/service-record.js";
 
 const A = "0x000000000000000000000000000000000000000a" as Address;
 const B = "0x000000000000000000000000000000000000000b" as Address;
@@ -119,5 +125,12 @@ describe("exchange core", () => {
     const restored = ExchangeCore.restore(JSON.parse(snap));
     expect(JSON.stringify(restored.snapshot())).toBe(snap);
     expect(fromTaggedJson(toTaggedJson({ x: 1n }))).toEqual({ x: 1n });
+    const value = { x: 1n, list: [2n, { y: -3n, z: "n" }, null, 4], deep: { $big: "5" } };
+    expect(toTagged(value)).toEqual(JSON.parse(toTaggedJson(value)));
+    expect(fromTagged(toTagged(value))).toEqual(value);
+    expect(fromTagged(JSON.parse(toTaggedJson(value)))).toEqual(value);
+    const tagged = toTagged(value);
+    fromTagged(tagged);
+    expect(tagged).toEqual(JSON.parse(toTaggedJson(value)));
   });
 });

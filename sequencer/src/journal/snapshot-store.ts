@@ -1,23 +1,17 @@
-import {
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeFileSync,
-  openSync,
-  fsyncSync,
-  closeSync,
-} from "node:fs";
+import { readFileSync, renameSync, unlinkSync, openSync, fsyncSync, closeSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { EngineSnapshot } from "../engine/snapshot.js";
 import { JournalError } from "./journal-error.js";
 import { syncDir } from "./journal-writer.js";
 import { listSnapshots, snapshotName } from "./segment-files.js";
+import { isLinesFile, readLines, writeLines } from "./snapshot-lines.js";
 
 /**
- * Snapshot files: `<crc32 of body, 8 hex>\n<body>`, body = JSON {seq, engine}. Written to a
- * temporary name, fsynced, renamed into place and the directory fsynced, so a snapshot file is
- * either complete or absent.
+ * Snapshot files hold JSON {seq, engine} as short lines with a crc32 (`snapshot-lines.ts`), so a
+ * snapshot may be larger than the largest string V8 can make. Files of the earlier format,
+ * `<crc32 of body, 8 hex>\n<body>`, are still read. Written to a temporary name, fsynced, renamed
+ * into place and the directory fsynced, so a snapshot file is either complete or absent.
  */
 export interface StoredSnapshot<S = EngineSnapshot> {
   /** Records 1..seq are reflected in `engine`. */
@@ -27,11 +21,9 @@ export interface StoredSnapshot<S = EngineSnapshot> {
 }
 
 export function writeSnapshot<S>(dir: string, snapshot: StoredSnapshot<S>): string {
-  const body = JSON.stringify(snapshot);
-  const text = `${crc32(body).toString(16).padStart(8, "0")}\n${body}`;
   const name = snapshotName(snapshot.seq);
   const tmp = join(dir, `${name}.tmp`);
-  writeFileSync(tmp, text);
+  writeLines(tmp, snapshot);
   const fd = openSync(tmp, "r");
   try {
     fsyncSync(fd);
@@ -45,7 +37,19 @@ export function writeSnapshot<S>(dir: string, snapshot: StoredSnapshot<S>): stri
 
 /** Read and verify one snapshot file; throws SNAPSHOT_CORRUPT if it does not check out. */
 export function readSnapshot<S = EngineSnapshot>(dir: string, name: string): StoredSnapshot<S> {
-  const text = readFileSync(join(dir, name), "utf8");
+  const path = join(dir, name);
+  if (isLinesFile(path)) {
+    try {
+      return readLines(path) as StoredSnapshot<S>;
+    } catch (error) {
+      throw new JournalError(
+        "SNAPSHOT_CORRUPT",
+        `snapshot ${name} does not check out: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+  const text = readFileSync(path, "utf8");
   const nl = text.indexOf("\n");
   const body = text.slice(nl + 1);
   if (nl !== 8 || parseInt(text.slice(0, 8), 16) !== crc32(body)) {

@@ -49,9 +49,10 @@ import type {
   CoreOutput,
 } from "./core-types.js";
 import {
+  fromTagged,
   fromTaggedJson,
   recordTime,
-  toTaggedJson,
+  toTagged,
   type CancelRecord,
   type ChainEventRecord,
   type CutRecord,
@@ -895,7 +896,7 @@ export class ExchangeCore {
     return {
       engine: this.engine.snapshot(),
       ledger: this.ledger.snapshot(),
-      state: toTaggedJson(state),
+      state: toTagged(state),
     };
   }
 
@@ -905,7 +906,10 @@ export class ExchangeCore {
       MatchingEngine.restore(snapshot.engine, engineOptions(options)),
     );
     core.ledger = BalanceLedger.restore(snapshot.ledger);
-    const j = fromTaggedJson<Record<string, never>>(snapshot.state);
+    const j =
+      typeof snapshot.state === "string"
+        ? fromTaggedJson<Record<string, never>>(snapshot.state)
+        : fromTagged<Record<string, never>>(snapshot.state);
     const s = emptyState();
     Object.assign(s, {
       initialized: j["initialized"],
@@ -943,8 +947,11 @@ export class ExchangeCore {
 export interface CoreSnapshot {
   engine: EngineSnapshot;
   ledger: LedgerSnapshot;
-  /** Everything else, as tagged JSON (bigints survive). */
-  state: string;
+  /**
+   * Everything else, as JSON-safe data with tagged bigints (`toTagged`); snapshots written before
+   * that hold it as one string of tagged JSON, which restore still reads.
+   */
+  state: unknown;
 }
 
 function emptyState() {

@@ -126,6 +126,43 @@ const reviver = (_: string, v: unknown) =>
 export const toTaggedJson = (value: unknown): string => JSON.stringify(value, replacer);
 export const fromTaggedJson = <T>(text: string): T => JSON.parse(text, reviver) as T;
 
+/**
+ * `value` as JSON-safe data with every bigint tagged `{ $bigint: "..." }`: what toTaggedJson
+ * writes, as a value rather than one string (a snapshot's state can be larger than the longest
+ * string V8 makes). Plain data only: objects, arrays, primitives, bigints.
+ */
+export function toTagged(value: unknown): unknown {
+  if (typeof value === "bigint") return { $bigint: value.toString() };
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = toTagged(value[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in value) out[k] = toTagged((value as Record<string, unknown>)[k]);
+  return out;
+}
+
+/** The inverse of `toTagged` (on its value, or on its JSON parsed); `value` is left as it was. */
+export function fromTagged<T>(value: unknown): T {
+  return untag(value) as T;
+}
+
+function untag(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = untag(value[i]);
+    return out;
+  }
+  const o = value as Record<string, unknown>;
+  if (typeof o["$bigint"] === "string") return BigInt(o["$bigint"]);
+  const out: Record<string, unknown> = {};
+  for (const k in o) out[k] = untag(o[k]);
+  return out;
+}
+
 /** Unix seconds of a record (what the engine's clock advances to). */
 export const recordTime = (record: ServiceRecord): number => Math.floor(record.ms / 1000);
 

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fullMix, generateStream } from "../bench/order-stream.js";
 import type { EngineInput } from "../src/engine/types.js";
 import { JournalError } from "../src/journal/journal-error.js";
@@ -9,16 +8,9 @@ import { JournalFollower } from "../src/journal/journal-follower.js";
 import { JournalWriter } from "../src/journal/journal-writer.js";
 import { engineInputCodec } from "../src/journal/record-codec.js";
 import { listSegments, segmentName } from "../src/journal/segment-files.js";
+import { tempDirs } from "./support/temp-dirs.js";
 
-const roots: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "clearmatch-follower-"));
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of roots) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("follower");
 
 const { inputs } = generateStream({ ops: 3_000, seed: 7, mix: fullMix });
 

@@ -1,7 +1,6 @@
 import {
   constants,
   copyFileSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
   readlinkSync,
@@ -10,10 +9,9 @@ import {
   truncateSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { crc32 } from "node:zlib";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { fullMix, generateStream } from "../bench/order-stream.js";
 import { formatEvent } from "../src/engine/event-format.js";
 import { MatchingEngine } from "../src/engine/matching-engine.js";
@@ -25,16 +23,9 @@ import { recover, takeSnapshot } from "../src/journal/recovery.js";
 import { validRecords } from "./support/journal-frames.js";
 import { SeededRandom } from "./support/seeded-random.js";
 import { listSegments, listSnapshots } from "../src/journal/segment-files.js";
+import { tempDirs } from "./support/temp-dirs.js";
 
-const roots: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "clearmatch-journal-"));
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of roots) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("journal");
 
 /** Collects log lines instead of printing them. */
 function memoryLog(): JournalLogger & { lines: Array<{ msg: string; details: object }> } {

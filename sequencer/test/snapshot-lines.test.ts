@@ -1,23 +1,15 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { JournalError } from "../src/journal/journal-error.js";
 import { readLines, writeLines } from "../src/journal/snapshot-lines.js";
 import { readSnapshot, writeSnapshot } from "../src/journal/snapshot-store.js";
 import { snapshotName } from "../src/journal/segment-files.js";
 import { SeededRandom } from "./support/seeded-random.js";
+import { tempDirs } from "./support/temp-dirs.js";
 
-const roots: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "clearmatch-snapshot-lines-"));
-  roots.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const dir of roots) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("snapshot-lines");
 
 /** Integer in [lo, hi]. */
 const int = (rng: SeededRandom, lo: number, hi: number) => lo + rng.below(hi - lo + 1);

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readSync, writeSync } from "node:fs";
 import { crc32 } from "node:zlib";
 
 /**
@@ -28,7 +28,7 @@ const READ_CHUNK = 4 << 20;
 const NEWLINE = 10;
 const STAR = 42;
 
-/** Write `value` to a new file at `path` (created or truncated; not fsynced). */
+/** Write `value` to a new file at `path` (created or truncated) and fsync it. */
 export function writeLines(path: string, value: unknown): void {
   const fd = openSync(path, "w");
   try {
@@ -82,6 +82,7 @@ export function writeLines(path: string, value: unknown): void {
     flush();
     const header = `${LINES_MAGIC}${(crc >>> 0).toString(16).padStart(8, "0")}\n`;
     writeAll(fd, Buffer.from(header, "latin1"), 0);
+    fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, unlinkSync, openSync, fsyncSync, closeSync } from "node:fs";
+import { readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { EngineSnapshot } from "../engine/snapshot.js";
@@ -24,12 +24,6 @@ export function writeSnapshot<S>(dir: string, snapshot: StoredSnapshot<S>): stri
   const name = snapshotName(snapshot.seq);
   const tmp = join(dir, `${name}.tmp`);
   writeLines(tmp, snapshot);
-  const fd = openSync(tmp, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
   renameSync(tmp, join(dir, name));
   syncDir(dir);
   return name;

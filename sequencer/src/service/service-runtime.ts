@@ -130,7 +130,6 @@ export async function startService(
   let http_: HttpServer | undefined;
   let batcher: Batcher | undefined;
   let responder: ChallengeResponder | undefined;
-  let snapshotting = false;
   const onApplied = (record: ServiceRecord, result: ApplyResult) => {
     // Arrival (the order record's receive time) to its match result, just applied.
     if (record.kind === "order")
@@ -172,7 +171,7 @@ export async function startService(
     if (record.kind === "order" && core.matchedCount >= config.BATCH_MAX_FILLS) {
       void batcher?.maybeCut();
     }
-    if (journal.lastSeq >= snapshotDue && !snapshotting) snapshot();
+    if (journal.lastSeq >= snapshotDue && snapshotRun === undefined) snapshot();
   };
   const onFatal =
     options.onFatal ??
@@ -204,10 +203,10 @@ export async function startService(
     config.SNAPSHOT_THREAD === "worker"
       ? new SnapshotThread({ dir: journalDir, engineCapacity: config.ENGINE_CAPACITY }, logger)
       : undefined;
+  /** The periodic snapshot in progress, if one is. */
   let snapshotRun: Promise<void> | undefined;
   function snapshot(): void {
-    snapshotting = true;
-    snapshotRun = (async () => {
+    const run = async () => {
       try {
         const started = performance.now();
         const onWorker = snapshotThread !== undefined && snapshotThread.failure === undefined;
@@ -247,9 +246,9 @@ export async function startService(
         // Counted from where this one ended, success or not: a snapshot that keeps failing is
         // retried at the configured pace, not on every record.
         snapshotDue = journal.lastSeq + config.SNAPSHOT_EVERY;
-        snapshotting = false;
       }
-    })();
+    };
+    snapshotRun = run().finally(() => (snapshotRun = undefined));
   }
 
   // First start: the chain's next batch id and fee recipient, journaled once.

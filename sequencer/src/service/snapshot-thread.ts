@@ -30,7 +30,6 @@ export interface SnapshotRequest {
 }
 
 export type SnapshotReply =
-  | { type: "ready"; seq: number }
   | { type: "log"; level: "warn" | "info"; fields: Record<string, unknown>; message: string }
   | SnapshotDone
   | { type: "failed"; id: number; message: string; code?: string };
@@ -61,11 +60,11 @@ export class SnapshotThreadError extends Error {
 
 export class SnapshotThread {
   readonly #worker: Worker;
+  /** Requests the worker has not answered yet, by id. */
   readonly #pending = new Map<
     number,
-    { resolve: (d: SnapshotDone) => void; reject: (e: Error) => void }
+    { done: Promise<SnapshotDone>; resolve: (d: SnapshotDone) => void; reject: (e: Error) => void }
   >();
-  readonly #inFlight = new Set<Promise<SnapshotDone>>();
   #nextId = 1;
   #failure: Error | undefined;
   #exited: Promise<void>;
@@ -88,7 +87,6 @@ export class SnapshotThread {
     this.#worker.unref();
     this.#worker.on("message", (reply: SnapshotReply) => {
       if (reply.type === "log") return log[reply.level](reply.fields, reply.message);
-      if (reply.type === "ready") return;
       const waiter = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
       if (reply.type === "done") waiter?.resolve(reply);
@@ -121,19 +119,17 @@ export class SnapshotThread {
   snapshot(seq: number): Promise<SnapshotDone> {
     if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#nextId++;
-    const done = new Promise<SnapshotDone>((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, seq } satisfies SnapshotRequest);
-    });
-    this.#inFlight.add(done);
-    const settled = () => void this.#inFlight.delete(done);
-    done.then(settled, settled);
+    let resolve!: (d: SnapshotDone) => void;
+    let reject!: (e: Error) => void;
+    const done = new Promise<SnapshotDone>((res, rej) => ((resolve = res), (reject = rej)));
+    this.#pending.set(id, { done, resolve, reject });
+    this.#worker.postMessage({ id, seq } satisfies SnapshotRequest);
     return done;
   }
 
   /** Let the snapshots asked for finish (or fail), then stop the worker. */
   async close(): Promise<void> {
-    await Promise.allSettled(this.#inFlight);
+    await Promise.allSettled([...this.#pending.values()].map((p) => p.done));
     await this.#worker.terminate();
     await this.#exited;
   }

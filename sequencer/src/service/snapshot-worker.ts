@@ -48,7 +48,6 @@ const fromSeq = restoreNewestSnapshot<CoreSnapshot>(
 );
 const core = restored ?? new ExchangeCore(options);
 const follower = new JournalFollower(dir, serviceRecordCodec, fromSeq + 1);
-post({ type: "ready", seq: fromSeq });
 
 port.on("message", (request: SnapshotRequest) => {
   try {

@@ -114,6 +114,24 @@ describe("matching engine: orders and priority", () => {
   });
 });
 
+describe("matching engine: amounts above 2^53", () => {
+  it("converts each one exactly on every use and refuses off-lot ones each time, past the conversion cache's size", () => {
+    const e = newEngine({ initialCapacity: 16_384 });
+    // 10^19 base atoms and up (past 2^53), 5,000 distinct sizes: more than the 4,096 remembered.
+    const lots = (k: number) => (10_000n + BigInt(k)) * market.lotSize;
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < 5_000; k++) {
+        const amount = lots(k);
+        const hash = nextHash();
+        place(e, order({ trader: alice, side: 1, price: P, amount }), hash);
+        expect(e.order(hash).remaining).toBe(amount);
+        const off = place(e, order({ trader: alice, side: 1, price: P, amount: amount + 1n }));
+        expect(ofType(off, "rejected")[0]?.reason).toBe("LOT_VIOLATION");
+      }
+    }
+  });
+});
+
 describe("matching engine: order types", () => {
   it("cancels the unfilled rest of an IOC order (a market order with a protective price)", () => {
     const e = newEngine();

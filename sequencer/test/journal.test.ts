@@ -17,7 +17,12 @@ import { formatEvent } from "../src/engine/event-format.js";
 import { MatchingEngine } from "../src/engine/matching-engine.js";
 import type { EngineInput } from "../src/engine/types.js";
 import { crc32Range } from "../src/journal/crc32.js";
-import { decodeInput, encodeInput, payloadBound } from "../src/journal/input-codec.js";
+import {
+  decodeInput,
+  encodeInput,
+  payloadBound,
+  reusingInputDecoder,
+} from "../src/journal/input-codec.js";
 import { JournalError, type JournalLogger } from "../src/journal/journal-error.js";
 import { recover, takeSnapshot } from "../src/journal/recovery.js";
 import { validRecords } from "./support/journal-frames.js";
@@ -103,6 +108,53 @@ describe("journal: record codec", () => {
     }
   });
 
+  it("reads prices, amounts and expiries exactly when thousands of distinct values share the interning cache", () => {
+    const buf = Buffer.alloc(256);
+    const place = inputs.find((i) => i.type === "place")!;
+    if (place.type !== "place") throw new Error("unreachable");
+    // 6,000 distinct values below 2^53, up to 2^64 and up to 2^128, through a 4,096-entry cache.
+    const values = (k: number) => [
+      BigInt(k) * 10_000n + 1n,
+      (1n << 63n) + BigInt(k) * 0x1_0000_0001n,
+      (1n << 100n) + BigInt(k),
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (let k = 0; k < 6_000; k++) {
+        const [price, amount, big] = values(k) as [bigint, bigint, bigint];
+        const expiry = amount - BigInt(round);
+        const input: EngineInput = {
+          ...place,
+          order: { ...place.order, price, amount: big, expiry },
+        };
+        const decoded = decodeInput(buf, 0, encodeInput(input, buf, 0));
+        expect(decoded).toEqual(input);
+        const swapped: EngineInput = {
+          ...place,
+          order: { ...place.order, price: amount, amount: price },
+        };
+        expect(decodeInput(buf, 0, encodeInput(swapped, buf, 0))).toEqual(swapped);
+      }
+    }
+  });
+
+  it("reads every input into one reused object per kind, equal to decodeInput's fresh one", () => {
+    const buf = Buffer.alloc(4096);
+    const decode = reusingInputDecoder();
+    const seen = new Map<string, EngineInput>();
+    for (const input of inputs) {
+      const end = encodeInput(input, buf, 5);
+      const reused = decode(buf, 5, end);
+      expect(reused).toEqual(decodeInput(buf, 5, end));
+      expect(reused).toEqual(input);
+      if (input.type === "place" || input.type === "cancel") {
+        const before = seen.get(input.type) ?? reused;
+        expect(reused).toBe(before);
+        seen.set(input.type, reused);
+      }
+    }
+    expect([...seen.keys()].sort()).toEqual(["cancel", "place"]);
+  });
+
   it("refuses an order hash that is not lowercase hex, without using a sequence number", async () => {
     const dir = tempDir();
     const { journal } = recover({ dir, log: memoryLog() });
@@ -166,6 +218,12 @@ describe("journal: durable append and recovery", () => {
     expect(r.replayed).toBe(2_000);
     expect(r.engine.snapshot()).toEqual(stateAfter(2_000));
     await r.journal.close();
+    // With an observer the inputs are decoded fresh (it may keep them), into the same state.
+    const kept: EngineInput[] = [];
+    const observed = recover({ dir, log: memoryLog(), onReplay: (_seq, i) => kept.push(i) });
+    expect(observed.engine.snapshot()).toEqual(stateAfter(2_000));
+    expect(kept).toEqual(inputs.slice(0, 2_000));
+    await observed.journal.close();
   });
 
   it("restores the latest snapshot and replays only the tail, equal to an uninterrupted run", async () => {

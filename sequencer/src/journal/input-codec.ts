@@ -1,4 +1,4 @@
-import type { Address, EngineInput, Hex32 } from "../engine/types.js";
+import type { Address, CancelInput, EngineInput, Hex32, PlaceInput } from "../engine/types.js";
 import { JournalError } from "./journal-error.js";
 
 /**
@@ -83,38 +83,17 @@ export function encodeInput(input: EngineInput, buf: Buffer, off: number): numbe
 /** Read the input encoded in `buf[off, end)`. Throws INVALID_RECORD on an unknown layout. */
 export function decodeInput(buf: Buffer, off: number, end: number): EngineInput {
   const type = buf[off];
-  const time = type === JSON_INPUT ? 0 : buf.readDoubleBE(off + 1);
   switch (type) {
     case PLACE:
-      return {
-        type: "place",
-        time,
-        orderHash: readHex(buf, off + 9, 32) as Hex32,
-        order: {
-          trader: readAddress(buf, off + 41),
-          marketId: buf.readUInt32BE(off + 61),
-          side: buf[off + 65]!,
-          flags: buf[off + 66]!,
-          maxFeeBps: buf.readUInt16BE(off + 67),
-          price: readU128(buf, off + 69),
-          amount: readU128(buf, off + 85),
-          nonce: readU64(buf, off + 101),
-          expiry: readU64(buf, off + 109),
-        },
-      };
+      return readPlace(buf, off, newPlace());
     case CANCEL:
-      return {
-        type: "cancel",
-        time,
-        orderHash: readHex(buf, off + 9, 32) as Hex32,
-        source: buf[off + 41] === 1 ? "chain" : "user",
-      };
+      return readCancel(buf, off, newCancel());
     case AMEND: {
       const mask = buf[off + 41]!;
       let p = off + 42;
       const input: EngineInput = {
         type: "amend",
-        time,
+        time: buf.readDoubleBE(off + 1),
         orderHash: readHex(buf, off + 9, 32) as Hex32,
       };
       if (mask & 1) {
@@ -125,11 +104,11 @@ export function decodeInput(buf: Buffer, off: number, end: number): EngineInput 
       return input;
     }
     case EXPIRE:
-      return { type: "expire", time };
+      return { type: "expire", time: buf.readDoubleBE(off + 1) };
     case INVALIDATE:
       return {
         type: "invalidateNonces",
-        time,
+        time: buf.readDoubleBE(off + 1),
         trader: readAddress(buf, off + 9),
         minNonce: readU64(buf, off + 29),
       };
@@ -140,6 +119,70 @@ export function decodeInput(buf: Buffer, off: number, end: number): EngineInput 
     default:
       throw new JournalError("INVALID_RECORD", `unknown input type ${String(type)}`);
   }
+}
+
+/**
+ * `decodeInput`, but orders and cancels (nearly every record) are read into one object each that
+ * the next call overwrites: for a consumer that keeps nothing of an input once it has applied it
+ * (the engine copies what it keeps), such as replay. Spares two or three allocations per record,
+ * and the young-generation collections they cost.
+ */
+export function reusingInputDecoder(): (buf: Buffer, off: number, end: number) => EngineInput {
+  const place = newPlace();
+  const cancel = newCancel();
+  return (buf, off, end) => {
+    const type = buf[off];
+    if (type === PLACE) return readPlace(buf, off, place);
+    if (type === CANCEL) return readCancel(buf, off, cancel);
+    return decodeInput(buf, off, end);
+  };
+}
+
+/** One shape for fresh and reused inputs, so the engine's reads of them stay monomorphic. */
+function newPlace(): PlaceInput {
+  return {
+    type: "place",
+    time: 0,
+    orderHash: "0x" as Hex32,
+    order: {
+      trader: "0x" as Address,
+      marketId: 0,
+      side: 0,
+      flags: 0,
+      maxFeeBps: 0,
+      price: 0n,
+      amount: 0n,
+      nonce: 0n,
+      expiry: 0n,
+    },
+  };
+}
+
+function newCancel(): CancelInput {
+  return { type: "cancel", time: 0, orderHash: "0x" as Hex32, source: "user" };
+}
+
+function readPlace(buf: Buffer, off: number, input: PlaceInput): PlaceInput {
+  input.time = buf.readDoubleBE(off + 1);
+  input.orderHash = readHex(buf, off + 9, 32) as Hex32;
+  const o = input.order;
+  o.trader = readAddress(buf, off + 41);
+  o.marketId = buf.readUInt32BE(off + 61);
+  o.side = buf[off + 65]!;
+  o.flags = buf[off + 66]!;
+  o.maxFeeBps = buf.readUInt16BE(off + 67);
+  o.price = readU128(buf, off + 69);
+  o.amount = readU128(buf, off + 85);
+  o.nonce = readU64(buf, off + 101);
+  o.expiry = readU64Interned(buf, off + 109);
+  return input;
+}
+
+function readCancel(buf: Buffer, off: number, input: CancelInput): CancelInput {
+  input.time = buf.readDoubleBE(off + 1);
+  input.orderHash = readHex(buf, off + 9, 32) as Hex32;
+  input.source = buf[off + 41] === 1 ? "chain" : "user";
+  return input;
 }
 
 function jsonOf(input: EngineInput): string {
@@ -168,22 +211,42 @@ function hex(buf: Buffer, off: number, value: string, bytes: number): void {
   }
 }
 
-/** ASCII of "0x" then two lowercase hex digits per byte, built in place. */
+/**
+ * ASCII of "0x" then two lowercase hex digits per byte, built in place: `HEX_PAIRS[b]` is the two
+ * digits of byte b as one little-endian 16-bit word, so each byte is one store.
+ */
 const hexScratch = Buffer.alloc(2 + 2 * 32, "0x");
-const HEX_DIGITS = Buffer.from("0123456789abcdef", "latin1");
+const hexPairs = new Uint16Array(hexScratch.buffer, hexScratch.byteOffset, hexScratch.length >> 1);
+const HEX_PAIRS = new Uint16Array(256);
+for (let b = 0; b < 256; b++) {
+  const digits = Buffer.from(b.toString(16).padStart(2, "0"), "latin1");
+  HEX_PAIRS[b] = digits[0]! | (digits[1]! << 8);
+}
+if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
+  throw new Error("input-codec: the hex table assumes a little-endian machine");
+}
+
+/**
+ * `buf.toString("latin1", start, end)` without its argument and encoding checks, which cost more
+ * than the copy for a 66-character hash: Buffer's own `latin1Slice` where Node has it.
+ */
+const latin1: (buf: Buffer, start: number, end: number) => string =
+  typeof (Buffer.prototype as unknown as Latin1Slicer).latin1Slice === "function"
+    ? (buf, start, end) => (buf as unknown as Latin1Slicer).latin1Slice(start, end)
+    : (buf, start, end) => buf.toString("latin1", start, end);
+
+interface Latin1Slicer {
+  latin1Slice(start: number, end: number): string;
+}
 
 /**
  * "0x" + lowercase hex of `bytes` bytes, as one flat string: `"0x" + toString("hex")` makes a
  * cons string that every later Map lookup and comparison has to flatten first.
  */
 function readHex(buf: Buffer, off: number, bytes: number): string {
-  const s = hexScratch;
-  for (let i = 0, p = 2; i < bytes; i++, p += 2) {
-    const b = buf[off + i]!;
-    s[p] = HEX_DIGITS[b >> 4]!;
-    s[p + 1] = HEX_DIGITS[b & 15]!;
-  }
-  return s.toString("latin1", 0, 2 + 2 * bytes);
+  const pairs = hexPairs;
+  for (let i = 0; i < bytes; i++) pairs[1 + i] = HEX_PAIRS[buf[off + i]!]!;
+  return latin1(hexScratch, 0, 2 + 2 * bytes);
 }
 
 /**
@@ -257,7 +320,36 @@ function readU64(buf: Buffer, off: number): bigint {
   return buf.readBigUInt64BE(off);
 }
 
+/**
+ * Prices, amounts and expiries recur (a market's ticks and lots, one expiry per client), so their
+ * bigints are interned like addresses: a direct-mapped cache keyed by the 64 bits. A hit costs no
+ * allocation, and the bigint the first record made is handed out again. Nonces, which rarely
+ * repeat, go to `readU64`.
+ */
+const BIGINT_CACHE_BITS = 12;
+const cachedWords = new Uint32Array(2 << BIGINT_CACHE_BITS);
+const cachedBigint: Array<bigint | undefined> = new Array<bigint | undefined>(
+  1 << BIGINT_CACHE_BITS,
+).fill(undefined);
+
+function readU64Interned(buf: Buffer, off: number): bigint {
+  const hi = buf.readUInt32BE(off);
+  const lo = buf.readUInt32BE(off + 4);
+  const slot = Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b) >>> (32 - BIGINT_CACHE_BITS);
+  const hit = cachedBigint[slot];
+  if (hit !== undefined && cachedWords[2 * slot] === hi && cachedWords[2 * slot + 1] === lo) {
+    return hit;
+  }
+  const value = hi < TWO_21 ? BigInt(hi * TWO_32 + lo) : buf.readBigUInt64BE(off);
+  cachedWords[2 * slot] = hi;
+  cachedWords[2 * slot + 1] = lo;
+  cachedBigint[slot] = value;
+  return value;
+}
+
 function readU128(buf: Buffer, off: number): bigint {
-  if (buf.readUInt32BE(off) === 0 && buf.readUInt32BE(off + 4) === 0) return readU64(buf, off + 8);
+  if (buf.readUInt32BE(off) === 0 && buf.readUInt32BE(off + 4) === 0) {
+    return readU64Interned(buf, off + 8);
+  }
   return (buf.readBigUInt64BE(off) << 64n) | buf.readBigUInt64BE(off + 8);
 }

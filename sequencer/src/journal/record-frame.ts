@@ -32,28 +32,59 @@ export interface FrameCheck {
   problem: string;
 }
 
+/**
+ * Offset after the record at `off` if its framing, bounds and checksum check out, else a negative
+ * code (`checkFrame` says what it means). Allocates nothing: recovery calls it once per record.
+ */
+export function frameEnd(buf: Buffer, off: number): number {
+  if (off + HEADER_BYTES > buf.length) return INCOMPLETE_HEADER;
+  if (buf.readUInt32BE(off) !== RECORD_MAGIC) return BAD_MAGIC;
+  const len = buf.readUInt32BE(off + 4);
+  if (len > MAX_PAYLOAD) return BAD_LENGTH;
+  const end = off + HEADER_BYTES + len;
+  if (end > buf.length) return PAST_END;
+  if (crc32Range(buf, off + 12, end) !== buf.readUInt32BE(off + 8)) return BAD_CHECKSUM;
+  return end;
+}
+
+/** Sequence number of the record at `off` (whose frame checked out). */
+export function frameSeq(buf: Buffer, off: number): number {
+  return buf.readUInt32BE(off + 12) * TWO_32 + buf.readUInt32BE(off + 16);
+}
+
+const INCOMPLETE_HEADER = -1;
+const BAD_MAGIC = -2;
+const BAD_LENGTH = -3;
+const PAST_END = -4;
+const BAD_CHECKSUM = -5;
+
+/** What `frameEnd`'s negative `code` for the record at `off` means. */
+export function frameProblem(buf: Buffer, off: number, code: number): string {
+  switch (code) {
+    case INCOMPLETE_HEADER:
+      return "incomplete header";
+    case BAD_MAGIC:
+      return "bad magic";
+    case BAD_LENGTH:
+      return `implausible length ${buf.readUInt32BE(off + 4)}`;
+    case PAST_END:
+      return "record runs past the end of the file";
+    default:
+      return "checksum mismatch";
+  }
+}
+
 /** Check the record at `off`: framing, bounds and checksum. */
 export function checkFrame(buf: Buffer, off: number): FrameCheck {
-  if (off + HEADER_BYTES > buf.length) return bad("incomplete header");
-  if (buf.readUInt32BE(off) !== RECORD_MAGIC) return bad("bad magic");
-  const len = buf.readUInt32BE(off + 4);
-  if (len > MAX_PAYLOAD) return bad(`implausible length ${len}`);
-  const end = off + HEADER_BYTES + len;
-  if (end > buf.length) return bad("record runs past the end of the file");
-  const crc = buf.readUInt32BE(off + 8);
-  if (crc32Range(buf, off + 12, end) !== crc) return bad("checksum mismatch");
-  const seq = buf.readUInt32BE(off + 12) * TWO_32 + buf.readUInt32BE(off + 16);
-  return { ok: true, seq, end, problem: "" };
+  const end = frameEnd(buf, off);
+  if (end < 0) return { ok: false, seq: 0, end: 0, problem: frameProblem(buf, off, end) };
+  return { ok: true, seq: frameSeq(buf, off), end, problem: "" };
 }
 
 /** Offset of the first valid record at or after `from`, or -1: is there good data past damage? */
 export function findValidRecord(buf: Buffer, from: number): number {
   for (let i = buf.indexOf(MAGIC_BYTES, from); i !== -1; i = buf.indexOf(MAGIC_BYTES, i + 1)) {
-    if (checkFrame(buf, i).ok) return i;
+    if (frameEnd(buf, i) >= 0) return i;
   }
   return -1;
-}
-
-function bad(problem: string): FrameCheck {
-  return { ok: false, seq: 0, end: 0, problem };
 }

@@ -14,8 +14,9 @@ import type { EngineSnapshot } from "../engine/snapshot.js";
 import type { EngineEvent, EngineInput, EngineOptions } from "../engine/types.js";
 import { JournalError, stderrLogger, type JournalLogger } from "./journal-error.js";
 import { JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
-import { HEADER_BYTES, checkFrame, findValidRecord } from "./record-frame.js";
+import { HEADER_BYTES, findValidRecord, frameEnd, frameProblem, frameSeq } from "./record-frame.js";
 import { listSegments, listSnapshots, segmentName } from "./segment-files.js";
+import { reusingInputDecoder } from "./input-codec.js";
 import { engineInputCodec, type RecordCodec } from "./record-codec.js";
 import { pruneSnapshots, readSnapshot, writeSnapshot } from "./snapshot-store.js";
 
@@ -67,6 +68,8 @@ export function recover(options: RecoverOptions): Recovered {
     restore: (state) => {
       recovering.engine = MatchingEngine.restore(state, engineOptions);
     },
+    // The engine copies what it keeps of an input; an observer may keep the input itself.
+    ...(onReplay === undefined ? { replayDecode: reusingInputDecoder() } : {}),
     apply:
       onReplay === undefined
         ? (_seq, input) => {
@@ -106,6 +109,11 @@ export interface RecoverRecordsOptions<T, S> {
   restore: (state: S) => void;
   /** Applies one replayed record on top of the restored state. */
   apply: (seq: number, record: T) => void;
+  /**
+   * Decodes replayed records instead of `codec.decode`: for example one that reuses its objects,
+   * when `apply` keeps nothing of a record once it returns.
+   */
+  replayDecode?: RecordCodec<T>["decode"];
   /** Zeros the journal keeps written ahead of its records (JournalWriterOptions). */
   preallocateBytes?: number;
 }
@@ -117,6 +125,7 @@ export type RecoveredRecords<T> = Omit<Recovered, "engine" | "journal"> & {
 /** {@link recover} for any record type: snapshot + replay through caller-supplied functions. */
 export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): RecoveredRecords<T> {
   const { dir, codec, log = stderrLogger, restore, apply, preallocateBytes } = options;
+  const decode = options.replayDecode ?? codec.decode.bind(codec);
   const writerOptions = (position?: number): JournalWriterOptions => ({
     ...(position !== undefined ? { position } : {}),
     ...(preallocateBytes !== undefined ? { preallocateBytes } : {}),
@@ -158,16 +167,17 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
     const buf = readFileSync(join(dir, seg.name));
     let off = 0;
     while (off < buf.length) {
-      const frame = checkFrame(buf, off);
+      const next = frameEnd(buf, off);
       // Zeros to the end: preallocated space the records had not reached (JournalWriter).
-      if (!frame.ok && zeroFrom(buf, off)) break;
-      if (!frame.ok) {
+      if (next < 0 && zeroFrom(buf, off)) break;
+      if (next < 0) {
+        const problem = frameProblem(buf, off, next);
         const isLast = s === segments.length - 1;
         const later = findValidRecord(buf, off + 1);
         if (!isLast || later !== -1) {
           throw new JournalError(
             "CORRUPT_RECORD",
-            `${seg.name}: ${frame.problem} at offset ${off} (after seq ${expected - 1}), ` +
+            `${seg.name}: ${problem} at offset ${off} (after seq ${expected - 1}), ` +
               (isLast ? `valid records follow at offset ${later}` : "in a sealed segment") +
               ": refusing to start; restore the file from a replica or backup",
           );
@@ -181,24 +191,25 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
             offset: off,
             droppedBytes: truncatedBytes,
             lastSeq: expected - 1,
-            problem: frame.problem,
+            problem,
           },
           "journal: torn tail truncated (a crash interrupted the last write; it was never acknowledged)",
         );
         break;
       }
-      if (frame.seq !== expected) {
+      const seq = frameSeq(buf, off);
+      if (seq !== expected) {
         throw new JournalError(
           "SEQUENCE_GAP",
-          `${seg.name}: record at offset ${off} has seq ${frame.seq}, expected ${expected}`,
+          `${seg.name}: record at offset ${off} has seq ${seq}, expected ${expected}`,
         );
       }
-      if (frame.seq > snapshotSeq) {
-        apply(frame.seq, codec.decode(buf, off + HEADER_BYTES, frame.end));
+      if (seq > snapshotSeq) {
+        apply(seq, decode(buf, off + HEADER_BYTES, next));
         replayed++;
       }
       expected++;
-      off = frame.end;
+      off = next;
     }
     end = off;
   }

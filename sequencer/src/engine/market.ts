@@ -43,12 +43,6 @@ export class Market {
   private readonly atomsCache: Array<bigint | undefined> = new Array<bigint | undefined>(
     ATOMS_CACHE,
   ).fill(undefined);
-  /**
-   * Results of the bigint path of `ticksOf` / `lotsOf` (values above 2^53, such as amounts of an
-   * 18-decimal token), by value: two bigint divisions each otherwise. Bounded (cleared when full).
-   */
-  private readonly bigTicks = new Map<bigint, number>();
-  private readonly bigLots = new Map<bigint, number>();
   readonly bids = new BookSide(0);
   readonly asks = new BookSide(1);
 
@@ -66,12 +60,12 @@ export class Market {
 
   /** `price` in ticks, or NOT_POSITIVE / OFF_STEP / OUT_OF_RANGE. */
   ticksOf(price: bigint): number {
-    return stepsOf(price, this.tickSize, this.tickSizeN, MAX_TICKS, this.bigTicks);
+    return stepsOf(price, this.tickSize, this.tickSizeN, MAX_TICKS);
   }
 
   /** `amount` in lots, or NOT_POSITIVE / OFF_STEP / OUT_OF_RANGE. */
   lotsOf(amount: bigint): number {
-    return stepsOf(amount, this.lotSize, this.lotSizeN, MAX_LOTS, this.bigLots);
+    return stepsOf(amount, this.lotSize, this.lotSizeN, MAX_LOTS);
   }
 
   /** Quote atoms per base unit at `ticks`: `ticks * tickSize`. */
@@ -116,13 +110,7 @@ export const NOT_POSITIVE = -1;
 export const OFF_STEP = -2;
 export const OUT_OF_RANGE = -3;
 
-function stepsOf(
-  value: bigint,
-  step: bigint,
-  stepN: number,
-  max: number,
-  cache: Map<bigint, number>,
-): number {
+function stepsOf(value: bigint, step: bigint, stepN: number, max: number): number {
   if (value <= 0n) return NOT_POSITIVE;
   if (stepN !== 0 && value <= MAX_SAFE_BIG) {
     // Both are exact integers below 2^53, so % and / are exact.
@@ -131,21 +119,11 @@ function stepsOf(
     const steps = v / stepN;
     return steps > max ? OUT_OF_RANGE : steps;
   }
-  const hit = cache.get(value);
-  if (hit !== undefined) return hit;
-  let steps: number;
-  if (value % step !== 0n) steps = OFF_STEP;
-  else {
-    const q = value / step;
-    steps = q > BigInt(max) ? OUT_OF_RANGE : Number(q);
-  }
-  if (cache.size >= STEPS_CACHE) cache.clear();
-  cache.set(value, steps);
-  return steps;
+  if (value % step !== 0n) return OFF_STEP;
+  // Doubles are exact integers up to 2^53 > max, so comparing the rounded quotient is exact.
+  const steps = Number(value / step);
+  return steps > max ? OUT_OF_RANGE : steps;
 }
-
-/** Entries of each bigint conversion cache. */
-const STEPS_CACHE = 4096;
 
 /** floor(quote * bps / 10_000) in integers, where quote = lots * ticks * unitQuote. */
 export function feeOf(

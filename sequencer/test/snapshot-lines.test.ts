@@ -65,16 +65,29 @@ describe("snapshot lines", () => {
       `0x${i.toString(16).padStart(64, "0")}`,
       { status: "open", fills: Array.from({ length: i % 3 === 0 ? 100 : 2 }, (_, j) => j) },
     ]);
-    const value = {
-      seq: 1,
-      engine: { state: { orders, accountOrders: [["0xabc", orders.map((o) => o[0])]] } },
-    };
-    const path = join(dir, "big");
-    writeLines(path, value);
-    const lines = readFileSync(path, "utf8").split("\n");
-    expect(lines.length).toBeGreaterThan(40_000);
-    expect(lines.reduce((m, l) => Math.max(m, l.length), 0)).toBeLessThan(2_000);
-    expect(readLines(path)).toEqual(value);
+    const accountOrders = [["0xabc", orders.map((o) => o[0])]];
+    // 100 accounts of 200 order hashes each: elements of about 13,600 characters.
+    const byAccount = Array.from({ length: 100 }, (_, a) => [
+      `0x${a.toString(16)}`,
+      orders.slice(a * 200, (a + 1) * 200).map((o) => o[0]),
+    ]);
+    const value = { seq: 1, engine: { state: { orders, accountOrders, byAccount } } };
+    // Elements are lines of their own up to maxLine characters, and taken apart past it.
+    for (const maxLine of [undefined, 1_000]) {
+      const path = join(dir, `big-${maxLine}`);
+      writeLines(path, value, maxLine);
+      const lines = readFileSync(path, "utf8").split("\n");
+      const longest = lines.reduce((m, l) => Math.max(m, l.length), 0);
+      if (maxLine === undefined) {
+        expect(lines.length).toBeGreaterThan(40_000);
+        expect(longest).toBeGreaterThan(13_000);
+        expect(longest).toBeLessThan(14_000);
+      } else {
+        expect(lines.length).toBeGreaterThan(60_000);
+        expect(longest).toBeLessThan(1_000);
+      }
+      expect(readLines(path)).toEqual(value);
+    }
   });
 
   it("reads a line longer than its read buffer (4 MiB) in one piece", () => {

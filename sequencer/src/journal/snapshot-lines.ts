@@ -7,8 +7,10 @@ import { crc32 } from "node:zlib";
  * characters, and a service core's snapshot passes that at a few hundred thousand orders.
  *
  * Writing walks the value; each array longer than LONG_ARRAY is written element by element, one
- * line each (after the lines of whatever long arrays the element holds itself), and stands in its
- * parent as a placeholder `{"\u0000lines": n}`. The root comes last. A line that holds
+ * line each, and stands in its parent as a placeholder `{"\u0000lines": n}`. An element is one
+ * `JSON.stringify` line, long arrays inside it included, unless that line would be longer than
+ * `maxLine`; then it is taken apart the same way (the lines of its own long arrays come before
+ * its line). The root comes last. A line that holds
  * placeholders starts with `*`. Reading parses line after line onto a stack; a line's
  * placeholders, last first, take their elements off the top of the stack. The result equals
  * `JSON.parse(JSON.stringify(value))` for any JSON-safe value whose objects have no key
@@ -28,8 +30,17 @@ const READ_CHUNK = 4 << 20;
 const NEWLINE = 10;
 const STAR = 42;
 
-/** Write `value` to a new file at `path` (created or truncated) and fsync it. */
-export function writeLines(path: string, value: unknown): void {
+/**
+ * Longest line written whole (in UTF-16 units): an element whose JSON is longer is taken apart.
+ * Reading joins a long line from its chunks, so this bounds memory, not correctness.
+ */
+const MAX_LINE = 16 << 20;
+
+/**
+ * Write `value` to a new file at `path` (created or truncated) and fsync it. `maxLine` (default
+ * 16 Mi characters) is the longest element written as one line.
+ */
+export function writeLines(path: string, value: unknown, maxLine = MAX_LINE): void {
   const fd = openSync(path, "w");
   try {
     let crc = 0;
@@ -52,9 +63,18 @@ export function writeLines(path: string, value: unknown): void {
       if (Array.isArray(v)) {
         if (v.length > LONG_ARRAY) {
           for (const x of v) {
+            // An element is almost always small (one order, one fill): V8's own serializer
+            // writes it several times faster than `encode`, and a line may hold long arrays
+            // inline. Only an element longer than maxLine (or than a string can be) is taken
+            // apart.
+            const text = stringifyOrUndefined(x);
+            if (text !== undefined && text.length <= maxLine) {
+              emit(text, false);
+              continue;
+            }
             const before = placeholders;
-            const text = encode(x);
-            emit(text, placeholders !== before);
+            const split = encode(x);
+            emit(split, placeholders !== before);
           }
           placeholders++;
           return `{${PLACEHOLDER_JSON}:${v.length}}`;
@@ -185,6 +205,16 @@ function readLine(buf: Buffer, start: number, end: number, stack: unknown[]): vo
     (parent as Record<string | number, unknown>)[key] = stack.splice(stack.length - n, n);
   }
   stack.push(root[0]);
+}
+
+/** `JSON.stringify(v)` as an array element writes it, or undefined if V8 cannot make the string. */
+function stringifyOrUndefined(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v) ?? "null";
+  } catch (error) {
+    if (error instanceof RangeError) return undefined;
+    throw error;
+  }
 }
 
 function writeAll(fd: number, bytes: Buffer, at: number): void {

@@ -293,6 +293,7 @@ function runRandomSequence(seed: number, withRollbacks: boolean): void {
     }
   };
 
+  let earlierWithPending = 0;
   for (let step = 0; step < 400; step++) {
     const account = accounts[rnd(accounts.length)]!;
     const op = rnd(withRollbacks ? 7 : 6);
@@ -380,8 +381,11 @@ function runRandomSequence(seed: number, withRollbacks: boolean): void {
     if (step % 50 === 49) {
       // A snapshot through JSON restores an equal ledger, which the rest of the run then uses
       // (pending fills are finalized and rolled back from their restored form).
+      // Every other time from the form snapshots had before pending fills were compact.
       const image = ledger.snapshot();
-      ledger = BalanceLedger.restore(JSON.parse(JSON.stringify(image)) as LedgerSnapshot);
+      const stored = step % 100 === 49 ? image : earlierFormat(image);
+      if (stored !== image && image.pending!.length > 0) earlierWithPending++;
+      ledger = BalanceLedger.restore(JSON.parse(JSON.stringify(stored)) as LedgerSnapshot);
       expect(ledger.snapshot()).toEqual(image);
       expectNoDoubleCounting();
     }
@@ -389,6 +393,7 @@ function runRandomSequence(seed: number, withRollbacks: boolean): void {
 
   // The sequence must actually have matched (and, with rollbacks, busted) something.
   expect(nextFill).toBeGreaterThan(20);
+  expect(earlierWithPending).toBeGreaterThan(0);
   for (const orderHash of [...open.keys()]) ledger.release(orderHash);
   open.clear();
   ledger.applyBatchFinalized(pending.splice(0));
@@ -399,4 +404,27 @@ function runRandomSequence(seed: number, withRollbacks: boolean): void {
       expect(b.pending).toBe(0n);
     }
   }
+}
+
+/** `image` as snapshots wrote it before pending fills named their entries by position. */
+function earlierFormat(image: LedgerSnapshot): LedgerSnapshot {
+  const { pending, ...rest } = image;
+  return {
+    ...rest,
+    pendingFills: pending!.map(([fillId, moves, legs]) => ({
+      fillId,
+      deltas: Array.from({ length: moves.length / 2 }, (_, i) => {
+        const entry = image.entries[moves[2 * i] as number]!;
+        return {
+          account: entry.account as Address,
+          token: entry.token as Address,
+          delta: moves[2 * i + 1] as string,
+        };
+      }),
+      legs: Array.from({ length: legs.length / 2 }, (_, i) => ({
+        orderHash: legs[2 * i] as Hex,
+        baseAmount: legs[2 * i + 1]!,
+      })),
+    })),
+  };
 }

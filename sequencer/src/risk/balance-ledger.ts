@@ -354,41 +354,44 @@ export class BalanceLedger {
    */
   snapshot(): LedgerSnapshot {
     const s = (v: bigint) => v.toString();
+    const entries = [...this.#accounts.values()].flatMap((tokens) => [...tokens.values()]);
+    // Pending fills name their entries by position in `entries`: 20-40 bytes per move instead
+    // of two addresses and three keys.
+    const position = new Map<Entry, number>(entries.map((e, i) => [e, i]));
     return {
-      entries: [...this.#accounts.values()].flatMap((tokens) =>
-        [...tokens.values()].map((e) => ({
-          account: e.account,
-          token: e.token,
-          finalized: s(e.finalized),
-          pending: s(e.pending),
-          reserved: s(e.reserved),
-          withdrawalRequested: s(e.withdrawalRequested),
-        })),
-      ),
+      entries: entries.map((e) => ({
+        account: e.account,
+        token: e.token,
+        finalized: s(e.finalized),
+        pending: s(e.pending),
+        reserved: s(e.reserved),
+        withdrawalRequested: s(e.withdrawalRequested),
+      })),
       reservations: [...this.#reservations.values()].map((r) => ({
         terms: { ...r.terms, price: s(r.terms.price), remaining: s(r.terms.remaining) },
         token: r.token,
         remaining: s(r.remaining),
         reserved: s(r.reserved),
       })),
-      pendingFills: [...this.#pendingFills].map(([fillId, f]) => ({
+      pending: [...this.#pendingFills].map(([fillId, f]) => [
         fillId,
-        deltas: deltasOf(f.moves),
-        legs: legsOf(f.legs).map((l) => ({ ...l, baseAmount: s(l.baseAmount) })),
-      })),
+        f.moves.map((m) => (typeof m === "bigint" ? s(m) : position.get(m)!)),
+        f.legs.map(String),
+      ]),
     };
   }
 
   static restore(snapshot: LedgerSnapshot): BalanceLedger {
     const ledger = new BalanceLedger();
     const b = BigInt;
-    for (const e of snapshot.entries) {
+    const entries = snapshot.entries.map((e) => {
       const entry = ledger.#entry(e.account as Address, e.token as Address);
       entry.finalized = b(e.finalized);
       entry.pending = b(e.pending);
       entry.reserved = b(e.reserved);
       entry.withdrawalRequested = b(e.withdrawalRequested);
-    }
+      return entry;
+    });
     for (const r of snapshot.reservations) {
       const terms = { ...r.terms, price: b(r.terms.price), remaining: b(r.terms.remaining) };
       ledger.#reservations.set(orderKey(terms.orderHash), {
@@ -398,7 +401,19 @@ export class BalanceLedger {
         reserved: b(r.reserved),
       });
     }
-    for (const f of snapshot.pendingFills) {
+    for (const [fillId, moves, legs] of snapshot.pending ?? []) {
+      ledger.#pendingFills.set(fillId, {
+        moves: moves.map((m, i) => {
+          if (i % 2 === 1) return b(m);
+          const entry = entries[m as number];
+          invariant(entry !== undefined, `pending fill ${fillId} names no entry ${m}`);
+          return entry;
+        }),
+        legs: legs.map((l, i) => (i % 2 === 1 ? b(l) : (l as Hex))),
+      });
+    }
+    // Snapshots written before the compact form.
+    for (const f of snapshot.pendingFills ?? []) {
       ledger.#pendingFills.set(f.fillId, {
         moves: f.deltas.flatMap((d) => [ledger.#entry(d.account, d.token), b(d.delta)]),
         legs: f.legs.flatMap((l) => [l.orderHash, b(l.baseAmount)]),
@@ -447,7 +462,14 @@ export interface LedgerSnapshot {
     remaining: string;
     reserved: string;
   }>;
-  pendingFills: Array<{
+  /**
+   * Pending fills, in the order they were applied: [fillId, moves, legs], where moves alternates
+   * an entry's position in `entries` and its delta, and legs an order hash and the base amount
+   * taken from it (amounts as decimal strings).
+   */
+  pending?: Array<[string, Array<number | string>, string[]]>;
+  /** Pending fills as snapshots written before `pending` held them: still read. */
+  pendingFills?: Array<{
     fillId: string;
     deltas: Array<{ account: Address; token: Address; delta: string }>;
     legs: Array<{ orderHash: Hex; baseAmount: string }>;
@@ -460,17 +482,6 @@ export interface LedgerSnapshot {
  */
 function eachMove(moves: readonly (Entry | bigint)[], fn: (entry: Entry, delta: bigint) => void) {
   for (let i = 0; i < moves.length; i += 2) fn(moves[i] as Entry, moves[i + 1] as bigint);
-}
-
-/** A pending fill's moves as snapshot deltas. */
-function deltasOf(
-  moves: readonly (Entry | bigint)[],
-): LedgerSnapshot["pendingFills"][number]["deltas"] {
-  const out: LedgerSnapshot["pendingFills"][number]["deltas"] = [];
-  eachMove(moves, (e, delta) =>
-    out.push({ account: e.account, token: e.token, delta: String(delta) }),
-  );
-  return out;
 }
 
 /** A pending fill's legs. */

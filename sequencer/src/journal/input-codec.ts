@@ -340,7 +340,7 @@ function readU64Interned(buf: Buffer, off: number): bigint {
   if (hit !== undefined && cachedWords[2 * slot] === hi && cachedWords[2 * slot + 1] === lo) {
     return hit;
   }
-  const value = hi < TWO_21 ? BigInt(hi * TWO_32 + lo) : buf.readBigUInt64BE(off);
+  const value = readU64(buf, off);
   cachedWords[2 * slot] = hi;
   cachedWords[2 * slot + 1] = lo;
   cachedBigint[slot] = value;

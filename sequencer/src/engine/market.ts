@@ -1,5 +1,6 @@
 import { BookSide } from "./book-side.js";
 import type { MarketConfig } from "./types.js";
+import { u64ToNumber } from "./u64.js";
 
 /**
  * Largest price in ticks and size in lots an order may have. Ticks are only compared; lots are
@@ -43,6 +44,9 @@ export class Market {
   private readonly atomsCache: Array<bigint | undefined> = new Array<bigint | undefined>(
     ATOMS_CACHE,
   ).fill(undefined);
+  /** Step counts of values above 2^53 (see StepCache). */
+  private readonly ticksCache = new StepCache();
+  private readonly lotsCache = new StepCache();
   readonly bids = new BookSide(0);
   readonly asks = new BookSide(1);
 
@@ -60,12 +64,18 @@ export class Market {
 
   /** `price` in ticks, or NOT_POSITIVE / OFF_STEP / OUT_OF_RANGE. */
   ticksOf(price: bigint): number {
-    return stepsOf(price, this.tickSize, this.tickSizeN, MAX_TICKS);
+    if (price <= MAX_SAFE_BIG || this.tickSizeN === 0) {
+      return stepsOf(price, this.tickSize, this.tickSizeN, MAX_TICKS);
+    }
+    return this.ticksCache.steps(price, this.tickSize, this.tickSizeN, MAX_TICKS);
   }
 
   /** `amount` in lots, or NOT_POSITIVE / OFF_STEP / OUT_OF_RANGE. */
   lotsOf(amount: bigint): number {
-    return stepsOf(amount, this.lotSize, this.lotSizeN, MAX_LOTS);
+    if (amount <= MAX_SAFE_BIG || this.lotSizeN === 0) {
+      return stepsOf(amount, this.lotSize, this.lotSizeN, MAX_LOTS);
+    }
+    return this.lotsCache.steps(amount, this.lotSize, this.lotSizeN, MAX_LOTS);
   }
 
   /** Quote atoms per base unit at `ticks`: `ticks * tickSize`. */
@@ -114,7 +124,7 @@ function stepsOf(value: bigint, step: bigint, stepN: number, max: number): numbe
   if (value <= 0n) return NOT_POSITIVE;
   if (stepN !== 0 && value <= MAX_SAFE_BIG) {
     // Both are exact integers below 2^53, so % and / are exact.
-    const v = Number(value);
+    const v = u64ToNumber(value);
     if (v % stepN !== 0) return OFF_STEP;
     const steps = v / stepN;
     return steps > max ? OUT_OF_RANGE : steps;
@@ -124,6 +134,39 @@ function stepsOf(value: bigint, step: bigint, stepN: number, max: number): numbe
   const steps = Number(value / step);
   return steps > max ? OUT_OF_RANGE : steps;
 }
+
+/**
+ * Step counts of values above 2^53, remembered by value. An amount in an 18-decimal token is
+ * above 2^53 from about 0.009 of a unit, and `stepsOf` then needs a bigint remainder and a
+ * bigint quotient: two heap objects per conversion, which at a million orders are tens of MB of
+ * garbage and a full collection of the whole heap per second in the benchmark. Order sizes repeat
+ * (and the journal's decoder hands out one bigint per distinct value), so a direct-mapped table
+ * indexed by the approximate step count, checked by exact bigint equality, answers most
+ * conversions without allocating. A miss (or a collision, which a trader could cause) only falls
+ * back to `stepsOf`; the answer never depends on the table.
+ */
+class StepCache {
+  private readonly keys: Array<bigint | undefined> = new Array<bigint | undefined>(STEP_CACHE).fill(
+    undefined,
+  );
+  private readonly values = new Float64Array(STEP_CACHE);
+
+  /** `stepsOf(value, step, stepN, max)` for value > 2^53 and an exact stepN (> 0). */
+  steps(value: bigint, step: bigint, stepN: number, max: number): number {
+    // About value / step (exactly, for on-step values below 2^64): most sizes get their own row.
+    const i = Math.round(u64ToNumber(value) / stepN) & (STEP_CACHE - 1);
+    if (this.keys[i] === value) return this.values[i]!;
+    const steps = stepsOf(value, step, stepN, max);
+    if (steps >= 0) {
+      this.keys[i] = value;
+      this.values[i] = steps;
+    }
+    return steps;
+  }
+}
+
+/** Entries of each StepCache (a power of two). */
+const STEP_CACHE = 4_096;
 
 /** floor(quote * bps / 10_000) in integers, where quote = lots * ticks * unitQuote. */
 export function feeOf(

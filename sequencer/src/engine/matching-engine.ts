@@ -14,6 +14,7 @@ import {
 import { ExpiryQueue } from "./expiry-queue.js";
 import { Market, NOT_POSITIVE, OFF_STEP, checkMarketConfig } from "./market.js";
 import { OrderIndex } from "./order-index.js";
+import { u64ToNumber } from "./u64.js";
 import { CANCELLED, EXPIRED, FILLED, FREE, OPEN, OrderPool, REJECTED } from "./order-pool.js";
 import {
   snapshotVersion,
@@ -49,6 +50,12 @@ import {
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const MAX_SAFE_BIG = BigInt(MAX_SAFE);
 const UINT16_MAX = 65_535;
+
+/** An expiry as the engine keeps it: exact up to 2^53 - 1, Infinity beyond. */
+function expiryNumber(expiry: bigint): number {
+  if (expiry > MAX_SAFE_BIG) return Infinity;
+  return expiry >= 0n ? u64ToNumber(expiry) : Number(expiry);
+}
 
 /** What the engine remembers of an order that left the book (for duplicate detection). */
 export type ClosedStatus = "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
@@ -200,7 +207,14 @@ export class MatchingEngine {
     if (ticks < 0) return this.reject(input, orderHash, priceReason(ticks));
     const lots = m.lotsOf(order.amount);
     if (lots < 0) return this.reject(input, orderHash, amountReason(lots));
-    const expiry = order.expiry <= MAX_SAFE_BIG ? Number(order.expiry) : Infinity;
+    // Written out here, not as a call: a double returned from a call is a heap number.
+    const signedExpiry = order.expiry;
+    const expiry =
+      signedExpiry > MAX_SAFE_BIG
+        ? Infinity
+        : signedExpiry >= 0n
+          ? u64ToNumber(signedExpiry)
+          : Number(signedExpiry);
     if (expiry <= this.now) return this.reject(input, orderHash, "EXPIRED");
     const trader = this.traderOf(order.trader);
     if (this.anyMinNonce) {
@@ -763,7 +777,7 @@ export class MatchingEngine {
         p.setLots(s, os.lots);
         p.setFilled(s, os.filled);
         p.setTicks(s, os.ticks);
-        const expiry = signed.expiry <= MAX_SAFE_BIG ? Number(signed.expiry) : Infinity;
+        const expiry = expiryNumber(signed.expiry);
         p.setExpiry(s, expiry);
         if (expiry === Infinity) p.setBigExpiry(s, signed.expiry);
         p.setSeq(s, os.seq);

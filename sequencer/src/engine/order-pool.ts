@@ -1,6 +1,7 @@
 import type { Level } from "./book-side.js";
 import type { Market } from "./market.js";
 import type { Hex32 } from "./types.js";
+import { u64ToNumber } from "./u64.js";
 
 /** Where an order stands. FREE slots hold no order. */
 export const FREE = 0;
@@ -178,7 +179,7 @@ export class OrderPool {
     this.c[b + SIGNED_TICKS] = ticks;
     this.c[b + SIGNED_LOTS] = lots;
     let n = NaN;
-    if (nonce <= MAX_SAFE_BIG && nonce >= 0n) n = Number(nonce);
+    if (nonce <= MAX_SAFE_BIG && nonce >= 0n) n = u64ToNumber(nonce);
     else this.bigNonces.set(s, nonce);
     this.c[b + NONCE] = n;
   }

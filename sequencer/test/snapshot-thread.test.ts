@@ -2,9 +2,11 @@
  * The snapshot thread against a real journal of service records: its replica's snapshot at a
  * record is the service core's own snapshot at that record, while records keep coming.
  */
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Address } from "viem";
 import { afterAll, describe, expect, it } from "vitest";
 import type { JournalLogger } from "../src/journal/journal-error.js";
@@ -156,6 +158,25 @@ describe("SnapshotThread", () => {
       await thread.close();
       await s.journal.close();
     }
+  });
+
+  it("starts in a process run with V8 flags, which a worker may not be given", async () => {
+    // An operator's `node --max-old-space-size=... service.js`: V8 flags are process-wide, and a
+    // Worker given them in its own execArgv refuses to start (ERR_WORKER_INVALID_EXEC_ARGV).
+    const s = service();
+    s.orders(40);
+    const seq = await s.durable();
+    await s.journal.close();
+    const child = fileURLToPath(new URL("./snapshot-thread-child.ts", import.meta.url));
+    const flags = ["--max-old-space-size=2048", "--max-semi-space-size=32", "--expose-gc"];
+    const out = execFileSync(
+      process.execPath,
+      [...flags, "--import", "tsx", child, s.dir, String(seq)],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+    const done = JSON.parse(out) as { type: string; seq: number; file: string };
+    expect(done).toMatchObject({ type: "done", seq });
+    expect(readSnapshot<CoreSnapshot>(s.dir, done.file).engine).toEqual(s.core.snapshot());
   });
 
   it("reports its end once closed", async () => {

@@ -80,8 +80,10 @@ export class SnapshotThread {
     const tsx = process.execArgv.some((a) => a.includes("tsx"));
     this.#worker = new Worker(url, {
       workerData: data,
-      // A worker starts without the parent's module hooks unless its own flags load them.
-      execArgv: ts && !tsx ? [...process.execArgv, "--import", "tsx"] : process.execArgv,
+      // A worker starts without the parent's module hooks unless its own flags load them. When
+      // the parent's flags load them, the worker inherits them (undefined): passing them as an
+      // explicit list fails on process-wide flags such as --trace-gc, which a worker may not set.
+      execArgv: ts && !tsx ? [...process.execArgv, "--import", "tsx"] : undefined,
     });
     // Like the verify pool's: a service that fails to start must still be able to exit.
     this.#worker.unref();

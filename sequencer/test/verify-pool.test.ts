@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
@@ -88,6 +90,18 @@ describe("VerifyPool", () => {
     } finally {
       await small.close();
     }
+  });
+
+  it("closes with jobs in flight without aborting the process", () => {
+    // Terminating a worker inside a native Keccak call aborted the process (SIGABRT); close()
+    // lets each worker finish its message and exit. 40 pools, each closed 0-4 ms into 600 jobs.
+    const child = fileURLToPath(new URL("./verify-pool-close-child.ts", import.meta.url));
+    const out = execFileSync(process.execPath, ["--import", "tsx", child, "40"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    expect(Number(out)).toBe(40 * 20 * 30);
   });
 
   it("answers no hints once closed (the caller's own path recovers)", async () => {

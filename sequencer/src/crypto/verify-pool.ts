@@ -20,6 +20,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import { bytesToHex, hexInto } from "./bytes.js";
+import { closeWorker } from "../threads/close-worker.js";
 
 /** Bytes of an order's EIP-712 struct encoding: the type hash and nine field words. */
 const ORDER_STRUCT_BYTES = 320;
@@ -51,7 +52,9 @@ const pub = new Uint8Array(65);
 const prefixed = new Uint8Array(66);
 prefixed[0] = 0x19;
 prefixed[1] = 0x01;
-parentPort.on("message", ({ id, data }) => {
+parentPort.on("message", (message) => {
+  if (message === "close") return parentPort.close();
+  const { id, data } = message;
   const n = (data.length - ${HEADER}) / ${ENTRY};
   const out = new Uint8Array(n * ${ANSWER});
   prefixed.set(data.subarray(0, 32), 2);
@@ -216,10 +219,14 @@ export class VerifyPool {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stop the workers, each after the message it is working on (`closeWorker`: terminating one in
+   * the middle of a Keccak call can abort the process). Jobs still waiting answer no hint.
+   */
+  async close(graceMs = 5_000): Promise<void> {
     this.#dead = true;
     for (const q of this.#queue.splice(0)) q.resolve(NO_HINT);
-    await Promise.all(this.#workers.map((w) => w.terminate()));
+    await Promise.all(this.#workers.map((w) => closeWorker(w, "close", graceMs)));
   }
 }
 

@@ -15,6 +15,7 @@
  */
 import { Worker } from "node:worker_threads";
 import type { JournalLogger } from "../journal/journal-error.js";
+import { closeWorker } from "../threads/close-worker.js";
 
 export interface SnapshotWorkerData {
   /** The journal directory (segments and snapshots). */
@@ -28,6 +29,9 @@ export interface SnapshotRequest {
   /** Write the snapshot after record `seq` (durable by then). */
   seq: number;
 }
+
+/** The message that tells the worker to exit (after the request it is working on). */
+export const CLOSE = "close";
 
 export type SnapshotReply =
   | { type: "log"; level: "warn" | "info"; fields: Record<string, unknown>; message: string }
@@ -129,10 +133,13 @@ export class SnapshotThread {
     return done;
   }
 
-  /** Let the snapshots asked for finish (or fail), then stop the worker. */
-  async close(): Promise<void> {
+  /**
+   * Let the snapshots asked for finish (or fail), then stop the worker: it is asked to exit
+   * (`closeWorker`; terminated only if it has not within `graceMs`, say while still restoring).
+   */
+  async close(graceMs = 10_000): Promise<void> {
     await Promise.allSettled([...this.#pending.values()].map((p) => p.done));
-    await this.#worker.terminate();
+    await closeWorker(this.#worker, CLOSE, graceMs);
     await this.#exited;
   }
 }

@@ -12,7 +12,12 @@ import { restoreNewestSnapshot } from "../journal/recovery.js";
 import { writeSnapshot } from "../journal/snapshot-store.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
 import { serviceRecordCodec } from "./service-record.js";
-import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./snapshot-thread.js";
+import {
+  CLOSE,
+  type SnapshotReply,
+  type SnapshotRequest,
+  type SnapshotWorkerData,
+} from "./snapshot-thread.js";
 
 const port = parentPort!;
 const { dir, engineCapacity } = workerData as SnapshotWorkerData;
@@ -49,7 +54,8 @@ const fromSeq = restoreNewestSnapshot<CoreSnapshot>(
 const core = restored ?? new ExchangeCore(options);
 const follower = new JournalFollower(dir, serviceRecordCodec, fromSeq + 1);
 
-port.on("message", (request: SnapshotRequest) => {
+port.on("message", (request: SnapshotRequest | typeof CLOSE) => {
+  if (request === CLOSE) return port.close();
   try {
     const t0 = performance.now();
     const records = request.seq - follower.nextSeq + 1;

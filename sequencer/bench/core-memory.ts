@@ -6,10 +6,20 @@
  * where the intake's latency tail comes from (`docs/service.md`).
  *
  * Method: a warm-up of N orders, a full GC, N more orders, a full GC; retained = heap growth over
- * the second N, median of RUNS fresh cores. Figures go to stdout and bench/results/core-memory.json.
+ * the second N, median of RUNS fresh cores.
+ *
+ * Then what writing a snapshot of such a core (2N orders) costs, as the snapshot thread writes it
+ * (`writeSnapshot` of `snapshot()`), RUNS times: wall time, CPU time of the whole process (V8's
+ * collector helper threads included, which run at normal priority beside a low-priority snapshot
+ * thread) and the collector's pauses, young and full. Figures go to stdout and
+ * bench/results/core-memory.json.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PerformanceObserver, constants } from "node:perf_hooks";
 import type { Address } from "viem";
+import { writeSnapshot } from "../src/journal/snapshot-store.js";
 import { ExchangeCore } from "../src/service/exchange-core.js";
 import { chainRecords, initRecord, orderRecord, USDC, WETH } from "../test/helpers/core-records.js";
 import { median } from "./stats.js";
@@ -23,7 +33,7 @@ const LOT = 10n ** 15n;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc (npm run bench:core-memory does)");
 
-function measure(): { bytesPerOrder: number; fillsPerOrder: number } {
+function measure(): { bytesPerOrder: number; fillsPerOrder: number; core: ExchangeCore } {
   const core = new ExchangeCore({ engineCapacity: 4 * N });
   const { chain, market } = chainRecords();
   core.apply(initRecord());
@@ -57,21 +67,87 @@ function measure(): { bytesPerOrder: number; fillsPerOrder: number } {
   const after = process.memoryUsage().heapUsed;
   // The core must stay reachable until measured, or the collection above frees all of it.
   if (core.matchedCount === 0) throw new Error("no fills matched");
-  return { bytesPerOrder: Math.round((after - before) / N), fillsPerOrder: fills / N };
+  return { bytesPerOrder: Math.round((after - before) / N), fillsPerOrder: fills / N, core };
 }
 
-const runs = Array.from({ length: RUNS }, measure);
+const runs: Array<{ bytesPerOrder: number; fillsPerOrder: number }> = [];
+let core: ExchangeCore | undefined;
+for (let r = 0; r < RUNS; r++) {
+  core = undefined;
+  const run = measure();
+  runs.push({ bytesPerOrder: run.bytesPerOrder, fillsPerOrder: run.fillsPerOrder });
+  core = run.core;
+}
+console.log(
+  `exchange core: ${median(runs.map((r) => r.bytesPerOrder))} B retained per order (median of ` +
+    `${RUNS}; ${runs[0]!.fillsPerOrder.toFixed(2)} fills per order, ${N.toLocaleString()} orders)`,
+);
+
+/** Every collection's pause since start: start time and duration (ms), and whether full. */
+const collections: Array<{ at: number; ms: number; full: boolean }> = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    collections.push({
+      at: e.startTime,
+      ms: e.duration,
+      full: kind === constants.NODE_PERFORMANCE_GC_MAJOR,
+    });
+  }
+}).observe({ entryTypes: ["gc"] });
+/** Pauses of the collections that started in [from, to], once the observer has them all. */
+async function pausesWithin(from: number, to: number) {
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const inside = collections.filter((c) => c.at >= from && c.at <= to);
+  const sum = (full: boolean) =>
+    inside.filter((c) => c.full === full).reduce((a, c) => a + c.ms, 0);
+  return { minorMs: sum(false), majorMs: sum(true) };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "clearmatch-core-memory-"));
+const writes: Array<{ wallMs: number; cpuMs: number; minorMs: number; majorMs: number }> = [];
+try {
+  for (let r = 0; r < RUNS; r++) {
+    gc();
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    writeSnapshot(dir, { seq: r + 1, engine: core!.snapshot() });
+    const t1 = performance.now();
+    const used = process.cpuUsage(cpu);
+    writes.push({
+      wallMs: t1 - t0,
+      cpuMs: (used.user + used.system) / 1000,
+      ...(await pausesWithin(t0, t1)),
+    });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const m = (k: "wallMs" | "cpuMs" | "minorMs" | "majorMs") =>
+  Math.round(median(writes.map((x) => x[k])));
+const snapshotWrite = {
+  orders: 2 * N,
+  wallMs: m("wallMs"),
+  cpuMs: m("cpuMs"),
+  usPerOrder: Math.round((m("cpuMs") * 1000) / (2 * N)),
+  minorGcMs: m("minorMs"),
+  majorGcMs: m("majorMs"),
+  runs: writes,
+};
+console.log(
+  `snapshot write, ${(2 * N).toLocaleString()} orders: ${snapshotWrite.wallMs} ms wall, ` +
+    `${snapshotWrite.cpuMs} ms CPU (all threads; ${snapshotWrite.usPerOrder} us per order), GC ` +
+    `pauses ${snapshotWrite.minorGcMs} ms young + ${snapshotWrite.majorGcMs} ms full (medians of ${RUNS})`,
+);
+
 const report = {
   orders: N,
   runs: RUNS,
   fillsPerOrder: runs[0]!.fillsPerOrder,
   bytesPerOrder: median(runs.map((r) => r.bytesPerOrder)),
   bytesPerOrderRuns: runs.map((r) => r.bytesPerOrder),
+  snapshotWrite,
 };
-console.log(
-  `exchange core: ${report.bytesPerOrder} B retained per order (median of ${RUNS}; ` +
-    `${report.fillsPerOrder.toFixed(2)} fills per order, ${N.toLocaleString()} orders)`,
-);
 mkdirSync("bench/results", { recursive: true });
 writeFileSync("bench/results/core-memory.json", JSON.stringify(report, null, 2) + "\n");
 console.log("written to bench/results/core-memory.json");

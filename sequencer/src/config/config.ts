@@ -239,6 +239,12 @@ export const configVariables = {
     description:
       "Journal records between snapshots of the exchange core (one is also taken at shutdown).",
   }),
+  SNAPSHOT_BUSY_PERCENT: variable({
+    schema: integer(1, 100),
+    default: "10",
+    description:
+      "Most of its thread's time, in percent, that periodic snapshots may take: after a snapshot that kept its thread busy for d, the next waits at least d * (100 / SNAPSHOT_BUSY_PERCENT - 1), besides SNAPSHOT_EVERY records. A snapshot's cost grows with the history the core keeps, so by records alone a long-running service would snapshot back to back; 100 turns the wait off.",
+  }),
   SNAPSHOT_THREAD: variable({
     schema: z.enum(["worker", "main"]),
     default: "worker",

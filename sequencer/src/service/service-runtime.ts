@@ -40,6 +40,7 @@ import { createChainSync } from "./chain-sync.js";
 import { ClearmatchService } from "./clearmatch-service.js";
 import type { ApplyResult } from "./core-types.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
+import { SnapshotSchedule } from "./snapshot-schedule.js";
 import { SnapshotThread } from "./snapshot-thread.js";
 import { OrderIntake } from "./order-intake.js";
 import { publishOutputs } from "./stream-publisher.js";
@@ -87,8 +88,13 @@ export async function startService(
   });
   const core = recovering.core ?? new ExchangeCore(coreOptions);
   const journal = recovered.journal;
-  /** The next periodic snapshot is due once the journal reaches this record. */
-  let snapshotDue = recovered.snapshotSeq + config.SNAPSHOT_EVERY;
+  const monotonicMs = () => performance.now();
+  /** When the next periodic snapshot is due (records, and the last one's busy time). */
+  const snapshotSchedule = new SnapshotSchedule(
+    config.SNAPSHOT_EVERY,
+    config.SNAPSHOT_BUSY_PERCENT,
+    recovered.snapshotSeq,
+  );
   logger.info(
     {
       snapshotSeq: recovered.snapshotSeq,
@@ -171,7 +177,7 @@ export async function startService(
     if (record.kind === "order" && core.matchedCount >= config.BATCH_MAX_FILLS) {
       void batcher?.maybeCut();
     }
-    if (journal.lastSeq >= snapshotDue && snapshotRun === undefined) snapshot();
+    if (snapshotRun === undefined && snapshotSchedule.due(journal.lastSeq, monotonicMs)) snapshot();
   };
   const onFatal =
     options.onFatal ??
@@ -207,13 +213,16 @@ export async function startService(
   let snapshotRun: Promise<void> | undefined;
   function snapshot(): void {
     const run = async () => {
+      const started = monotonicMs();
+      /** How long the snapshot kept its thread busy, when the thread says (the worker does). */
+      let busyMs: number | undefined;
       try {
-        const started = performance.now();
         const onWorker = snapshotThread !== undefined && snapshotThread.failure === undefined;
         if (onWorker) {
           const seq = journal.lastSeq;
           await journal.flush();
           const done = await snapshotThread!.snapshot(seq);
+          busyMs = done.replayMs + done.snapshotMs;
           await journal.rotate();
           pruneJournal({ dir: journalDir });
           logger.info(
@@ -237,7 +246,7 @@ export async function startService(
         }
         metrics.snapshotDuration.observe(
           { thread: onWorker ? "worker" : "main" },
-          (performance.now() - started) / 1000,
+          (monotonicMs() - started) / 1000,
         );
       } catch (error) {
         metrics.snapshotFailures.inc();
@@ -245,7 +254,14 @@ export async function startService(
       } finally {
         // Counted from where this one ended, success or not: a snapshot that keeps failing is
         // retried at the configured pace, not on every record.
-        snapshotDue = journal.lastSeq + config.SNAPSHOT_EVERY;
+        const ended = monotonicMs();
+        const waitMs = snapshotSchedule.ended(journal.lastSeq, ended, busyMs ?? ended - started);
+        if (waitMs >= 1_000) {
+          logger.info(
+            { waitMs: Math.round(waitMs), dueSeq: snapshotSchedule.dueSeq },
+            "next snapshot waits for SNAPSHOT_BUSY_PERCENT after this one's busy time",
+          );
+        }
       }
     };
     snapshotRun = run().finally(() => (snapshotRun = undefined));

@@ -112,4 +112,57 @@ describe("service crash (SIGKILL between acknowledgement and commit)", () => {
     await new Promise((r) => third.child.once("exit", r));
     child = undefined;
   }, 120_000);
+
+  it("stops on SIGTERM under load with exit code 0, and keeps every acknowledged order", async () => {
+    // A graceful stop with requests in flight: whatever was acknowledged (before or during the
+    // shutdown) is durable and comes back on restart, and the process exits 0 (not a signal).
+    const env = await serviceEnv(chain, {
+      BATCH_MAX_MS: "3600000",
+      RATE_LIMIT_PER_SEC: "100000",
+      RATE_LIMIT_BURST: "100000",
+    });
+    const usdc = (chain.stack.tokens as Record<string, `0x${string}`>)["USDC"]!;
+    await fundAndDeposit(chain.stack, chain.node.url, traderIndex(2), usdc, USDC(1_000n));
+    const bids: Array<Awaited<ReturnType<typeof signedOrder>>> = [];
+    for (let i = 0; i < 240; i++) {
+      bids.push(
+        await signedOrder(chain, traderIndex(2), {
+          side: 0,
+          price: USDC(1_500n) - BigInt(i) * 10_000n,
+          amount: ONE_ETH / 1000n,
+        }),
+      );
+    }
+    const first = await spawnService(env);
+    child = first.child;
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      first.child.once("exit", (code, signal) => resolve([code, signal])),
+    );
+    const acked: string[] = [];
+    let next = 0;
+    // 16 clients sending one order at a time; SIGTERM once 80 are acknowledged.
+    const clients = Array.from({ length: 16 }, async () => {
+      while (next < bids.length) {
+        const o = bids[next++]!;
+        const res = await post(first.url, "/v1/orders", wire(o)).catch(() => undefined);
+        if (res?.status === 201) acked.push(o.hash);
+        if (acked.length === 80) first.child.kill("SIGTERM");
+      }
+    });
+    await Promise.all(clients);
+    expect(await exited).toEqual([0, null]);
+    child = undefined;
+    expect(acked.length).toBeGreaterThanOrEqual(80);
+
+    const second = await spawnService(env);
+    child = second.child;
+    for (const hash of acked) {
+      const view = await get(second.url, `/v1/orders/${hash}`);
+      expect(view.status).toBe(200);
+      expect(view.body.status).toBe("open");
+    }
+    second.child.kill("SIGTERM");
+    await new Promise((r) => second.child.once("exit", r));
+    child = undefined;
+  }, 120_000);
 });

@@ -233,6 +233,8 @@ interface EndpointFigures {
     max: number;
     serviceP50: number;
     serviceP99: number;
+    /** p99 of the service's durable journal writes in the run (`clearmatch_journal_commit_seconds`). */
+    journalCommitP99: number;
     /** Signers recovered on the service's event loop rather than by the verify pool, %. */
     mainThreadRecoveryPct: number;
     accepted: number;
@@ -372,11 +374,12 @@ async function measureVerifier(
         max: round2(r.max),
         serviceP50: round2(bucketQuantile(inService, 0.5)),
         serviceP99: round2(bucketQuantile(inService, 0.99)),
+        journalCommitP99: round2(bucketQuantile(bucketDelta(before.journal, after.journal), 0.99)),
         mainThreadRecoveryPct: mainShare(before.checks, after.checks),
         accepted: r.accepted,
       });
       log(
-        `${verifier} ${name} at ${Math.round(ordersPerSec)} orders/s: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; in the service p50 ${latencyRuns.at(-1)!.serviceP50} ms, p99 ${latencyRuns.at(-1)!.serviceP99} ms; ${latencyRuns.at(-1)!.mainThreadRecoveryPct}% of signers recovered on the main thread (${r.accepted} accepted of ${r.sent})`,
+        `${verifier} ${name} at ${Math.round(ordersPerSec)} orders/s: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, p99.9 ${r.p999.toFixed(2)} ms, max ${r.max.toFixed(1)} ms; in the service p50 ${latencyRuns.at(-1)!.serviceP50} ms, p99 ${latencyRuns.at(-1)!.serviceP99} ms, durable journal write p99 ${latencyRuns.at(-1)!.journalCommitP99} ms; ${latencyRuns.at(-1)!.mainThreadRecoveryPct}% of signers recovered on the main thread (${r.accepted} accepted of ${r.sent})`,
       );
     }
     await service.stop();
@@ -413,21 +416,30 @@ async function measureVerifier(
 async function serviceCounts(
   url: string,
   endpoint: string,
-): Promise<{ ack: [number, number][]; checks: Record<string, number> }> {
+): Promise<{
+  ack: [number, number][];
+  journal: [number, number][];
+  checks: Record<string, number>;
+}> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line =
     /^clearmatch_order_ack_latency_seconds_bucket\{le="([^"]+)",endpoint="([a-z]+)"\} (\d+)$/;
+  const commit = /^clearmatch_journal_commit_seconds_bucket\{le="([^"]+)"\} (\d+)$/;
   const check = /^clearmatch_signature_checks_total\{path="([a-z]+)"\} (\d+)$/;
+  const ms = (le: string) => (le === "+Inf" ? Infinity : Number(le) * 1000);
   const ack: [number, number][] = [];
+  const journal: [number, number][] = [];
   const checks: Record<string, number> = {};
   for (const l of text.split("\n")) {
     const m = line.exec(l);
-    if (m && m[2] === endpoint)
-      ack.push([m[1] === "+Inf" ? Infinity : Number(m[1]) * 1000, +m[3]!]);
+    if (m && m[2] === endpoint) ack.push([ms(m[1]!), +m[3]!]);
+    const j = commit.exec(l);
+    if (j) journal.push([ms(j[1]!), +j[2]!]);
     const c = check.exec(l);
     if (c) checks[c[1]!] = +c[2]!;
   }
-  return { ack: ack.sort((a, b) => a[0] - b[0]), checks };
+  const byBound = (a: [number, number], b: [number, number]) => a[0] - b[0];
+  return { ack: ack.sort(byBound), journal: journal.sort(byBound), checks };
 }
 
 /** Share (%) of the signatures checked between two readings that were recovered on the main thread. */

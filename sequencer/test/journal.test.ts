@@ -173,10 +173,16 @@ describe("journal: durable append and recovery", () => {
   it("acknowledges consecutive sequence numbers, grouping concurrent appends into few fsyncs", async () => {
     const dir = tempDir();
     const { journal } = recover({ dir, log: memoryLog() });
+    const commits: Array<[number, number]> = [];
+    journal.onCommit = (records, ms) => commits.push([records, ms]);
     const seqs = await Promise.all(inputs.slice(0, 500).map((i) => journal.append(i)));
     expect(seqs).toEqual(Array.from({ length: 500 }, (_, i) => i + 1));
     expect(journal.durableSeq).toBe(500);
     expect(journal.commits).toBeLessThan(50);
+    // Each durable write is reported once, with the records it carried and its time.
+    expect(commits).toHaveLength(journal.commits);
+    expect(commits.reduce((n, [records]) => n + records, 0)).toBe(500);
+    expect(commits.every(([records, ms]) => records > 0 && ms >= 0 && ms < 10_000)).toBe(true);
     await journal.close();
   });
 

@@ -144,6 +144,10 @@ describe("stream and metrics of the running service (hardhat node + Redis)", () 
     // verify pool's worker (VERIFY_THREADS defaults to 1); none fell back to the event loop.
     expect(m.get('clearmatch_signature_checks_total{path="worker"}')).toBe(3);
     expect(m.get('clearmatch_signature_checks_total{path="main"}') ?? 0).toBe(0);
+    // Every record the service journaled (orders, chain events, clock ticks) went through a
+    // durable write, timed.
+    expect(m.get("clearmatch_journal_commit_seconds_count")).toBeGreaterThanOrEqual(2);
+    expect(m.get("clearmatch_journal_commit_seconds_sum")).toBeGreaterThan(0);
     expect(m.get("clearmatch_batch_size_fills_count")).toBe(1);
     expect(m.get("clearmatch_batch_size_fills_sum")).toBe(1);
     expect(m.get("clearmatch_batch_commit_latency_seconds_count")).toBe(1);

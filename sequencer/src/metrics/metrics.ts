@@ -41,6 +41,8 @@ export interface Metrics {
   readonly snapshotDuration: Histogram<"thread">;
   /** Periodic snapshots that failed (logged; the journal keeps everything, replay gets longer). */
   readonly snapshotFailures: Counter;
+  /** Durable journal writes (group commits): time from the write's start until on disk. */
+  readonly journalCommitLatency: Histogram;
   /** Jobs waiting, by `queue` (BullMQ queue name or `intake`). */
   readonly queueDepth: Gauge<"queue">;
   /** Chain head minus the watcher's last processed block. */
@@ -126,6 +128,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     snapshotFailures: new Counter({
       name: "clearmatch_snapshot_failures_total",
       help: "Periodic snapshots of the exchange core that failed.",
+      registers,
+    }),
+    journalCommitLatency: new Histogram({
+      name: "clearmatch_journal_commit_seconds",
+      help:
+        "Durable journal writes (one group commit each), from the write's start until the records " +
+        "are on disk: every acknowledgement waits for one.",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
       registers,
     }),
     queueDepth: new Gauge({

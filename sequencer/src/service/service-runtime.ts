@@ -88,6 +88,7 @@ export async function startService(
   });
   const core = recovering.core ?? new ExchangeCore(coreOptions);
   const journal = recovered.journal;
+  journal.onCommit = (_records, ms) => metrics.journalCommitLatency.observe(ms / 1000);
   const monotonicMs = () => performance.now();
   /** When the next periodic snapshot is due (records, and the last one's busy time). */
   const snapshotSchedule = new SnapshotSchedule(

@@ -241,9 +241,9 @@ export const configVariables = {
   }),
   SNAPSHOT_BUSY_PERCENT: variable({
     schema: integer(1, 100),
-    default: "10",
+    default: "25",
     description:
-      "Most of its thread's time, in percent, that periodic snapshots may take: after a snapshot that kept its thread busy for d, the next waits at least d * (100 / SNAPSHOT_BUSY_PERCENT - 1), besides SNAPSHOT_EVERY records. A snapshot's cost grows with the history the core keeps, so by records alone a long-running service would snapshot back to back; 100 turns the wait off.",
+      "Most of its thread's time, in percent, that periodic snapshots may take: after a snapshot that kept its thread busy for d, the next waits at least d * (100 / SNAPSHOT_BUSY_PERCENT - 1), besides SNAPSHOT_EVERY records. A snapshot's cost grows with the history the core keeps, so by records alone a long-running service would snapshot back to back; a lower value costs a longer journal tail to replay after a crash (docs/service.md). 100 turns the wait off.",
   }),
   SNAPSHOT_THREAD: variable({
     schema: z.enum(["worker", "main"]),

@@ -10,9 +10,11 @@
  * 500,000 orders kept, a snapshot every second that takes 13 s, one core always busy with
  * snapshots on a two-core machine, beside the signature workers, the journal and the main
  * thread. With the rule, a snapshot that kept its thread busy for d waits d * (100 / p - 1)
- * after it before the next may start (p = 10: 9 d, so snapshots take at most a tenth of one
- * core), and the journal tail a restart replays grows with the history instead (at 2 to 5 us
- * per record, a few seconds at millions of records).
+ * after it before the next may start (p = 25, the default: 3 d, so snapshots take at most a
+ * quarter of one core). The price is the journal tail a restart replays, which then grows with
+ * the history too: service records replay at about 60 us each on the slow machines (read,
+ * decode, apply), so at 10,000 orders/s and 500,000 kept the tail is up to about 8 s *
+ * (100 / p - 1) of replay: 24 s at 25, 73 s at 10.
  */
 export class SnapshotSchedule {
   #dueSeq: number;

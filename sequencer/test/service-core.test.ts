@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
+import { SeededRandom } from "./support/seeded-random.js";
 import { ExchangeCore } from "../src/service/exchange-core.js";
 import type { ServiceRecord } from "../src/service/service-record.js";
 import {
@@ -132,5 +133,46 @@ describe("exchange core", () => {
     const tagged = toTagged(value);
     fromTagged(tagged);
     expect(tagged).toEqual(JSON.parse(toTaggedJson(value)));
+  });
+
+  it("decodes tagged JSON exactly as JSON.parse with a bigint reviver does", () => {
+    // The reviver fromTaggedJson used to be: every object with a $bigint key becomes BigInt of it.
+    const reviver = (_: string, v: unknown) =>
+      v !== null && typeof v === "object" && "$bigint" in v
+        ? BigInt((v as { $bigint: string }).$bigint)
+        : v;
+    const rng = new SeededRandom(5);
+    const leaf = (): unknown =>
+      [
+        () => ({ $bigint: String(rng.below(1e9)) + "000000000000" }),
+        () => ({ $bigint: "-7", note: "extra keys too" }),
+        () => rng.below(1000),
+        () => "0x" + "ab".repeat(20),
+        () => null,
+      ][rng.below(5)]!();
+    const random = (depth: number): unknown => {
+      if (depth > 3 || rng.below(3) === 0) return leaf();
+      if (rng.below(2) === 0) return Array.from({ length: rng.below(5) }, () => random(depth + 1));
+      const o: Record<string, unknown> = {};
+      for (let k = rng.below(5); k > 0; k--) o[`k${rng.below(9)}`] = random(depth + 1);
+      return o;
+    };
+    const texts = [
+      '{"__proto__":{"$bigint":"1"},"a":{"__proto__":{"x":1}}}',
+      '[{"$bigint":"2"},[[{"$bigint":"3"}]],{"$bigint":"4","$other":{"$bigint":"5"}}]',
+      ...Array.from({ length: 300 }, () => JSON.stringify(random(0))),
+    ];
+    for (const text of texts) {
+      const want: unknown = JSON.parse(text, reviver);
+      const got = fromTaggedJson<unknown>(text);
+      expect(got, text).toEqual(want);
+      // Own keys and their order too (toEqual does not see a "__proto__" own property's order).
+      expect(JSON.stringify(got, (_k, v: unknown) => (typeof v === "bigint" ? `n${v}` : v))).toBe(
+        JSON.stringify(want, (_k, v: unknown) => (typeof v === "bigint" ? `n${v}` : v)),
+      );
+    }
+    const proto = fromTaggedJson<Record<string, unknown>>('{"__proto__":{"$bigint":"1"}}');
+    expect(Object.getPrototypeOf(proto)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(proto, "__proto__")?.value).toBe(1n);
   });
 });

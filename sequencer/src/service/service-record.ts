@@ -117,14 +117,38 @@ const KINDS = [
 ] as const;
 
 const replacer = (_: string, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v);
-const reviver = (_: string, v: unknown) =>
-  v !== null && typeof v === "object" && "$bigint" in v
-    ? BigInt((v as { $bigint: string }).$bigint)
-    : v;
 
 /** JSON with tagged bigints (for records and the core's snapshot). */
 export const toTaggedJson = (value: unknown): string => JSON.stringify(value, replacer);
-export const fromTaggedJson = <T>(text: string): T => JSON.parse(text, reviver) as T;
+
+/**
+ * The inverse of `toTaggedJson`: what `JSON.parse(text, reviver)` gives with a reviver that turns
+ * every object holding a `$bigint` key into `BigInt` of it, bottom-up. A reviver is called for
+ * every value and made decoding an order record about 18 us (journal replay pays it per record);
+ * parsing plainly and then replacing the tagged objects in place takes about 4 us.
+ */
+export const fromTaggedJson = <T>(text: string): T => untagParsed(JSON.parse(text)) as T;
+
+/** `value` (fresh from JSON.parse, so plain data) with its tagged bigints replaced in place. */
+function untagParsed(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const x: unknown = value[i];
+      if (x !== null && typeof x === "object") value[i] = untagParsed(x);
+    }
+    return value;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (x === null || typeof x !== "object") continue;
+    const y = untagParsed(x);
+    // An own "__proto__" key (JSON.parse makes one) shadows the accessor: this sets the key.
+    if (y !== x) o[k] = y;
+  }
+  return "$bigint" in o ? BigInt(o["$bigint"] as string) : o;
+}
 
 /**
  * `value` as JSON-safe data with every bigint tagged `{ $bigint: "..." }`: what toTaggedJson

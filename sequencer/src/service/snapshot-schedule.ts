@@ -12,9 +12,9 @@
  * thread. With the rule, a snapshot that kept its thread busy for d waits d * (100 / p - 1)
  * after it before the next may start (p = 25, the default: 3 d, so snapshots take at most a
  * quarter of one core). The price is the journal tail a restart replays, which then grows with
- * the history too: service records replay at about 60 us each on the slow machines (read,
- * decode, apply), so at 10,000 orders/s and 500,000 kept the tail is up to about 8 s *
- * (100 / p - 1) of replay: 24 s at 25, 73 s at 10.
+ * the history too: service records replay at about 23 us each on the slow machines (read,
+ * decode, apply), so at 10,000 orders/s and 500,000 kept the tail is up to about 3 s *
+ * (100 / p - 1) of replay: 9 s at 25, 28 s at 10.
  */
 export class SnapshotSchedule {
   #dueSeq: number;

@@ -20,7 +20,7 @@ import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
 import { bytesToHex, hexInto } from "./bytes.js";
-import { closeWorker } from "../threads/close-worker.js";
+import { CLOSE_WORKER, closeWorker } from "../threads/close-worker.js";
 
 /** Bytes of an order's EIP-712 struct encoding: the type hash and nine field words. */
 const ORDER_STRUCT_BYTES = 320;
@@ -53,7 +53,7 @@ const prefixed = new Uint8Array(66);
 prefixed[0] = 0x19;
 prefixed[1] = 0x01;
 parentPort.on("message", (message) => {
-  if (message === "close") return parentPort.close();
+  if (message === ${JSON.stringify(CLOSE_WORKER)}) return parentPort.close();
   const { id, data } = message;
   const n = (data.length - ${HEADER}) / ${ENTRY};
   const out = new Uint8Array(n * ${ANSWER});
@@ -226,7 +226,7 @@ export class VerifyPool {
   async close(graceMs = 5_000): Promise<void> {
     this.#dead = true;
     for (const q of this.#queue.splice(0)) q.resolve(NO_HINT);
-    await Promise.all(this.#workers.map((w) => closeWorker(w, "close", graceMs)));
+    await Promise.all(this.#workers.map((w) => closeWorker(w, graceMs)));
   }
 }
 

@@ -30,9 +30,6 @@ export interface SnapshotRequest {
   seq: number;
 }
 
-/** The message that tells the worker to exit (after the request it is working on). */
-export const CLOSE = "close";
-
 export type SnapshotReply =
   | { type: "log"; level: "warn" | "info"; fields: Record<string, unknown>; message: string }
   | SnapshotDone
@@ -139,7 +136,7 @@ export class SnapshotThread {
    */
   async close(graceMs = 10_000): Promise<void> {
     await Promise.allSettled([...this.#pending.values()].map((p) => p.done));
-    await closeWorker(this.#worker, CLOSE, graceMs);
+    await closeWorker(this.#worker, graceMs);
     await this.#exited;
   }
 }

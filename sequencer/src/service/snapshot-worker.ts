@@ -12,12 +12,8 @@ import { restoreNewestSnapshot } from "../journal/recovery.js";
 import { writeSnapshot } from "../journal/snapshot-store.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
 import { serviceRecordCodec } from "./service-record.js";
-import {
-  CLOSE,
-  type SnapshotReply,
-  type SnapshotRequest,
-  type SnapshotWorkerData,
-} from "./snapshot-thread.js";
+import { CLOSE_WORKER } from "../threads/close-worker.js";
+import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./snapshot-thread.js";
 
 const port = parentPort!;
 const { dir, engineCapacity } = workerData as SnapshotWorkerData;
@@ -54,8 +50,8 @@ const fromSeq = restoreNewestSnapshot<CoreSnapshot>(
 const core = restored ?? new ExchangeCore(options);
 const follower = new JournalFollower(dir, serviceRecordCodec, fromSeq + 1);
 
-port.on("message", (request: SnapshotRequest | typeof CLOSE) => {
-  if (request === CLOSE) return port.close();
+port.on("message", (request: SnapshotRequest | typeof CLOSE_WORKER) => {
+  if (request === CLOSE_WORKER) return port.close();
   try {
     const t0 = performance.now();
     const records = request.seq - follower.nextSeq + 1;

@@ -20,11 +20,15 @@ import {
 describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", () => {
   let chain: DevChain;
   let service: RunningService;
+  let env: Record<string, string>;
+  /** What the first test left behind, for the second. */
+  const done: { batchId?: bigint; filledBid?: `0x${string}` } = {};
 
   beforeAll(async () => {
     chain = await startDevChain({ challengeWindow: 30n });
     await fundTraders(chain, { secondBuyer: true });
-    service = await startService(config(await serviceEnv(chain)));
+    env = await serviceEnv(chain, { EXPIRY_TICK_MS: "200" });
+    service = await startService(config(env));
   }, 120_000);
 
   afterAll(async () => {
@@ -95,5 +99,42 @@ describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", 
       service.core.ledger.balance(trader(1), chain.stack.tokens.USDC!).finalized,
     ).toBeGreaterThan(0n);
     service.core.ledger.checkInvariants();
+    done.batchId = batchId;
+    done.filledBid = r1.body.order.orderHash;
   }, 90_000);
+
+  it("serves settled orders, fills, proofs and batches from the archive once they leave memory, across a restart", async () => {
+    const batchId = done.batchId!;
+    const fillId = service.core.batch(batchId)!.fillIds[0]!;
+    const paths = [
+      `/v1/orders/${done.filledBid}`,
+      `/v1/accounts/${trader(0)}/orders`,
+      `/v1/accounts/${trader(0)}/fills`,
+      `/v1/fills/${fillId}/proof`,
+      `/v1/batches/${batchId}`,
+      `/v1/batches`,
+      `/v1/markets/1/trades`,
+    ];
+    const read = async () => Promise.all(paths.map(async (p) => (await get(service.url, p)).body));
+    const before = await read();
+    // The next clock tick prunes the finalized batch, its fills and the filled bid.
+    await eventually(
+      () => (service.core.liveBatches().some((b) => b.batchId === batchId) ? undefined : true),
+      10_000,
+      "the finalized batch leaves memory",
+    );
+    const state = service.core.snapshot().state as { orders: [string, unknown][] };
+    expect(state.orders.map(([hash]) => hash)).not.toContain(done.filledBid!.toLowerCase());
+    expect(await read()).toEqual(before);
+    expect(before[0].status).toBe("filled");
+    expect(before[1].orders.map((o: { orderHash: string }) => o.orderHash)).toContain(
+      done.filledBid,
+    );
+    expect(before[3].leafHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(before[4].status).toBe("finalized");
+
+    await service.stop();
+    service = await startService(config(env));
+    expect(await read()).toEqual(before);
+  }, 60_000);
 });

@@ -125,7 +125,7 @@ export class Batcher {
   async resubmitMissing(): Promise<void> {
     const { core, pipeline, store } = this.deps;
     const stored = new Set((await store.list()).map((r) => r.batchId));
-    for (const batch of core.batches()) {
+    for (const batch of core.liveBatches()) {
       if (batch.state !== "BATCHED" || stored.has(batch.batchId)) continue;
       const leaves = batch.fillIds.map((id, i) => core.leaf(core.fill(id)!, batch.batchId, i));
       this.deps.logger.info({ batchId: batch.batchId }, "batcher: resubmitting a cut batch");

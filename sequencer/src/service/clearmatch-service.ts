@@ -222,9 +222,7 @@ export class ClearmatchService implements OrderService {
     before?: bigint | undefined;
   }): Promise<readonly BatchView[]> {
     const out: BatchView[] = [];
-    for (const b of this.deps.core.batches()) {
-      if (query.before !== undefined && b.batchId >= query.before) continue;
-      if (out.length >= query.limit) break;
+    for (const b of this.deps.core.batchesPage(query.limit, query.before)) {
       out.push(batchView(b, (await this.deps.store.get(b.batchId))?.fillsRoot));
     }
     return out;

@@ -13,6 +13,8 @@ export type CoreOrderStatus = "open" | "partially_filled" | "filled" | "cancelle
 export interface CoreOrder {
   orderHash: Hex;
   order: Order;
+  /** Acceptance number, core-wide (1, 2, ...): an account's orders are listed by it. */
+  seq: number;
   /** The trader's signature: answers challenges and goes into fill proofs. */
   signature: Hex;
   /** Wall clock when accepted, ms. */

@@ -17,6 +17,11 @@
  * - `BatchesRolledBack(from, to, reason)`: fills of `from` the chain proved invalid are busted
  *   (see `bustedByRollback`); every other fill of the rolled-back batches returns to MATCHED and
  *   goes into the next cut with its leaf values unchanged (cumulative amounts stay consistent).
+ *
+ * Retention: what nothing can change any more leaves memory for the `history` archive at the next
+ * clock tick (`expire` record): a fill once final (FINALIZED or ROLLED_BACK), a batch once
+ * finalized or rolled back, an order once closed with every fill of it final. Queries read memory
+ * first, then the archive, so answers do not depend on what was pruned.
  */
 import type { Address, Hex } from "viem";
 import type { FillLeaf, Order } from "../eip712/types.js";
@@ -61,6 +66,7 @@ import {
   type ServiceRecord,
 } from "./service-record.js";
 import { lowercase } from "../crypto/lowercase.js";
+import { MemoryHistory, type HistoryArchive } from "./history.js";
 
 /** ISettlement.RollbackReason, by enum value. */
 export const ROLLBACK_REASONS = [
@@ -100,16 +106,27 @@ function engineOptions(options: ExchangeCoreOptions): EngineOptions {
 export interface ExchangeCoreOptions {
   /** The engine's `initialCapacity` (ENGINE_CAPACITY): orders its tables are sized for. */
   engineCapacity?: number;
+  /**
+   * Where pruned orders, fills and batches go, and where queries find them. Default: a
+   * `MemoryHistory` (nothing leaves memory; for tests and tools).
+   */
+  history?: HistoryArchive;
 }
+
+const CLOSED: ReadonlySet<CoreOrderStatus> = new Set(["filled", "cancelled", "expired"]);
+/** Past any id the core assigns: "before the newest" in archive queries. */
+const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
 export class ExchangeCore {
   engine: MatchingEngine;
   ledger = new BalanceLedger();
+  readonly history: HistoryArchive;
   #s = emptyState();
 
   /** A fresh core, or (`restore`) one around an already restored engine. */
   constructor(options: ExchangeCoreOptions = {}, engine?: MatchingEngine) {
     this.engine = engine ?? new MatchingEngine(engineOptions(options));
+    this.history = options.history ?? new MemoryHistory();
   }
 
   /**
@@ -146,6 +163,7 @@ export class ExchangeCore {
       case "expire": {
         const outputs: CoreOutput[] = [];
         this.#engine({ type: "expire", time: recordTime(record) }, record.ms, outputs);
+        this.#prune();
         return { outputs, mutated: true };
       }
       case "killSwitch": {
@@ -262,6 +280,7 @@ export class ExchangeCore {
     const order: CoreOrder = {
       orderHash: r.orderHash,
       order: o,
+      seq: s.nextOrderSeq++,
       signature: r.signature,
       acceptedAt: r.ms,
       status: "open",
@@ -277,7 +296,9 @@ export class ExchangeCore {
   }
 
   #cancel(r: CancelRecord): ApplyResult {
-    const order = this.#s.orders.get(lowercase(r.orderHash));
+    // An archived order is closed: the answer is the same as before it was pruned (and changes
+    // nothing, so a replica without the archive stays equal).
+    const order = this.#s.orders.get(lowercase(r.orderHash)) ?? this.history.order(r.orderHash);
     if (!order) return refused("UNKNOWN_ORDER");
     if (order.status === "filled") return { ...refused("ORDER_FILLED"), order };
     if (order.status === "cancelled" || order.status === "expired") {
@@ -365,14 +386,94 @@ export class ExchangeCore {
     if (maker) maker.filled = e.makerFilledAfter;
     const taker = s.orders.get(lowercase(e.takerOrderHash));
     if (taker) taker.filled = e.takerFilledAfter;
+    for (const hash of [e.makerOrderHash, e.takerOrderHash]) {
+      const key = lowercase(hash);
+      s.unsettled.set(key, (s.unsettled.get(key) ?? 0) + 1);
+    }
     return fill;
   }
 
   #setStatus(orderHash: Hex, status: CoreOrderStatus, outputs: CoreOutput[]) {
-    const o = this.#s.orders.get(lowercase(orderHash));
+    const key = lowercase(orderHash);
+    const o = this.#s.orders.get(key);
     if (!o) return;
     o.status = status;
+    if (CLOSED.has(status) && !this.#s.unsettled.has(key)) this.#s.pruneOrders.add(key);
     outputs.push({ type: "order", order: o });
+  }
+
+  /** Fill `f` became final (finalized or busted): it, and orders left with none pending, go. */
+  #settled(f: CoreFill) {
+    const s = this.#s;
+    s.pruneFills.push(f.fillId);
+    for (const hash of [f.fill.makerOrderHash, f.fill.takerOrderHash]) {
+      const key = lowercase(hash);
+      const left = (s.unsettled.get(key) ?? 1) - 1;
+      if (left > 0) {
+        s.unsettled.set(key, left);
+        continue;
+      }
+      s.unsettled.delete(key);
+      const o = s.orders.get(key);
+      if (o && CLOSED.has(o.status)) s.pruneOrders.add(key);
+    }
+  }
+
+  /**
+   * Moves what became final since the last tick to the archive: it leaves the maps and the
+   * account and market lists, so memory holds only what is live.
+   */
+  #prune() {
+    const s = this.#s;
+    const orders: CoreOrder[] = [];
+    const fills: CoreFill[] = [];
+    const batches: CoreBatch[] = [];
+    for (const key of s.pruneOrders) {
+      const o = s.orders.get(key);
+      // Closed, with no fill left pending (a maker's later fill may have reopened the count).
+      if (!o || !CLOSED.has(o.status) || s.unsettled.has(key)) continue;
+      orders.push(o);
+      s.orders.delete(key);
+    }
+    for (const id of s.pruneFills) {
+      const f = s.fills.get(id);
+      if (!f) continue;
+      fills.push(f);
+      s.fills.delete(id);
+    }
+    for (const key of s.pruneBatches) {
+      const b = s.batches.get(key);
+      if (!b) continue;
+      batches.push(b);
+      s.batches.delete(key);
+    }
+    s.pruneOrders.clear();
+    s.pruneFills = [];
+    s.pruneBatches = [];
+    if (orders.length + fills.length + batches.length === 0) return;
+    this.history.write({ orders, fills, batches });
+    const gone = new Set<string | number>();
+    const lists = new Set<(string | number)[]>();
+    const listOf = (map: Map<string, (string | number)[]>, key: string) => {
+      const list = map.get(lowercase(key));
+      if (list) lists.add(list);
+    };
+    for (const o of orders) {
+      gone.add(lowercase(o.orderHash));
+      listOf(s.accountOrders, o.order.trader);
+    }
+    for (const f of fills) {
+      gone.add(f.fillId);
+      listOf(s.accountFills, f.fill.maker);
+      listOf(s.accountFills, f.fill.taker);
+      listOf(s.marketFills, String(f.fill.marketId));
+    }
+    // In place, keeping order: the lists stay sorted by acceptance (orders) or fill id (fills).
+    for (const list of lists) {
+      let n = 0;
+      for (const item of list) if (!gone.has(item)) list[n++] = item;
+      list.length = n;
+    }
   }
 
   // ------------------------------------------------------------------ chain events
@@ -525,8 +626,11 @@ export class ExchangeCore {
   #setFills(b: CoreBatch, state: CoreFill["state"]) {
     for (const id of b.fillIds) {
       const f = this.#s.fills.get(id)!;
-      if (f.state !== "ROLLED_BACK") f.state = state;
+      if (f.state === "ROLLED_BACK") continue;
+      f.state = state;
+      if (state === "FINALIZED") this.#settled(f);
     }
+    if (state === "FINALIZED") this.#s.pruneBatches.push(String(b.batchId));
   }
 
   /**
@@ -596,6 +700,7 @@ export class ExchangeCore {
       b.settledAt = r.ms;
       b.settleTx = r.transactionHash;
       b.rollbackReason = reason;
+      s.pruneBatches.push(String(id));
       outputs.push({ type: "batch", batch: b });
       for (const fillId of b.fillIds) {
         const f = s.fills.get(fillId)!;
@@ -630,6 +735,7 @@ export class ExchangeCore {
   #bust(f: CoreFill, reason: string, outputs: CoreOutput[], clearBatch: boolean) {
     f.state = "ROLLED_BACK";
     f.bustReason = reason;
+    this.#settled(f);
     if (clearBatch) {
       delete f.batchId;
       delete f.index;
@@ -788,68 +894,110 @@ export class ExchangeCore {
   haltedMarkets(): MarketHalt[] {
     return [...this.#s.halts.values()];
   }
+  /** An order by hash, live or archived. */
   order(orderHash: Hex): CoreOrder | undefined {
-    return this.#s.orders.get(lowercase(orderHash));
+    return this.#s.orders.get(lowercase(orderHash)) ?? this.history.order(orderHash);
   }
+  /**
+   * `order`, for the intake's idempotency check on every submission: the archive is asked only
+   * when the engine still knows the hash (it remembers every accepted order until its expiry has
+   * passed, and an order past expiry is refused as expired anyway), so a new order costs no
+   * archive lookup.
+   */
+  knownOrder(orderHash: Hex): CoreOrder | undefined {
+    const live = this.#s.orders.get(lowercase(orderHash));
+    if (live) return live;
+    if (this.engine.order(lowercase(orderHash)).status === "UNKNOWN") return undefined;
+    return this.history.order(orderHash);
+  }
+  /** A fill by id, live or archived. */
   fill(fillId: number): CoreFill | undefined {
-    return this.#s.fills.get(fillId);
+    return this.#s.fills.get(fillId) ?? this.history.fill(fillId);
   }
+  /** A batch by id, live or archived. */
   batch(batchId: bigint): CoreBatch | undefined {
-    return this.#s.batches.get(String(batchId));
+    return this.#s.batches.get(String(batchId)) ?? this.history.batch(batchId);
   }
-  /** Batches, newest first. */
-  batches(): CoreBatch[] {
+  /** Batches still held in memory (not yet final, or final since the last tick), newest first. */
+  liveBatches(): CoreBatch[] {
     return [...this.#s.batches.values()].sort((a, b) => (a.batchId < b.batchId ? 1 : -1));
+  }
+  /** Every batch, live and archived, newest first (diagnostics and tests: reads the archive). */
+  batches(): CoreBatch[] {
+    return this.batchesPage(Number.MAX_SAFE_INTEGER);
+  }
+  /** At most `limit` batches with ids below `before` (default: all), newest first. */
+  batchesPage(limit: number, before?: bigint): CoreBatch[] {
+    const live = this.liveBatches().filter((b) => before === undefined || b.batchId < before);
+    const archived = this.history.batches(before ?? 1n << 64n, limit);
+    return mergeNewest(live.slice(0, limit), archived, (b) => b.batchId, limit);
   }
   /** An account's orders, newest first. */
   accountOrders(account: Address): CoreOrder[] {
-    return (this.#s.accountOrders.get(account.toLowerCase()) ?? [])
-      .map((h) => this.#s.orders.get(h as string)!)
-      .reverse();
+    return this.accountOrdersPage(account, Number.MAX_SAFE_INTEGER)!;
   }
   /** An account's fills, newest first. */
   accountFills(account: Address): CoreFill[] {
-    return (this.#s.accountFills.get(account.toLowerCase()) ?? [])
-      .map((id) => this.#s.fills.get(id as number)!)
-      .reverse();
+    return this.accountFillsPage(account, Number.MAX_SAFE_INTEGER)!;
   }
   /**
-   * One page of an account's orders, newest first: at most `limit`, starting right after the
-   * order `after` (the previous page's last order hash), else from the newest. Undefined when
-   * `after` is not one of the account's orders. The index is append-only, so paging is stable
-   * while new orders arrive (they go before the first page).
+   * One page of an account's orders, newest (highest `seq`) first: at most `limit`, starting
+   * right after the order `after` (the previous page's last order hash), else from the newest.
+   * Undefined when `after` is not one of the account's orders. Paging is stable while new orders
+   * arrive (they go before the first page) and while orders move to the archive.
    */
   accountOrdersPage(account: Address, limit: number, after?: Hex): CoreOrder[] | undefined {
-    const list = this.#s.accountOrders.get(account.toLowerCase()) ?? [];
-    let end = list.length;
+    const key = account.toLowerCase();
+    let before = NO_BOUND;
     if (after !== undefined) {
-      end = list.lastIndexOf(after.toLowerCase());
-      if (end < 0) return undefined;
+      const cursor = this.order(after);
+      if (!cursor || cursor.order.trader.toLowerCase() !== key) return undefined;
+      before = cursor.seq;
     }
-    return pageBackwards(list, end, limit).map((h) => this.#s.orders.get(h as string)!);
+    const list = this.#s.accountOrders.get(key) ?? [];
+    const orderAt = (i: number) => this.#s.orders.get(list[i] as string)!;
+    // The list is in acceptance order: the live orders before the cursor are a prefix of it.
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (orderAt(mid).seq < before) lo = mid + 1;
+      else hi = mid;
+    }
+    const live: CoreOrder[] = [];
+    for (let i = lo - 1; i >= 0 && live.length < limit; i--) live.push(orderAt(i));
+    const archived = this.history.accountOrders(account, before, limit);
+    return mergeNewest(live, archived, (o) => o.seq, limit);
   }
   /**
-   * One page of an account's fills, newest first (highest fill id first): at most `limit`,
-   * starting right after fill `after` (the previous page's last fill id), else from the newest.
-   * Undefined when `after` is not one of the account's fills. Stable as above.
+   * One page of an account's fills, newest (highest fill id) first: at most `limit`, starting
+   * right after fill `after` (the previous page's last fill id), else from the newest. Undefined
+   * when `after` is not one of the account's fills. Stable as above.
    */
   accountFillsPage(account: Address, limit: number, after?: number): CoreFill[] | undefined {
-    const list = this.#s.accountFills.get(account.toLowerCase()) ?? [];
-    let end = list.length;
+    const key = account.toLowerCase();
+    let before = NO_BOUND;
     if (after !== undefined) {
-      // Fill ids are assigned in increasing order and appended as matched: the list is sorted.
-      end = sortedIndexOf(list as number[], after);
-      if (end < 0) return undefined;
+      const cursor = this.fill(after);
+      if (!cursor || (lowercase(cursor.fill.maker) !== key && lowercase(cursor.fill.taker) !== key))
+        return undefined;
+      before = after;
     }
-    return pageBackwards(list, end, limit).map((id) => this.#s.fills.get(id as number)!);
+    const list = (this.#s.accountFills.get(key) ?? []) as number[];
+    // Fill ids are assigned in increasing order and appended as matched: the list is sorted.
+    const end = lowerBound(list, before);
+    const live = pageBackwards(list, end, limit).map((id) => this.#s.fills.get(id)!);
+    const archived = this.history.accountFills(account, before, limit);
+    return mergeNewest(live, archived, (f) => f.fillId, limit);
   }
   /** A market's fills, newest first (busted ones included; callers filter). */
   marketFills(marketId: number, limit: number): CoreFill[] {
     const ids = this.#s.marketFills.get(String(marketId)) ?? [];
-    return ids
+    const live = ids
       .slice(-limit)
       .map((id) => this.#s.fills.get(id as number)!)
       .reverse();
+    return mergeNewest(live, this.history.marketFills(marketId, limit), (f) => f.fillId, limit);
   }
   lastPrice(marketId: number): bigint | undefined {
     return this.#s.lastPrice.get(marketId);
@@ -878,6 +1026,8 @@ export class ExchangeCore {
       ...s,
       orders: [...s.orders],
       fills: [...s.fills],
+      unsettled: [...s.unsettled],
+      pruneOrders: [...s.pruneOrders],
       batches: [...s.batches],
       matched: [...s.matched],
       chainCancels: [...s.chainCancels],
@@ -898,6 +1048,31 @@ export class ExchangeCore {
       ledger: this.ledger.snapshot(),
       state: toTagged(state),
     };
+  }
+
+  /**
+   * For a snapshot written before retention: numbers the orders in acceptance order (the map's),
+   * counts each order's pending fills, and queues everything already final for the next tick.
+   */
+  #planRetention() {
+    const s = this.#s;
+    for (const o of s.orders.values()) o.seq = s.nextOrderSeq++;
+    for (const f of s.fills.values()) {
+      if (f.state === "FINALIZED" || f.state === "ROLLED_BACK") {
+        s.pruneFills.push(f.fillId);
+        continue;
+      }
+      for (const hash of [f.fill.makerOrderHash, f.fill.takerOrderHash]) {
+        const key = lowercase(hash);
+        s.unsettled.set(key, (s.unsettled.get(key) ?? 0) + 1);
+      }
+    }
+    for (const [key, o] of s.orders) {
+      if (CLOSED.has(o.status) && !s.unsettled.has(key)) s.pruneOrders.add(key);
+    }
+    for (const [key, b] of s.batches) {
+      if (b.state === "FINALIZED" || b.state === "ROLLED_BACK") s.pruneBatches.push(key);
+    }
   }
 
   static restore(snapshot: CoreSnapshot, options: ExchangeCoreOptions = {}): ExchangeCore {
@@ -940,6 +1115,17 @@ export class ExchangeCore {
       halts: new Map(j["halts"] ?? []),
     });
     core.#s = s;
+    // Absent in snapshots taken before retention: derived from the rest.
+    if (j["unsettled"] === undefined) core.#planRetention();
+    else {
+      Object.assign(s, {
+        nextOrderSeq: j["nextOrderSeq"],
+        unsettled: new Map(j["unsettled"]),
+        pruneOrders: new Set(j["pruneOrders"]),
+        pruneFills: j["pruneFills"],
+        pruneBatches: j["pruneBatches"],
+      });
+    }
     return core;
   }
 }
@@ -964,8 +1150,16 @@ function emptyState() {
     expiryMarginSec: DEFAULT_EXPIRY_MARGIN_SEC,
     lastPosition: -1n,
     paused: false,
+    /** The next order's acceptance number (`CoreOrder.seq`). */
+    nextOrderSeq: 1,
     orders: new Map<string, CoreOrder>(),
     fills: new Map<number, CoreFill>(),
+    /** Per order hash (lowercase): its fills not yet final; absent when none. */
+    unsettled: new Map<string, number>(),
+    /** Pruned at the next tick (see `#prune`): orders that may be done, final fills and batches. */
+    pruneOrders: new Set<string>(),
+    pruneFills: [] as number[],
+    pruneBatches: [] as string[],
     batches: new Map<string, CoreBatch>(),
     /** Fill ids waiting for a batch. */
     matched: new Set<number>(),
@@ -995,18 +1189,38 @@ function pageBackwards<T>(list: readonly T[], end: number, limit: number): T[] {
   return list.slice(Math.max(0, end - limit), end).reverse();
 }
 
-/** Index of `value` in ascending `list`, or -1. */
-function sortedIndexOf(list: readonly number[], value: number): number {
+/** Number of elements of ascending `list` below `value`. */
+function lowerBound(list: readonly number[], value: number): number {
   let lo = 0;
-  let hi = list.length - 1;
-  while (lo <= hi) {
+  let hi = list.length;
+  while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const v = list[mid]!;
-    if (v === value) return mid;
-    if (v < value) lo = mid + 1;
-    else hi = mid - 1;
+    if (list[mid]! < value) lo = mid + 1;
+    else hi = mid;
   }
-  return -1;
+  return lo;
+}
+
+/**
+ * The newest `limit` of two lists that are each newest first (by `key`) and disjoint: the live
+ * entries and the archived ones.
+ */
+function mergeNewest<T, K extends number | bigint>(
+  a: readonly T[],
+  b: readonly T[],
+  key: (item: T) => K,
+  limit: number,
+): T[] {
+  if (b.length === 0) return a.length > limit ? a.slice(0, limit) : (a as T[]);
+  if (a.length === 0) return b.length > limit ? b.slice(0, limit) : (b as T[]);
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    if (j >= b.length || (i < a.length && key(a[i]!) > key(b[j]!))) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
 }
 
 function pushIndex(map: Map<string, (string | number)[]>, key: string, value: string | number) {

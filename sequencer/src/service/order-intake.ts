@@ -161,7 +161,7 @@ export class OrderIntake {
     // The digest is the order's id: hashed once, kept as bytes for the recovery.
     const digest = viem ? undefined : (pre?.digest ?? d.hasher.orderDigest(o));
     const orderHash = digest ? bytesToHex(digest) : this.#viemHash(o);
-    const existing = d.core.order(orderHash);
+    const existing = d.core.knownOrder(orderHash);
     if (existing && existing.signature.toLowerCase() === signed.signature.toLowerCase()) {
       return {
         result: { outputs: [], mutated: false, order: existing, created: false },

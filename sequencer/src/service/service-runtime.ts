@@ -40,6 +40,7 @@ import { createChainSync } from "./chain-sync.js";
 import { ClearmatchService } from "./clearmatch-service.js";
 import type { ApplyResult } from "./core-types.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
+import { HistoryStore } from "./history-store.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
 import { SnapshotThread } from "./snapshot-thread.js";
 import { OrderIntake } from "./order-intake.js";
@@ -71,7 +72,10 @@ export async function startService(
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const dataDir = config.DATA_DIR;
 
-  const coreOptions = { engineCapacity: config.ENGINE_CAPACITY };
+  // Settled orders, fills and batches leave the core's memory for this archive (written inside
+  // each record's apply, replay included); it is made durable before every snapshot.
+  const history = new HistoryStore(join(dataDir, "history.sqlite"));
+  const coreOptions = { engineCapacity: config.ENGINE_CAPACITY, history };
   // Built by the snapshot's restore, or fresh on the first replayed record (or after recovery,
   // for an empty journal): never twice, since a sized engine allocates and pre-faults its tables.
   const recovering: { core?: ExchangeCore } = {};
@@ -221,6 +225,8 @@ export async function startService(
         const onWorker = snapshotThread !== undefined && snapshotThread.failure === undefined;
         if (onWorker) {
           const seq = journal.lastSeq;
+          // What records up to `seq` pruned is archived already (synchronously, in their apply).
+          history.checkpoint();
           await journal.flush();
           const done = await snapshotThread!.snapshot(seq);
           busyMs = done.replayMs + done.snapshotMs;
@@ -243,6 +249,7 @@ export async function startService(
               "snapshot thread is gone: snapshotting on the main thread",
             );
           }
+          history.checkpoint();
           await takeSnapshot(core, journal, { dir: journalDir });
         }
         metrics.snapshotDuration.observe(
@@ -420,8 +427,10 @@ export async function startService(
         await snapshotRun;
         await snapshotThread?.close();
         await journal.flush();
+        history.checkpoint();
         await takeSnapshot(core, journal, { dir: journalDir });
         await journal.close();
+        history.close();
         await verifyPool?.close();
         logger.info("service: stopped");
       })()),

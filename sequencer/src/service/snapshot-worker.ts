@@ -11,6 +11,7 @@ import type { JournalLogger } from "../journal/journal-error.js";
 import { restoreNewestSnapshot } from "../journal/recovery.js";
 import { writeSnapshot } from "../journal/snapshot-store.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
+import { discardHistory } from "./history.js";
 import { serviceRecordCodec } from "./service-record.js";
 import { CLOSE_WORKER } from "../threads/close-worker.js";
 import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./snapshot-thread.js";
@@ -40,7 +41,11 @@ function lowerPriority(): void {
 }
 lowerPriority();
 
-const options = engineCapacity === undefined ? {} : { engineCapacity };
+// The replica answers no queries: what it prunes, the service's own core has archived already.
+const options = {
+  history: discardHistory,
+  ...(engineCapacity === undefined ? {} : { engineCapacity }),
+};
 let restored: ExchangeCore | undefined;
 const fromSeq = restoreNewestSnapshot<CoreSnapshot>(
   dir,

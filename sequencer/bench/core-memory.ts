@@ -8,6 +8,12 @@
  * Method: a warm-up of N orders, a full GC, N more orders, a full GC; retained = heap growth over
  * the second N, median of RUNS fresh cores.
  *
+ * Then the same with settlement and quote churn, as a long-running service sees it: every order
+ * still resting 2,000 orders later is cancelled, and every 1,000 orders the matched fills are cut,
+ * committed and finalized and a clock tick follows. Retained per order, and a snapshot's size,
+ * with the service's archive (`HistoryStore`, SQLite in a temporary directory: settled history
+ * leaves memory) and with `MemoryHistory` (everything kept, as before retention).
+ *
  * Then what writing a snapshot of such a core (2N orders) costs, as the snapshot thread writes it
  * (`writeSnapshot` of `snapshot()`), RUNS times: wall time, CPU time of the whole process (V8's
  * collector helper threads included, which run at normal priority beside a low-priority snapshot
@@ -20,8 +26,20 @@ import { join } from "node:path";
 import { PerformanceObserver, constants } from "node:perf_hooks";
 import type { Address } from "viem";
 import { writeSnapshot } from "../src/journal/snapshot-store.js";
+import type { Hex } from "viem";
 import { ExchangeCore } from "../src/service/exchange-core.js";
-import { chainRecords, initRecord, orderRecord, USDC, WETH } from "../test/helpers/core-records.js";
+import { HistoryStore } from "../src/service/history-store.js";
+import { MemoryHistory, type HistoryArchive } from "../src/service/history.js";
+import type { ServiceRecord } from "../src/service/service-record.js";
+import {
+  chainRecords,
+  hash,
+  initRecord,
+  orderRecord,
+  T0,
+  USDC,
+  WETH,
+} from "../test/helpers/core-records.js";
 import { median } from "./stats.js";
 
 const N = Number(process.env.BENCH_ORDERS ?? 50_000);
@@ -69,6 +87,108 @@ function measure(): { bytesPerOrder: number; fillsPerOrder: number; core: Exchan
   if (core.matchedCount === 0) throw new Error("no fills matched");
   return { bytesPerOrder: Math.round((after - before) / N), fillsPerOrder: fills / N, core };
 }
+
+/**
+ * Retained heap per order over the second N orders of 2N, with settlement and quote churn (see
+ * the header), the snapshot's size at the end and its growth per order over those N.
+ */
+function measureSettled(history: HistoryArchive): {
+  bytesPerOrder: number;
+  snapshotBytes: number;
+  snapshotBytesPerOrder: number;
+} {
+  const core = new ExchangeCore({ engineCapacity: 4 * N, history });
+  const { chain, market } = chainRecords();
+  core.apply(initRecord());
+  core.apply(market());
+  const traders = Array.from(
+    { length: 32 },
+    (_, i) => `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
+  );
+  for (const account of traders) {
+    core.apply(chain("Deposited", { account, token: WETH, amount: 10n ** 30n }));
+    core.apply(chain("Deposited", { account, token: USDC, amount: 10n ** 30n }));
+  }
+  const apply = (r: ServiceRecord) => {
+    const result = core.apply(r);
+    if (result.error) throw result.error;
+  };
+  let before = 0;
+  let snapshotBefore = 0;
+  let batchId = 1n;
+  const snapshotSize = () => Buffer.byteLength(JSON.stringify(core.snapshot()));
+  for (let i = 0; i < 2 * N; i++) {
+    if (i === N) {
+      snapshotBefore = snapshotSize();
+      gc!();
+      before = process.memoryUsage().heapUsed;
+    }
+    const side = i % 2;
+    const ticks = i % 10 === 4 || i % 10 === 9 ? -60n : BigInt(1 + ((i * 7) % 50));
+    const price = side === 0 ? PRICE - ticks * TICK : PRICE + ticks * TICK;
+    const trader = traders[(i % 16) * 2 + side]!;
+    apply(orderRecord(i + 1, trader, side, price, LOT * BigInt(1 + (i % 5))));
+    const stale = i + 1 - 2_000;
+    if (stale > 0) {
+      const o = core.order(hash(stale) as Hex);
+      if (o && (o.status === "open" || o.status === "partially_filled")) {
+        apply({ kind: "cancel", ms: T0 + i, orderHash: hash(stale), signature: o.signature });
+      }
+    }
+    if ((i + 1) % 1_000 === 0) {
+      apply({ kind: "cut", ms: T0 + i, maxFills: 100_000 });
+      for (; core.batch(batchId)?.state === "BATCHED"; batchId++) {
+        apply(chain("BatchCommitted", { batchId, finalizableAt: 1n }));
+        apply(chain("BatchFinalized", { batchId }));
+      }
+      apply({ kind: "expire", ms: T0 + i });
+    }
+  }
+  gc!();
+  const after = process.memoryUsage().heapUsed;
+  const snapshotBytes = snapshotSize();
+  return {
+    bytesPerOrder: Math.round((after - before) / N),
+    snapshotBytes,
+    snapshotBytesPerOrder: Math.round((snapshotBytes - snapshotBefore) / N),
+  };
+}
+
+const settledDir = mkdtempSync(join(tmpdir(), "clearmatch-core-memory-history-"));
+const settled: Record<"archive" | "memory", Array<ReturnType<typeof measureSettled>>> = {
+  archive: [],
+  memory: [],
+};
+try {
+  for (let r = 0; r < RUNS; r++) {
+    const store = new HistoryStore(join(settledDir, `history-${r}.sqlite`));
+    try {
+      settled.archive.push(measureSettled(store));
+    } finally {
+      store.close();
+    }
+    settled.memory.push(measureSettled(new MemoryHistory()));
+  }
+} finally {
+  rmSync(settledDir, { recursive: true, force: true });
+}
+const summary = (k: "archive" | "memory") => ({
+  bytesPerOrder: median(settled[k].map((x) => x.bytesPerOrder)),
+  snapshotBytes: median(settled[k].map((x) => x.snapshotBytes)),
+  snapshotBytesPerOrder: median(settled[k].map((x) => x.snapshotBytesPerOrder)),
+  runs: settled[k],
+});
+const settledReport = { archive: summary("archive"), memory: summary("memory") };
+// Both prune the core alike (snapshots are the same); they differ in where the pruned entries go.
+const settledArchive = settledReport.archive;
+console.log(
+  `with settlement and churn: ${settledArchive.bytesPerOrder} B retained per order with the ` +
+    `settled history archived (HistoryStore), ${settledReport.memory.bytesPerOrder} B with it ` +
+    `kept in memory (MemoryHistory, as before retention); snapshot ` +
+    `${(settledArchive.snapshotBytes / 2 ** 20).toFixed(1)} MiB after ` +
+    `${(2 * N).toLocaleString()} orders, growing ${settledArchive.snapshotBytesPerOrder} B per ` +
+    `order (medians of ${RUNS})`,
+);
 
 const runs: Array<{ bytesPerOrder: number; fillsPerOrder: number }> = [];
 let core: ExchangeCore | undefined;
@@ -146,6 +266,7 @@ const report = {
   fillsPerOrder: runs[0]!.fillsPerOrder,
   bytesPerOrder: median(runs.map((r) => r.bytesPerOrder)),
   bytesPerOrderRuns: runs.map((r) => r.bytesPerOrder),
+  settled: settledReport,
   snapshotWrite,
 };
 mkdirSync("bench/results", { recursive: true });

@@ -104,7 +104,8 @@ export const configVariables = {
   DATA_DIR: variable({
     schema: z.string().min(1),
     default: "./data",
-    description: "Directory of the journal and snapshots.",
+    description:
+      "Directory of the journal and snapshots (journal/), the settled-history archive (history.sqlite), the batch store (batches/) and the chain watcher's cursor.",
   }),
   CONFIRMATIONS: variable({
     schema: integer(0, 1000),
@@ -225,7 +226,8 @@ export const configVariables = {
   EXPIRY_TICK_MS: variable({
     schema: integer(100, 3_600_000),
     default: "1000",
-    description: "Interval of the journaled clock tick that expires resting orders.",
+    description:
+      "Interval of the journaled clock tick that expires resting orders and moves settled orders, fills and batches from memory to the archive.",
   }),
   ENGINE_CAPACITY: variable({
     schema: integer(1024, 100_000_000),
@@ -243,7 +245,7 @@ export const configVariables = {
     schema: integer(1, 100),
     default: "25",
     description:
-      "Most of its thread's time, in percent, that periodic snapshots may take: after a snapshot that kept its thread busy for d, the next waits at least d * (100 / SNAPSHOT_BUSY_PERCENT - 1), besides SNAPSHOT_EVERY records. A snapshot's cost grows with the history the core keeps, so by records alone a long-running service would snapshot back to back; a lower value costs a longer journal tail to replay after a crash (docs/service.md). 100 turns the wait off.",
+      "Most of its thread's time, in percent, that periodic snapshots may take: after a snapshot that kept its thread busy for d, the next waits at least d * (100 / SNAPSHOT_BUSY_PERCENT - 1), besides SNAPSHOT_EVERY records. A snapshot's cost grows with what the core holds (live orders and fills not yet final, and the engine's memory of closed orders until their expiry), so by records alone a busy service could snapshot back to back; a lower value costs a longer journal tail to replay after a crash (docs/service.md). 100 turns the wait off.",
   }),
   SNAPSHOT_THREAD: variable({
     schema: z.enum(["worker", "main"]),

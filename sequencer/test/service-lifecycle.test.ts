@@ -116,6 +116,11 @@ describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", 
       `/v1/markets/1/trades`,
     ];
     const read = async () => Promise.all(paths.map(async (p) => (await get(service.url, p)).body));
+    /** Entries pruned from the core that wait for the archive (the next snapshot writes it). */
+    const pending = async () => {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      return Number(/^clearmatch_history_pending_entries (\d+)$/m.exec(text)![1]);
+    };
     const before = await read();
     // The next clock tick prunes the finalized batch, its fills and the filled bid.
     await eventually(
@@ -126,6 +131,8 @@ describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", 
     const state = service.core.snapshot().state as { orders: [string, unknown][] };
     expect(state.orders.map(([hash]) => hash)).not.toContain(done.filledBid!.toLowerCase());
     expect(await read()).toEqual(before);
+    // No snapshot yet (SNAPSHOT_EVERY is 10,000 records): they wait in memory.
+    expect(await pending()).toBeGreaterThan(0);
     expect(before[0].status).toBe("filled");
     expect(before[1].orders.map((o: { orderHash: string }) => o.orderHash)).toContain(
       done.filledBid,
@@ -133,8 +140,10 @@ describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", 
     expect(before[3].leafHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(before[4].status).toBe("finalized");
 
+    // The shutdown snapshot archives them first; the restarted service reads them from disk.
     await service.stop();
     service = await startService(config(env));
+    expect(await pending()).toBe(0);
     expect(await read()).toEqual(before);
   }, 60_000);
 });

@@ -41,6 +41,8 @@ export interface Metrics {
   readonly snapshotDuration: Histogram<"thread">;
   /** Periodic snapshots that failed (logged; the journal keeps everything, replay gets longer). */
   readonly snapshotFailures: Counter;
+  /** Settled entries pruned from the core that wait in memory for the archive (next snapshot). */
+  readonly historyPending: Gauge;
   /** Durable journal writes (group commits): time from the write's start until on disk. */
   readonly journalCommitLatency: Histogram;
   /** Jobs waiting, by `queue` (BullMQ queue name or `intake`). */
@@ -128,6 +130,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     snapshotFailures: new Counter({
       name: "clearmatch_snapshot_failures_total",
       help: "Periodic snapshots of the exchange core that failed.",
+      registers,
+    }),
+    historyPending: new Gauge({
+      name: "clearmatch_history_pending_entries",
+      help: "Settled orders, fills and batches pruned from the core that wait in memory until the next snapshot has archived them.",
       registers,
     }),
     journalCommitLatency: new Histogram({

@@ -1,14 +1,15 @@
 /**
  * The archive of settled history: orders, fills and batches the exchange core no longer needs in
  * memory (`ExchangeCore` prunes them once nothing can change them: see "Retention" in
- * docs/service.md). An embedded SQLite database (`node:sqlite`) in DATA_DIR, written only by the
- * service's main thread as the core hands pruned entries over, read by the API's queries.
+ * docs/service.md). An embedded SQLite database (`node:sqlite`) in DATA_DIR, written by the
+ * snapshot thread's replica of the core as it prunes (and by the main thread before a snapshot
+ * taken there: pending-history.ts), read by the API's queries.
  *
- * Writes are idempotent (`INSERT OR REPLACE` by id): a replay after a crash prunes, and so writes,
- * the same entries again. Durability follows the snapshots, not each write: a write is a WAL
- * commit without an fsync (`synchronous = NORMAL`), and `checkpoint()`, which syncs everything
- * written so far into the database file, runs before any snapshot is written. Entries pruned by
- * records after the newest snapshot are rebuilt by the journal replay, so none is ever lost.
+ * Writes are idempotent (`INSERT OR REPLACE` by id): a replay prunes, and so writes, the same
+ * entries again. Durability follows the snapshots, not each write: a write is a WAL commit without
+ * an fsync (`synchronous = NORMAL`), and `checkpoint()`, which syncs everything written so far
+ * into the database file, runs before any snapshot is written. Entries pruned by records after
+ * the newest snapshot are rebuilt by the journal replay, so none is ever lost.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
@@ -18,6 +19,8 @@ import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
 import type { HistoryArchive, HistoryEntries } from "./history.js";
 import { fromTaggedJson, toTaggedJson } from "./service-record.js";
 
+/** How long a statement waits for another connection's lock before failing. */
+const BUSY_TIMEOUT_MS = 5_000;
 /** Every archived batch's id fits SQLite's signed 64-bit integers. */
 const MAX_ID = (1n << 63n) - 1n;
 
@@ -61,7 +64,9 @@ export class HistoryStore implements HistoryArchive {
   /** Opens (or creates) the archive at `path`; `":memory:"` for a throwaway one. */
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    this.#db = new DatabaseSync(path);
+    // The snapshot thread writes while the main thread reads (and, for a snapshot on the main
+    // thread, writes): wait for the other's lock rather than fail.
+    this.#db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     this.#db.exec(SCHEMA);
     const db = this.#db;
@@ -129,7 +134,12 @@ export class HistoryStore implements HistoryArchive {
    * archived before it).
    */
   checkpoint(): void {
-    this.#db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    const checkpoint = this.#db.prepare("PRAGMA wal_checkpoint(TRUNCATE)");
+    // Busy (another connection held a lock past the timeout): not everything is in the database
+    // file yet, so it is not durable; try again.
+    for (let attempt = 1; (checkpoint.get() as { busy: number }).busy !== 0; attempt++) {
+      if (attempt === 10) throw new Error("history archive: checkpoint stayed busy");
+    }
   }
 
   close(): void {

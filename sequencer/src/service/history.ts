@@ -4,9 +4,10 @@
  * busted), a fill once it is final, and a batch once it is finalized or rolled back: nothing can
  * change them any more, so memory holds only what is live (docs/service.md, "Retention").
  *
- * Implementations: `HistoryStore` (SQLite in DATA_DIR: the service's), `MemoryHistory` (the
- * default: keeps everything in memory, for tests and tools that use a core alone), and
- * `discardHistory` (the snapshot thread's replica, which answers no queries).
+ * Implementations: `HistoryStore` (SQLite in DATA_DIR, written by the snapshot thread's replica),
+ * `PendingHistory` (the service core's: holds what it pruned until the archive has it),
+ * `MemoryHistory` (the default: keeps everything in memory, for tests and tools that use a core
+ * alone), and `discardHistory` (archives and answers nothing).
  */
 import type { Address, Hex } from "viem";
 import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";

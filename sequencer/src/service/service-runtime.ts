@@ -41,6 +41,7 @@ import { ClearmatchService } from "./clearmatch-service.js";
 import type { ApplyResult } from "./core-types.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
 import { HistoryStore } from "./history-store.js";
+import { PendingHistory } from "./pending-history.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
 import { SnapshotThread } from "./snapshot-thread.js";
 import { OrderIntake } from "./order-intake.js";
@@ -72,9 +73,14 @@ export async function startService(
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const dataDir = config.DATA_DIR;
 
-  // Settled orders, fills and batches leave the core's memory for this archive (written inside
-  // each record's apply, replay included); it is made durable before every snapshot.
-  const history = new HistoryStore(join(dataDir, "history.sqlite"));
+  // Settled orders, fills and batches leave the core's memory for the archive. The snapshot
+  // thread writes it; until the snapshot after them is done they wait in `history`, which the
+  // queries read with the archive (pending-history.ts).
+  const historyPath = join(dataDir, "history.sqlite");
+  const archive = new HistoryStore(historyPath);
+  const history = new PendingHistory(archive);
+  let replaySeq = 0;
+  history.recordSeq = () => replaySeq;
   const coreOptions = { engineCapacity: config.ENGINE_CAPACITY, history };
   // Built by the snapshot's restore, or fresh on the first replayed record (or after recovery,
   // for an empty journal): never twice, since a sized engine allocates and pre-faults its tables.
@@ -86,13 +92,17 @@ export async function startService(
     restore: (state) => {
       recovering.core = ExchangeCore.restore(state, coreOptions);
     },
-    apply: (_seq, record) => {
+    apply: (seq, record) => {
+      replaySeq = seq;
       (recovering.core ??= new ExchangeCore(coreOptions)).apply(record);
     },
   });
   const core = recovering.core ?? new ExchangeCore(coreOptions);
   const journal = recovered.journal;
+  // A record is applied, then appended: the one being applied gets the next number.
+  history.recordSeq = () => journal.lastSeq + 1;
   journal.onCommit = (_records, ms) => metrics.journalCommitLatency.observe(ms / 1000);
+  metrics.historyPending.set(history.size);
   const monotonicMs = () => performance.now();
   /** When the next periodic snapshot is due (records, and the last one's busy time). */
   const snapshotSchedule = new SnapshotSchedule(
@@ -147,6 +157,8 @@ export async function startService(
       metrics.matchLatency.observe(Math.max(0, now() - record.ms) / 1000);
     // A resumed market's breaker window starts afresh (as CircuitBreaker.reset documents).
     if (record.kind === "resume") circuitBreaker.reset(record.marketId);
+    // Ticks prune settled history into `history`, to wait for the archive.
+    if (record.kind === "expire") metrics.historyPending.set(history.size);
     const halts: MarketHalt[] = [];
     for (const out of result.outputs) {
       if (out.type === "batchCut") batcher?.submitCut(out.batch, out.leaves);
@@ -212,8 +224,20 @@ export async function startService(
   const journalDir = join(dataDir, "journal");
   const snapshotThread =
     config.SNAPSHOT_THREAD === "worker"
-      ? new SnapshotThread({ dir: journalDir, engineCapacity: config.ENGINE_CAPACITY }, logger)
+      ? new SnapshotThread(
+          { dir: journalDir, engineCapacity: config.ENGINE_CAPACITY, historyPath },
+          logger,
+        )
       : undefined;
+  /** A snapshot on this thread: what waits for the archive is written (durably) first. */
+  async function snapshotOnMain(): Promise<void> {
+    const seq = journal.lastSeq;
+    history.persist();
+    archive.checkpoint();
+    await takeSnapshot(core, journal, { dir: journalDir });
+    history.release(seq);
+    metrics.historyPending.set(history.size);
+  }
   /** The periodic snapshot in progress, if one is. */
   let snapshotRun: Promise<void> | undefined;
   function snapshot(): void {
@@ -225,10 +249,11 @@ export async function startService(
         const onWorker = snapshotThread !== undefined && snapshotThread.failure === undefined;
         if (onWorker) {
           const seq = journal.lastSeq;
-          // What records up to `seq` pruned is archived already (synchronously, in their apply).
-          history.checkpoint();
           await journal.flush();
           const done = await snapshotThread!.snapshot(seq);
+          // The worker archived (durably) what records up to `seq` pruned before writing.
+          history.release(seq);
+          metrics.historyPending.set(history.size);
           busyMs = done.replayMs + done.snapshotMs;
           await journal.rotate();
           pruneJournal({ dir: journalDir });
@@ -249,8 +274,7 @@ export async function startService(
               "snapshot thread is gone: snapshotting on the main thread",
             );
           }
-          history.checkpoint();
-          await takeSnapshot(core, journal, { dir: journalDir });
+          await snapshotOnMain();
         }
         metrics.snapshotDuration.observe(
           { thread: onWorker ? "worker" : "main" },
@@ -427,10 +451,9 @@ export async function startService(
         await snapshotRun;
         await snapshotThread?.close();
         await journal.flush();
-        history.checkpoint();
-        await takeSnapshot(core, journal, { dir: journalDir });
+        await snapshotOnMain();
         await journal.close();
-        history.close();
+        archive.close();
         await verifyPool?.close();
         logger.info("service: stopped");
       })()),

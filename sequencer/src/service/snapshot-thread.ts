@@ -1,9 +1,9 @@
 /**
  * Snapshots of the exchange core taken on their own thread, so that intake never waits for one.
  *
- * A snapshot is the whole core as JSON, and the core holds every order and fill it has seen: on
- * the main thread, serializing and writing it stopped the event loop for time that grew with the
- * history (measured: 0.4 s at 10,000 orders, 4 s at 100,000, 10 s at 200,000), every
+ * A snapshot is the whole core as JSON: on the main thread, serializing and writing it stopped the
+ * event loop for time that grows with what the core holds (measured, when it still held every
+ * order and fill it had seen: 0.4 s at 10,000 orders, 4 s at 100,000, 10 s at 200,000), every
  * SNAPSHOT_EVERY records, and every acknowledgement waited behind it.
  *
  * The snapshot worker (snapshot-worker.ts) keeps its own replica of the core instead: restored
@@ -12,6 +12,9 @@
  * so the replica at record N is the service's core at record N, byte for byte in its snapshot.
  * The main thread only tells it up to which record to snapshot, and rotates and prunes the
  * journal when it is done. The cost is a second core in memory and the replay on the other CPU.
+ * The replica also writes the settled history both cores prune to the archive, off the main
+ * thread (pending-history.ts): when a snapshot at record N is done, the archive holds everything
+ * pruned up to N.
  */
 import { Worker } from "node:worker_threads";
 import type { JournalLogger } from "../journal/journal-error.js";
@@ -22,6 +25,11 @@ export interface SnapshotWorkerData {
   dir: string;
   /** ENGINE_CAPACITY, as the service's core has it. */
   engineCapacity?: number;
+  /**
+   * The settled-history archive the replica writes what it prunes to (checkpointed before each
+   * snapshot: see pending-history.ts). Default: none (the replica archives nothing).
+   */
+  historyPath?: string;
 }
 
 export interface SnapshotRequest {

@@ -11,13 +11,14 @@ import type { JournalLogger } from "../journal/journal-error.js";
 import { restoreNewestSnapshot } from "../journal/recovery.js";
 import { writeSnapshot } from "../journal/snapshot-store.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
+import { HistoryStore } from "./history-store.js";
 import { discardHistory } from "./history.js";
 import { serviceRecordCodec } from "./service-record.js";
 import { CLOSE_WORKER } from "../threads/close-worker.js";
 import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./snapshot-thread.js";
 
 const port = parentPort!;
-const { dir, engineCapacity } = workerData as SnapshotWorkerData;
+const { dir, engineCapacity, historyPath } = workerData as SnapshotWorkerData;
 const post = (reply: SnapshotReply) => port.postMessage(reply);
 const log: JournalLogger = {
   warn: (fields, message) => post({ type: "log", level: "warn", fields, message }),
@@ -41,9 +42,11 @@ function lowerPriority(): void {
 }
 lowerPriority();
 
-// The replica answers no queries: what it prunes, the service's own core has archived already.
+// What the replica prunes goes to the archive from here, off the main thread, whose core holds
+// the same entries until the snapshot that follows is done (pending-history.ts).
+const archive = historyPath === undefined ? undefined : new HistoryStore(historyPath);
 const options = {
-  history: discardHistory,
+  history: archive ?? discardHistory,
   ...(engineCapacity === undefined ? {} : { engineCapacity }),
 };
 let restored: ExchangeCore | undefined;
@@ -56,12 +59,17 @@ const core = restored ?? new ExchangeCore(options);
 const follower = new JournalFollower(dir, serviceRecordCodec, fromSeq + 1);
 
 port.on("message", (request: SnapshotRequest | typeof CLOSE_WORKER) => {
-  if (request === CLOSE_WORKER) return port.close();
+  if (request === CLOSE_WORKER) {
+    archive?.close();
+    return port.close();
+  }
   try {
     const t0 = performance.now();
     const records = request.seq - follower.nextSeq + 1;
     follower.readTo(request.seq, (_seq, record) => core.apply(record));
     const t1 = performance.now();
+    // The snapshot no longer holds what was pruned up to here: the archive must be durable first.
+    archive?.checkpoint();
     const name = writeSnapshot(dir, { seq: request.seq, engine: core.snapshot() });
     post({
       type: "done",

@@ -51,8 +51,9 @@ const LOT = 10n ** 15n;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error("run with node --expose-gc (npm run bench:core-memory does)");
 
-function measure(): { bytesPerOrder: number; fillsPerOrder: number; core: ExchangeCore } {
-  const core = new ExchangeCore({ engineCapacity: 4 * N });
+/** A core sized for 2N orders with a market and 32 traders funded beyond any need. */
+function fundedCore(history?: HistoryArchive) {
+  const core = new ExchangeCore({ engineCapacity: 4 * N, ...(history ? { history } : {}) });
   const { chain, market } = chainRecords();
   core.apply(initRecord());
   core.apply(market());
@@ -64,6 +65,19 @@ function measure(): { bytesPerOrder: number; fillsPerOrder: number; core: Exchan
     core.apply(chain("Deposited", { account, token: WETH, amount: 10n ** 30n }));
     core.apply(chain("Deposited", { account, token: USDC, amount: 10n ** 30n }));
   }
+  /** The intake bench's order i: even traders buy, odd sell; i % 10 in {4, 9} crosses. */
+  const intakeOrder = (i: number): ServiceRecord => {
+    const side = i % 2;
+    const ticks = i % 10 === 4 || i % 10 === 9 ? -60n : BigInt(1 + ((i * 7) % 50));
+    const price = side === 0 ? PRICE - ticks * TICK : PRICE + ticks * TICK;
+    const trader = traders[(i % 16) * 2 + side]!;
+    return orderRecord(i + 1, trader, side, price, LOT * BigInt(1 + (i % 5)));
+  };
+  return { core, chain, intakeOrder };
+}
+
+function measure(): { bytesPerOrder: number; fillsPerOrder: number; core: ExchangeCore } {
+  const { core, intakeOrder } = fundedCore();
   let fills = 0;
   let before = 0;
   for (let i = 0; i < 2 * N; i++) {
@@ -72,12 +86,7 @@ function measure(): { bytesPerOrder: number; fillsPerOrder: number; core: Exchan
       before = process.memoryUsage().heapUsed;
       fills = 0;
     }
-    // The intake bench's order i: even traders buy, odd sell; i % 10 in {4, 9} crosses.
-    const side = i % 2;
-    const ticks = i % 10 === 4 || i % 10 === 9 ? -60n : BigInt(1 + ((i * 7) % 50));
-    const price = side === 0 ? PRICE - ticks * TICK : PRICE + ticks * TICK;
-    const trader = traders[(i % 16) * 2 + side]!;
-    const result = core.apply(orderRecord(i + 1, trader, side, price, LOT * BigInt(1 + (i % 5))));
+    const result = core.apply(intakeOrder(i));
     if (result.error) throw result.error;
     fills += result.fills?.length ?? 0;
   }
@@ -97,18 +106,7 @@ function measureSettled(history: HistoryArchive): {
   snapshotBytes: number;
   snapshotBytesPerOrder: number;
 } {
-  const core = new ExchangeCore({ engineCapacity: 4 * N, history });
-  const { chain, market } = chainRecords();
-  core.apply(initRecord());
-  core.apply(market());
-  const traders = Array.from(
-    { length: 32 },
-    (_, i) => `0x${(i + 1).toString(16).padStart(40, "0")}` as Address,
-  );
-  for (const account of traders) {
-    core.apply(chain("Deposited", { account, token: WETH, amount: 10n ** 30n }));
-    core.apply(chain("Deposited", { account, token: USDC, amount: 10n ** 30n }));
-  }
+  const { core, chain, intakeOrder } = fundedCore(history);
   const apply = (r: ServiceRecord) => {
     const result = core.apply(r);
     if (result.error) throw result.error;
@@ -123,11 +121,7 @@ function measureSettled(history: HistoryArchive): {
       gc!();
       before = process.memoryUsage().heapUsed;
     }
-    const side = i % 2;
-    const ticks = i % 10 === 4 || i % 10 === 9 ? -60n : BigInt(1 + ((i * 7) % 50));
-    const price = side === 0 ? PRICE - ticks * TICK : PRICE + ticks * TICK;
-    const trader = traders[(i % 16) * 2 + side]!;
-    apply(orderRecord(i + 1, trader, side, price, LOT * BigInt(1 + (i % 5))));
+    apply(intakeOrder(i));
     const stale = i + 1 - 2_000;
     if (stale > 0) {
       const o = core.order(hash(stale) as Hex);

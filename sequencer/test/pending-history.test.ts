@@ -13,6 +13,7 @@ import { JournalWriter } from "../src/journal/journal-writer.js";
 import { readSnapshot } from "../src/journal/snapshot-store.js";
 import { segmentName } from "../src/journal/segment-files.js";
 import { ExchangeCore, type CoreSnapshot } from "../src/service/exchange-core.js";
+import { DatabaseSync } from "node:sqlite";
 import { HistoryStore } from "../src/service/history-store.js";
 import { MemoryHistory } from "../src/service/history.js";
 import { PendingHistory } from "../src/service/pending-history.js";
@@ -136,6 +137,34 @@ describe("PendingHistory with the snapshot thread writing the archive", () => {
       s.pending.persist();
       s.pending.release(await s.durable());
       expect(s.pending.size).toBe(0);
+      expect(answers(s.core)).toEqual(answers(s.reference));
+    } finally {
+      await thread.close();
+      await s.close();
+    }
+  });
+
+  it("stops the snapshot thread when its replica cannot archive, so snapshots fall back to the service's own core", async () => {
+    const s = service();
+    // Every fill insert fails from now on, for every connection (the trigger is in the file).
+    const db = new DatabaseSync(s.historyPath);
+    db.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON fills BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    );
+    db.close();
+    const thread = new SnapshotThread({ dir: s.journalDir, historyPath: s.historyPath }, quiet);
+    try {
+      s.round(20);
+      const seq = await s.durable();
+      await expect(thread.snapshot(seq)).rejects.toThrow(/disk full/);
+      // The replica applied that tick only in part: the worker exits rather than snapshot again.
+      for (let i = 0; i < 100 && thread.failure === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(thread.failure?.message).toMatch(/exited/);
+      await expect(thread.snapshot(seq)).rejects.toBe(thread.failure);
+      // Nothing was released: the service's core still answers everything from memory.
+      expect(s.pending.size).toBe(20 + 10 + 1);
       expect(answers(s.core)).toEqual(answers(s.reference));
     } finally {
       await thread.close();

@@ -431,27 +431,27 @@ export class ExchangeCore {
     for (const key of s.pruneOrders) {
       const o = s.orders.get(key);
       // Closed, with no fill left pending (a maker's later fill may have reopened the count).
-      if (!o || !CLOSED.has(o.status) || s.unsettled.has(key)) continue;
-      orders.push(o);
-      s.orders.delete(key);
+      if (o && CLOSED.has(o.status) && !s.unsettled.has(key)) orders.push(o);
     }
     for (const id of s.pruneFills) {
       const f = s.fills.get(id);
-      if (!f) continue;
-      fills.push(f);
-      s.fills.delete(id);
+      if (f) fills.push(f);
     }
     for (const key of s.pruneBatches) {
       const b = s.batches.get(key);
-      if (!b) continue;
-      batches.push(b);
-      s.batches.delete(key);
+      if (b) batches.push(b);
+    }
+    // Archived first: if that throws, the core is as it was and the queues are still there.
+    if (orders.length + fills.length + batches.length !== 0) {
+      this.history.write({ orders, fills, batches });
     }
     s.pruneOrders.clear();
     s.pruneFills = [];
     s.pruneBatches = [];
     if (orders.length + fills.length + batches.length === 0) return;
-    this.history.write({ orders, fills, batches });
+    for (const o of orders) s.orders.delete(lowercase(o.orderHash));
+    for (const f of fills) s.fills.delete(f.fillId);
+    for (const b of batches) s.batches.delete(String(b.batchId));
     const gone = new Set<string | number>();
     const lists = new Set<(string | number)[]>();
     const listOf = (map: Map<string, (string | number)[]>, key: string) => {

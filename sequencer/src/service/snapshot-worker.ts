@@ -12,7 +12,7 @@ import { restoreNewestSnapshot } from "../journal/recovery.js";
 import { writeSnapshot } from "../journal/snapshot-store.js";
 import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
 import { HistoryStore } from "./history-store.js";
-import { discardHistory } from "./history.js";
+import { discardHistory, type HistoryArchive } from "./history.js";
 import { serviceRecordCodec } from "./service-record.js";
 import { CLOSE_WORKER } from "../threads/close-worker.js";
 import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./snapshot-thread.js";
@@ -45,8 +45,29 @@ lowerPriority();
 // What the replica prunes goes to the archive from here, off the main thread, whose core holds
 // the same entries until the snapshot that follows is done (pending-history.ts).
 const archive = historyPath === undefined ? undefined : new HistoryStore(historyPath);
+/**
+ * Set when an archive write failed inside a record's apply: the replica then holds that record
+ * only in part (the engine's expiry sweep, not the pruning), so it must not snapshot again. The
+ * worker replies that the snapshot failed and exits; the service snapshots on its own thread from
+ * then on, from its own core, which is whole.
+ */
+let poisoned = false;
+const history: HistoryArchive = archive
+  ? {
+      ...discardHistory,
+      order: (hash) => archive.order(hash),
+      write: (entries) => {
+        try {
+          archive.write(entries);
+        } catch (error) {
+          poisoned = true;
+          throw error;
+        }
+      },
+    }
+  : discardHistory;
 const options = {
-  history: archive ?? discardHistory,
+  history,
   ...(engineCapacity === undefined ? {} : { engineCapacity }),
 };
 let restored: ExchangeCore | undefined;
@@ -88,5 +109,9 @@ port.on("message", (request: SnapshotRequest | typeof CLOSE_WORKER) => {
       message: String(e.message ?? error),
       ...(e.code !== undefined ? { code: e.code } : {}),
     });
+    if (poisoned) {
+      archive?.close();
+      port.close();
+    }
   }
 });

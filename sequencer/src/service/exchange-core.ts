@@ -453,23 +453,33 @@ export class ExchangeCore {
     for (const f of fills) s.fills.delete(f.fillId);
     for (const b of batches) s.batches.delete(String(b.batchId));
     const gone = new Set<string | number>();
-    const lists = new Set<(string | number)[]>();
-    const listOf = (map: Map<string, (string | number)[]>, key: string) => {
+    /** Each list an entry leaves, and how many of its items leave it. */
+    const lists = new Map<(string | number)[], number>();
+    const leaves = (map: Map<string, (string | number)[]>, key: string) => {
       const list = map.get(lowercase(key));
-      if (list) lists.add(list);
+      if (list) lists.set(list, (lists.get(list) ?? 0) + 1);
     };
     for (const o of orders) {
       gone.add(lowercase(o.orderHash));
-      listOf(s.accountOrders, o.order.trader);
+      leaves(s.accountOrders, o.order.trader);
     }
     for (const f of fills) {
       gone.add(f.fillId);
-      listOf(s.accountFills, f.fill.maker);
-      listOf(s.accountFills, f.fill.taker);
-      listOf(s.marketFills, String(f.fill.marketId));
+      leaves(s.accountFills, f.fill.maker);
+      // The taker's fills are listed apart only when it is another account (see #addFill).
+      if (lowercase(f.fill.taker) !== lowercase(f.fill.maker)) leaves(s.accountFills, f.fill.taker);
+      leaves(s.marketFills, String(f.fill.marketId));
     }
-    // In place, keeping order: the lists stay sorted by acceptance (orders) or fill id (fills).
-    for (const list of lists) {
+    // Keeping order: the lists stay sorted by acceptance (orders) or fill id (fills). What leaves
+    // is usually the oldest (batches finalize in order), a prefix: cut at the front then, which
+    // V8 does without copying the rest; otherwise compact in place.
+    for (const [list, count] of lists) {
+      let prefix = 0;
+      while (prefix < list.length && gone.has(list[prefix]!)) prefix++;
+      if (prefix === count) {
+        list.splice(0, prefix);
+        continue;
+      }
       let n = 0;
       for (const item of list) if (!gone.has(item)) list[n++] = item;
       list.length = n;

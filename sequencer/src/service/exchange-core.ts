@@ -66,7 +66,7 @@ import {
   type ServiceRecord,
 } from "./service-record.js";
 import { lowercase } from "../crypto/lowercase.js";
-import { MemoryHistory, type HistoryArchive } from "./history.js";
+import { MemoryHistory, mergeNewest, type HistoryArchive } from "./history.js";
 
 /** ISettlement.RollbackReason, by enum value. */
 export const ROLLBACK_REASONS = [
@@ -386,11 +386,16 @@ export class ExchangeCore {
     if (maker) maker.filled = e.makerFilledAfter;
     const taker = s.orders.get(lowercase(e.takerOrderHash));
     if (taker) taker.filled = e.takerFilledAfter;
+    this.#countPending(e);
+    return fill;
+  }
+
+  /** A fill of both orders that is not final yet (counted until `#settled`). */
+  #countPending(e: FillEvent) {
     for (const hash of [e.makerOrderHash, e.takerOrderHash]) {
       const key = lowercase(hash);
-      s.unsettled.set(key, (s.unsettled.get(key) ?? 0) + 1);
+      this.#s.unsettled.set(key, (this.#s.unsettled.get(key) ?? 0) + 1);
     }
-    return fill;
   }
 
   #setStatus(orderHash: Hex, status: CoreOrderStatus, outputs: CoreOutput[]) {
@@ -441,14 +446,13 @@ export class ExchangeCore {
       const b = s.batches.get(key);
       if (b) batches.push(b);
     }
+    const any = orders.length + fills.length + batches.length !== 0;
     // Archived first: if that throws, the core is as it was and the queues are still there.
-    if (orders.length + fills.length + batches.length !== 0) {
-      this.history.write({ orders, fills, batches });
-    }
+    if (any) this.history.write({ orders, fills, batches });
     s.pruneOrders.clear();
     s.pruneFills = [];
     s.pruneBatches = [];
-    if (orders.length + fills.length + batches.length === 0) return;
+    if (!any) return;
     for (const o of orders) s.orders.delete(lowercase(o.orderHash));
     for (const f of fills) s.fills.delete(f.fillId);
     for (const b of batches) s.batches.delete(String(b.batchId));
@@ -967,13 +971,7 @@ export class ExchangeCore {
     const list = this.#s.accountOrders.get(key) ?? [];
     const orderAt = (i: number) => this.#s.orders.get(list[i] as string)!;
     // The list is in acceptance order: the live orders before the cursor are a prefix of it.
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (orderAt(mid).seq < before) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = lowerBound(list.length, (i) => orderAt(i).seq < before);
     const live: CoreOrder[] = [];
     for (let i = lo - 1; i >= 0 && live.length < limit; i--) live.push(orderAt(i));
     const archived = this.history.accountOrders(account, before, limit);
@@ -995,7 +993,7 @@ export class ExchangeCore {
     }
     const list = (this.#s.accountFills.get(key) ?? []) as number[];
     // Fill ids are assigned in increasing order and appended as matched: the list is sorted.
-    const end = lowerBound(list, before);
+    const end = lowerBound(list.length, (i) => list[i]! < before);
     const live = pageBackwards(list, end, limit).map((id) => this.#s.fills.get(id)!);
     const archived = this.history.accountFills(account, before, limit);
     return mergeNewest(live, archived, (f) => f.fillId, limit);
@@ -1072,10 +1070,7 @@ export class ExchangeCore {
         s.pruneFills.push(f.fillId);
         continue;
       }
-      for (const hash of [f.fill.makerOrderHash, f.fill.takerOrderHash]) {
-        const key = lowercase(hash);
-        s.unsettled.set(key, (s.unsettled.get(key) ?? 0) + 1);
-      }
+      this.#countPending(f.fill);
     }
     for (const [key, o] of s.orders) {
       if (CLOSED.has(o.status) && !s.unsettled.has(key)) s.pruneOrders.add(key);
@@ -1199,38 +1194,16 @@ function pageBackwards<T>(list: readonly T[], end: number, limit: number): T[] {
   return list.slice(Math.max(0, end - limit), end).reverse();
 }
 
-/** Number of elements of ascending `list` below `value`. */
-function lowerBound(list: readonly number[], value: number): number {
+/** How many of `length` indexes satisfy `below`, which holds for a prefix of them. */
+function lowerBound(length: number, below: (index: number) => boolean): number {
   let lo = 0;
-  let hi = list.length;
+  let hi = length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid]! < value) lo = mid + 1;
+    if (below(mid)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
-}
-
-/**
- * The newest `limit` of two lists that are each newest first (by `key`) and disjoint: the live
- * entries and the archived ones.
- */
-function mergeNewest<T, K extends number | bigint>(
-  a: readonly T[],
-  b: readonly T[],
-  key: (item: T) => K,
-  limit: number,
-): T[] {
-  if (b.length === 0) return a.length > limit ? a.slice(0, limit) : (a as T[]);
-  if (a.length === 0) return b.length > limit ? b.slice(0, limit) : (b as T[]);
-  const out: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (out.length < limit && (i < a.length || j < b.length)) {
-    if (j >= b.length || (i < a.length && key(a[i]!) > key(b[j]!))) out.push(a[i++]!);
-    else out.push(b[j++]!);
-  }
-  return out;
 }
 
 function pushIndex(map: Map<string, (string | number)[]>, key: string, value: string | number) {

@@ -48,10 +48,20 @@ export class MemoryHistory implements HistoryArchive {
   readonly #fills = new Map<number, CoreFill>();
   readonly #batches = new Map<bigint, CoreBatch>();
 
+  /** Entries held. */
+  get size(): number {
+    return this.#orders.size + this.#fills.size + this.#batches.size;
+  }
   write(entries: HistoryEntries): void {
     for (const o of entries.orders) this.#orders.set(o.orderHash.toLowerCase(), o);
     for (const f of entries.fills) this.#fills.set(f.fillId, f);
     for (const b of entries.batches) this.#batches.set(b.batchId, b);
+  }
+  /** Drops what `write` took. */
+  forget(entries: HistoryEntries): void {
+    for (const o of entries.orders) this.#orders.delete(o.orderHash.toLowerCase());
+    for (const f of entries.fills) this.#fills.delete(f.fillId);
+    for (const b of entries.batches) this.#batches.delete(b.batchId);
   }
   order(orderHash: Hex): CoreOrder | undefined {
     return this.#orders.get(orderHash.toLowerCase());
@@ -105,3 +115,29 @@ export const discardHistory: HistoryArchive = {
   marketFills: () => [],
   batches: () => [],
 };
+
+/**
+ * The newest `limit` of two lists that are each newest first by `key`, each entry once: an entry
+ * of `b` whose key `a` has too is the same entry (live in memory and archived, or waiting and
+ * already written). Taking each side's newest `limit` is enough: an entry among the newest
+ * `limit` of the union has fewer than `limit` entries of its own side above it.
+ */
+export function mergeNewest<T, K extends number | bigint>(
+  a: readonly T[],
+  b: readonly T[],
+  key: (item: T) => K,
+  limit: number,
+): T[] {
+  if (b.length === 0) return a.length > limit ? a.slice(0, limit) : (a as T[]);
+  if (a.length === 0) return b.length > limit ? b.slice(0, limit) : (b as T[]);
+  const inA = new Set(a.map(key));
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (out.length < limit && (i < a.length || j < b.length)) {
+    if (j < b.length && inA.has(key(b[j]!))) j++;
+    else if (j >= b.length || (i < a.length && key(a[i]!) > key(b[j]!))) out.push(a[i++]!);
+    else out.push(b[j++]!);
+  }
+  return out;
+}

@@ -16,14 +16,13 @@
  */
 import type { Address, Hex } from "viem";
 import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
-import type { HistoryArchive, HistoryEntries } from "./history.js";
+import { MemoryHistory, mergeNewest, type HistoryArchive, type HistoryEntries } from "./history.js";
 
 export class PendingHistory implements HistoryArchive {
   /** Entries pruned by each record, in record order. */
   readonly #waiting: Array<{ seq: number; entries: HistoryEntries }> = [];
-  readonly #orders = new Map<string, CoreOrder>();
-  readonly #fills = new Map<number, CoreFill>();
-  readonly #batches = new Map<bigint, CoreBatch>();
+  /** The same entries, for the queries. */
+  readonly #held = new MemoryHistory();
   /**
    * The journal sequence number of the record being applied (the service sets it: during
    * recovery from the replayed record, afterwards the journal's next number).
@@ -34,24 +33,19 @@ export class PendingHistory implements HistoryArchive {
 
   /** Entries waiting for the archive. */
   get size(): number {
-    return this.#orders.size + this.#fills.size + this.#batches.size;
+    return this.#held.size;
   }
 
   write(entries: HistoryEntries): void {
     this.#waiting.push({ seq: this.recordSeq(), entries });
-    for (const o of entries.orders) this.#orders.set(o.orderHash.toLowerCase(), o);
-    for (const f of entries.fills) this.#fills.set(f.fillId, f);
-    for (const b of entries.batches) this.#batches.set(b.batchId, b);
+    this.#held.write(entries);
   }
 
   /** The archive holds everything pruned by records up to `seq`: stop holding it here. */
   release(seq: number): void {
     let n = 0;
     while (n < this.#waiting.length && this.#waiting[n]!.seq <= seq) {
-      const { entries } = this.#waiting[n++]!;
-      for (const o of entries.orders) this.#orders.delete(o.orderHash.toLowerCase());
-      for (const f of entries.fills) this.#fills.delete(f.fillId);
-      for (const b of entries.batches) this.#batches.delete(b.batchId);
+      this.#held.forget(this.#waiting[n++]!.entries);
     }
     this.#waiting.splice(0, n);
   }
@@ -61,57 +55,47 @@ export class PendingHistory implements HistoryArchive {
     for (const { entries } of this.#waiting) this.archive.write(entries);
   }
 
+  // What waits here may be in the archive already (written, not yet released): each query takes
+  // it once (`mergeNewest`).
   order(orderHash: Hex): CoreOrder | undefined {
-    return this.#orders.get(orderHash.toLowerCase()) ?? this.archive.order(orderHash);
+    return this.#held.order(orderHash) ?? this.archive.order(orderHash);
   }
   fill(fillId: number): CoreFill | undefined {
-    return this.#fills.get(fillId) ?? this.archive.fill(fillId);
+    return this.#held.fill(fillId) ?? this.archive.fill(fillId);
   }
   batch(batchId: bigint): CoreBatch | undefined {
-    return this.#batches.get(batchId) ?? this.archive.batch(batchId);
+    return this.#held.batch(batchId) ?? this.archive.batch(batchId);
   }
   accountOrders(account: Address, beforeSeq: number, limit: number): CoreOrder[] {
-    const a = account.toLowerCase();
-    const here = [...this.#orders.values()].filter(
-      (o) => o.seq < beforeSeq && o.order.trader.toLowerCase() === a,
+    return mergeNewest(
+      this.#held.accountOrders(account, beforeSeq, limit),
+      this.archive.accountOrders(account, beforeSeq, limit),
+      (o) => o.seq,
+      limit,
     );
-    const stored = this.archive.accountOrders(account, beforeSeq, limit);
-    return newest(here, stored, (o) => o.seq, limit);
   }
   accountFills(account: Address, beforeId: number, limit: number): CoreFill[] {
-    const a = account.toLowerCase();
-    const here = [...this.#fills.values()].filter(
-      (f) =>
-        f.fillId < beforeId &&
-        (f.fill.maker.toLowerCase() === a || f.fill.taker.toLowerCase() === a),
+    return mergeNewest(
+      this.#held.accountFills(account, beforeId, limit),
+      this.archive.accountFills(account, beforeId, limit),
+      (f) => f.fillId,
+      limit,
     );
-    const stored = this.archive.accountFills(account, beforeId, limit);
-    return newest(here, stored, (f) => f.fillId, limit);
   }
   marketFills(marketId: number, limit: number): CoreFill[] {
-    const here = [...this.#fills.values()].filter((f) => f.fill.marketId === marketId);
-    return newest(here, this.archive.marketFills(marketId, limit), (f) => f.fillId, limit);
+    return mergeNewest(
+      this.#held.marketFills(marketId, limit),
+      this.archive.marketFills(marketId, limit),
+      (f) => f.fillId,
+      limit,
+    );
   }
   batches(before: bigint, limit: number): CoreBatch[] {
-    const here = [...this.#batches.values()].filter((b) => b.batchId < before);
-    return newest(here, this.archive.batches(before, limit), (b) => b.batchId, limit);
+    return mergeNewest(
+      this.#held.batches(before, limit),
+      this.archive.batches(before, limit),
+      (b) => b.batchId,
+      limit,
+    );
   }
-}
-
-/**
- * The newest `limit` of the entries waiting here and those in the archive, each once: the
- * archive may hold a waiting entry already (written, not yet released), and the waiting copy is
- * the same. The archive's newest `limit` are enough: an archived entry among the newest `limit`
- * of the union has fewer than `limit` archived entries above it.
- */
-function newest<T, K extends number | bigint>(
-  here: T[],
-  stored: T[],
-  key: (item: T) => K,
-  limit: number,
-): T[] {
-  const seen = new Set<K>(here.map(key));
-  const all = [...here, ...stored.filter((item) => !seen.has(key(item)))];
-  all.sort((x, y) => (key(x) < key(y) ? 1 : key(x) > key(y) ? -1 : 0));
-  return all.slice(0, limit);
 }

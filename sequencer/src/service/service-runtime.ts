@@ -102,7 +102,8 @@ export async function startService(
   // A record is applied, then appended: the one being applied gets the next number.
   history.recordSeq = () => journal.lastSeq + 1;
   journal.onCommit = (_records, ms) => metrics.journalCommitLatency.observe(ms / 1000);
-  metrics.historyPending.set(history.size);
+  const gaugePending = () => metrics.historyPending.set(history.size);
+  gaugePending();
   const monotonicMs = () => performance.now();
   /** When the next periodic snapshot is due (records, and the last one's busy time). */
   const snapshotSchedule = new SnapshotSchedule(
@@ -158,7 +159,7 @@ export async function startService(
     // A resumed market's breaker window starts afresh (as CircuitBreaker.reset documents).
     if (record.kind === "resume") circuitBreaker.reset(record.marketId);
     // Ticks prune settled history into `history`, to wait for the archive.
-    if (record.kind === "expire") metrics.historyPending.set(history.size);
+    if (record.kind === "expire") gaugePending();
     const halts: MarketHalt[] = [];
     for (const out of result.outputs) {
       if (out.type === "batchCut") batcher?.submitCut(out.batch, out.leaves);
@@ -236,7 +237,7 @@ export async function startService(
     archive.checkpoint();
     await takeSnapshot(core, journal, { dir: journalDir });
     history.release(seq);
-    metrics.historyPending.set(history.size);
+    gaugePending();
   }
   /** The periodic snapshot in progress, if one is. */
   let snapshotRun: Promise<void> | undefined;
@@ -253,7 +254,7 @@ export async function startService(
           const done = await snapshotThread!.snapshot(seq);
           // The worker archived (durably) what records up to `seq` pruned before writing.
           history.release(seq);
-          metrics.historyPending.set(history.size);
+          gaugePending();
           busyMs = done.replayMs + done.snapshotMs;
           await journal.rotate();
           pruneJournal({ dir: journalDir });

@@ -79,11 +79,14 @@ const fromSeq = restoreNewestSnapshot<CoreSnapshot>(
 const core = restored ?? new ExchangeCore(options);
 const follower = new JournalFollower(dir, serviceRecordCodec, fromSeq + 1);
 
+/** Lets the thread end: nothing else keeps it alive. */
+function stop(): void {
+  archive?.close();
+  port.close();
+}
+
 port.on("message", (request: SnapshotRequest | typeof CLOSE_WORKER) => {
-  if (request === CLOSE_WORKER) {
-    archive?.close();
-    return port.close();
-  }
+  if (request === CLOSE_WORKER) return stop();
   try {
     const t0 = performance.now();
     const records = request.seq - follower.nextSeq + 1;
@@ -109,9 +112,6 @@ port.on("message", (request: SnapshotRequest | typeof CLOSE_WORKER) => {
       message: String(e.message ?? error),
       ...(e.code !== undefined ? { code: e.code } : {}),
     });
-    if (poisoned) {
-      archive?.close();
-      port.close();
-    }
+    if (poisoned) stop();
   }
 });

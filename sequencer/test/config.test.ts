@@ -39,6 +39,7 @@ describe("loadConfig", () => {
       MAX_BATCH_ORDERS: 100,
       MAX_BODY_BYTES: 65536,
       PRICE_BAND_BPS: 1000,
+      MAX_ORDER_LIFETIME_SEC: 7776000,
       RATE_LIMIT_PER_SEC: 50,
       RATE_LIMIT_BURST: 100,
       IP_RATE_LIMIT_PER_SEC: 0,

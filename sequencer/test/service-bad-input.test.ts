@@ -49,6 +49,36 @@ describe("service bad input corpus (real service, real signatures)", () => {
       .filter((n) => !n.includes("snap"))
       .reduce((sum, n) => sum + validRecords(readFileSync(join(dataDir, "journal", n))).records, 0);
 
+  const LIFETIME = 7_776_000n;
+  const nowSec = () => BigInt(Math.floor(Date.now() / 1000));
+
+  it("accepts an expiry just inside the maximum order lifetime and says how far is allowed", async () => {
+    const inside = await signedOrder(chain, traderIndex(0), {
+      side: 0,
+      price: USDC(900n),
+      amount: ONE_ETH / 10n,
+      expiry: nowSec() + LIFETIME - 60n,
+    });
+    const accepted = await post(service.url, "/v1/orders", wire(inside));
+    expect(accepted.status).toBe(201);
+    expect(accepted.body.order.status).toBe("open");
+
+    const sent = nowSec();
+    const beyond = await signedOrder(chain, traderIndex(0), {
+      side: 0,
+      price: USDC(900n),
+      amount: ONE_ETH / 10n,
+      expiry: sent + LIFETIME + 60n,
+    });
+    const refused = await post(service.url, "/v1/orders", wire(beyond));
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe("EXPIRY_TOO_FAR");
+    const maxExpiry = BigInt(refused.body.error.details.maxExpiry);
+    expect(maxExpiry - sent - LIFETIME).toBeGreaterThanOrEqual(0n);
+    expect(maxExpiry - sent - LIFETIME).toBeLessThan(60n);
+    expect((await get(service.url, `/v1/orders/${beyond.hash}`)).status).toBe(404);
+  });
+
   it("answers each bad request with its 4xx code and leaves book, balances and journal unchanged", async () => {
     const url = service.url;
     const good = await signedOrder(chain, traderIndex(0), {
@@ -100,6 +130,19 @@ describe("service bad input corpus (real service, real signatures)", () => {
         ),
         422,
         "ORDER_EXPIRED",
+      ],
+      [
+        "expiry beyond the maximum order lifetime (default 90 days)",
+        wire(
+          await signedOrder(chain, traderIndex(0), {
+            side: 0,
+            price: USDC(1_000n),
+            amount: ONE_ETH / 10n,
+            expiry: nowSec() + LIFETIME + 3_600n,
+          }),
+        ),
+        422,
+        "EXPIRY_TOO_FAR",
       ],
       [
         "wrong chain",

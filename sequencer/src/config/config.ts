@@ -138,6 +138,12 @@ export const configVariables = {
     description:
       "Limit prices (and market orders' protective limits) beyond ± this many basis points of the reference price are refused.",
   }),
+  MAX_ORDER_LIFETIME_SEC: variable({
+    schema: integer(60, 10 * 365 * 86_400),
+    default: "7776000",
+    description:
+      "Furthest an order's expiry may lie ahead of its arrival, in seconds (90 days); later ones are refused with `EXPIRY_TOO_FAR`. The sequencer remembers every accepted order's hash until its expiry (so a cancelled order cannot be replayed), so this bounds that memory.",
+  }),
   RATE_LIMIT_PER_SEC: variable({
     schema: integer(1, 1_000_000),
     default: "50",

@@ -106,6 +106,11 @@ export const errorCodes = {
 
   // 422: trading rules
   ORDER_EXPIRED: { status: 422, description: "The order's expiry is not in the future." },
+  EXPIRY_TOO_FAR: {
+    status: 422,
+    description:
+      "The order's expiry lies further ahead than the sequencer's maximum order lifetime (`MAX_ORDER_LIFETIME_SEC`).",
+  },
   TICK_VIOLATION: {
     status: 422,
     description: "The price is not a multiple of the market's tick size.",

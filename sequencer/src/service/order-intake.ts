@@ -47,6 +47,12 @@ export interface OrderIntakeDeps {
   settlement: Address;
   rateLimiter: RateLimiter;
   priceBand: PriceBand;
+  /**
+   * Furthest an order's expiry may lie ahead of its arrival (seconds). The engine remembers each
+   * accepted hash until its expiry, so this bounds that memory. Checked here only, not in the
+   * core: a journaled order replays whatever the setting is now.
+   */
+  maxLifetimeSec: number;
   /** For ERC-1271 wallets (a signature that does not recover to a trader with code). */
   publicClient?: PublicClient;
   /** Wall clock, ms. */
@@ -169,8 +175,15 @@ export class OrderIntake {
       };
     }
     const now = d.now();
-    if (o.expiry <= BigInt(Math.floor(now / 1000))) {
+    const nowSec = BigInt(Math.floor(now / 1000));
+    if (o.expiry <= nowSec) {
       throw new ClearmatchError("ORDER_EXPIRED", undefined, { details: { expiry: o.expiry } });
+    }
+    const maxExpiry = nowSec + BigInt(d.maxLifetimeSec);
+    if (o.expiry > maxExpiry) {
+      throw new ClearmatchError("EXPIRY_TOO_FAR", undefined, {
+        details: { expiry: o.expiry, maxExpiry },
+      });
     }
     let signer =
       digest && pre?.signer === o.trader.toLowerCase() && validSignature(signed.signature)

@@ -215,6 +215,7 @@ export async function startService(
     settlement: config.SETTLEMENT_ADDRESS,
     rateLimiter,
     priceBand: new PriceBand({ bandBps: config.PRICE_BAND_BPS }),
+    maxLifetimeSec: config.MAX_ORDER_LIFETIME_SEC,
     publicClient,
     now,
     onApplied,

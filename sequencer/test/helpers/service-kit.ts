@@ -36,7 +36,8 @@ export const config = (env: Record<string, string>): Config => loadConfig(env);
 
 export const ONE_ETH = 10n ** 18n;
 export const USDC = (n: bigint) => n * 10n ** 6n;
-export const FAR = 4_000_000_000n;
+/** An expiry a month ahead: within the default MAX_ORDER_LIFETIME_SEC (90 days). */
+export const FAR = BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400);
 
 let nonce = 1n;
 /** A signed order body for POST /v1/orders by dev account `index`. */

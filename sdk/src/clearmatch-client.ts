@@ -13,6 +13,7 @@ import type {
   BatchView,
   BookView,
   CancelResult,
+  ExchangeInfo,
   FillProofView,
   FillView,
   MarketView,
@@ -61,6 +62,7 @@ import {
   decodeBatch,
   decodeBook,
   decodeCancelResult,
+  decodeExchangeInfo,
   decodeFill,
   decodeFillProof,
   decodeList,
@@ -244,6 +246,36 @@ export class ClearmatchClient {
   }
 
   // ------------------------------------------------------------ queries
+
+  /** The server's EIP-712 domain and order limits (expiry margin, maximum lifetime, batch size, ...). */
+  async getInfo(): Promise<ExchangeInfo> {
+    return decodeExchangeInfo(await this.#get("/v1/info"));
+  }
+
+  /**
+   * `getInfo`, after checking that the server signs under this client's domain (chain id and
+   * settlement address as configured): otherwise every order would be refused, so this throws
+   * `DOMAIN_MISMATCH` naming both domains. Call it once at start-up.
+   */
+  async checkDomain(): Promise<ExchangeInfo> {
+    const info = await this.getInfo();
+    const ours = this.domain;
+    const theirs = info.domain;
+    if (
+      theirs.name !== ours.name ||
+      theirs.version !== ours.version ||
+      theirs.chainId !== ours.chainId ||
+      theirs.verifyingContract.toLowerCase() !== ours.verifyingContract.toLowerCase()
+    ) {
+      throw new ClearmatchClientError(
+        "DOMAIN_MISMATCH",
+        `the server signs under chain ${theirs.chainId}, contract ${theirs.verifyingContract}; ` +
+          `this client under chain ${ours.chainId}, contract ${ours.verifyingContract}`,
+        { details: { server: theirs, client: ours } },
+      );
+    }
+    return info;
+  }
 
   async getMarkets(): Promise<MarketView[]> {
     return decodeList("markets", decodeMarket)(await this.#get("/v1/markets"));

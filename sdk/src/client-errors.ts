@@ -19,6 +19,8 @@ export type ClientErrorCode =
   | "NO_ACCOUNT"
   /** The wallet or public client is on another chain than `chainId`. */
   | "WRONG_CHAIN"
+  /** The server signs under another EIP-712 domain than this client (`checkDomain`). */
+  | "DOMAIN_MISMATCH"
   /** `buildOrder` parameters out of range or contradictory. */
   | "INVALID_ORDER_PARAMS"
   /** A transaction could not be sent (for example it reverts in simulation); `details.errorName` when decoded. */

@@ -43,6 +43,7 @@ export type {
   BatchView,
   BookView,
   CancelResult,
+  ExchangeInfo,
   FillProofView,
   FillView,
   MarketView,

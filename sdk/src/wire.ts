@@ -19,6 +19,7 @@ import type {
   BookLevel,
   BookView,
   CancelResult,
+  ExchangeInfo,
   FillProofView,
   FillStatus,
   FillView,
@@ -263,6 +264,31 @@ export function decodeSubmitOrderResult(value: unknown, path = "body"): SubmitOr
 
 export function decodeCancelResult(value: unknown, path = "body"): CancelResult {
   return { order: decodeOrderView(obj(value, path)["order"], `${path}.order`) };
+}
+
+export function decodeExchangeInfo(value: unknown, path = "info"): ExchangeInfo {
+  const o = obj(value, path);
+  const d = obj(o["domain"], `${path}.domain`);
+  const orders = obj(o["orders"], `${path}.orders`);
+  const rate = obj(o["rateLimit"], `${path}.rateLimit`);
+  return {
+    domain: {
+      name: str(d, "name", `${path}.domain`),
+      version: str(d, "version", `${path}.domain`),
+      chainId: int(d, "chainId", `${path}.domain`),
+      verifyingContract: address(d["verifyingContract"], `${path}.domain.verifyingContract`),
+    },
+    orders: {
+      expiryMarginSec: int(orders, "expiryMarginSec", `${path}.orders`),
+      maxLifetimeSec: int(orders, "maxLifetimeSec", `${path}.orders`),
+      maxBatchOrders: int(orders, "maxBatchOrders", `${path}.orders`),
+      priceBandBps: int(orders, "priceBandBps", `${path}.orders`),
+    },
+    rateLimit: {
+      perSecond: int(rate, "perSecond", `${path}.rateLimit`),
+      burst: int(rate, "burst", `${path}.rateLimit`),
+    },
+  };
 }
 
 export function decodeMarket(value: unknown, path = "market"): MarketView {

@@ -13,7 +13,7 @@ import { ClearmatchService } from "../src/service/clearmatch-service.js";
 import { ExchangeCore } from "../src/service/exchange-core.js";
 import type { OrderIntake } from "../src/service/order-intake.js";
 import type { ServiceRecord } from "../src/service/service-record.js";
-import { startServer, type TestServer } from "./api-test-kit.js";
+import { EXCHANGE_INFO, startServer, type TestServer } from "./api-test-kit.js";
 import { sdkClient } from "./sdk-fixtures.js";
 import { USDC, WETH, chainRecords, hash, initRecord, orderRecord } from "./helpers/core-records.js";
 
@@ -66,6 +66,7 @@ describe("account fills and orders: cursor paging", () => {
       intake: {} as OrderIntake, // queries only
       store: new MemoryBatchStore(),
       metrics: createMetrics(),
+      info: EXCHANGE_INFO,
     });
     t = await startServer({ orderService: service });
   });

@@ -41,6 +41,23 @@ export function orderBody(
   };
 }
 
+/** The stub's `GET /v1/info`. */
+export const EXCHANGE_INFO = {
+  domain: {
+    name: "Clearmatch",
+    version: "1",
+    chainId: 31337,
+    verifyingContract: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as Address,
+  },
+  orders: {
+    expiryMarginSec: 30,
+    maxLifetimeSec: 7_776_000,
+    maxBatchOrders: 100,
+    priceBandBps: 1000,
+  },
+  rateLimit: { perSecond: 50, burst: 100 },
+};
+
 /** Orders with these market ids make the stub throw (to test error mapping). */
 export const STUB_UNKNOWN_MARKET = 404;
 export const STUB_RATE_LIMITED = 429;
@@ -99,6 +116,10 @@ export class StubOrderService implements OrderService {
     const order = this.#accepted.get(orderHash);
     if (!order) throw new ClearmatchError("UNKNOWN_ORDER");
     return order;
+  }
+
+  async getInfo() {
+    return EXCHANGE_INFO;
   }
 
   async getMarkets() {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { ClearmatchApiError, ClearmatchClientError } from "../../sdk/src/client-errors.js";
 import { streamChannels, type StreamEvent, type StreamState } from "../../sdk/src/stream.js";
+import { decodeExchangeInfo } from "../../sdk/src/wire.js";
 import { riskAdminControls } from "../src/api/admin-controls.js";
 import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
@@ -17,6 +18,7 @@ import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
 import { KillSwitch } from "../src/risk/kill-switch.js";
 import {
+  EXCHANGE_INFO,
   STUB_CRASH,
   STUB_RATE_LIMITED,
   STUB_UNKNOWN_MARKET,
@@ -212,6 +214,40 @@ describe("SDK over HTTP", () => {
     expect(await client.getTrades(1)).toEqual([]);
     expect(await client.getAccountFills(trader.address)).toEqual([]);
     expect(await client.getAccountBalances(trader.address)).toEqual([]);
+  });
+
+  it("reads the server's domain and order limits, and refuses a client signing under another domain", async () => {
+    expect(await client.getInfo()).toEqual(EXCHANGE_INFO);
+    expect(sent.at(-1)!.url).toMatch(/\/v1\/info$/);
+
+    // This client signs for the shared vectors' contract; the stub serves another one.
+    const mismatch = await client.checkDomain().catch((e: unknown) => e);
+    expect(mismatch).toBeInstanceOf(ClearmatchClientError);
+    expect(mismatch).toMatchObject({
+      code: "DOMAIN_MISMATCH",
+      details: { server: EXCHANGE_INFO.domain, client: domain },
+    });
+
+    const matching = sdkClient(trader, {
+      baseUrl: stack.baseUrl,
+      settlement: EXCHANGE_INFO.domain.verifyingContract,
+    });
+    expect(await matching.checkDomain()).toEqual(EXCHANGE_INFO);
+    const otherChain = sdkClient(trader, {
+      baseUrl: stack.baseUrl,
+      chainId: 137,
+      settlement: EXCHANGE_INFO.domain.verifyingContract,
+    });
+    await expect(otherChain.checkDomain()).rejects.toMatchObject({ code: "DOMAIN_MISMATCH" });
+  });
+
+  it("refuses an info answer of the wrong shape as BAD_RESPONSE, naming the field", () => {
+    const body = structuredClone(EXCHANGE_INFO) as any;
+    body.orders.maxLifetimeSec = "soon";
+    expect(() => decodeExchangeInfo(body)).toThrow(/info\.orders\.maxLifetimeSec/);
+    expect(() => decodeExchangeInfo({ ...EXCHANGE_INFO, domain: undefined })).toThrow(
+      expect.objectContaining({ code: "BAD_RESPONSE" }),
+    );
   });
 
   it("surfaces API refusals as ClearmatchApiError with the server's code, status and details", async () => {

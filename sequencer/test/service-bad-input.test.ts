@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes } from "../src/eip712/types.js";
@@ -14,6 +15,7 @@ import {
   serviceEnv,
   signedOrder,
   trader,
+  traderClient,
   traderIndex,
   USDC,
   wire,
@@ -51,6 +53,27 @@ describe("service bad input corpus (real service, real signatures)", () => {
 
   const LIFETIME = 7_776_000n;
   const nowSec = () => BigInt(Math.floor(Date.now() / 1000));
+
+  it("publishes its domain and order limits, and an SDK client on the same domain agrees", async () => {
+    const info = await traderClient(chain, service.url, traderIndex(0)).checkDomain();
+    // The wire answer as it is, checksummed address included.
+    expect((await get(service.url, "/v1/info")).body).toEqual(info);
+    expect(info).toEqual({
+      domain: {
+        name: "Clearmatch",
+        version: "1",
+        chainId: chain.stack.chain.id,
+        verifyingContract: getAddress(chain.stack.settlement),
+      },
+      orders: {
+        expiryMarginSec: 30,
+        maxLifetimeSec: Number(LIFETIME),
+        maxBatchOrders: 100,
+        priceBandBps: 1000,
+      },
+      rateLimit: { perSecond: 50, burst: 100 },
+    });
+  });
 
   it("accepts an expiry just inside the maximum order lifetime and says how far is allowed", async () => {
     const inside = await signedOrder(chain, traderIndex(0), {

@@ -115,6 +115,14 @@ export const openApiDocument = {
         responses: { 200: ok("The cancelled order"), ...errors },
       },
     },
+    "/v1/info": {
+      get: {
+        summary:
+          "The EIP-712 domain orders and cancels are signed under, and the limits an order is " +
+          "checked against (expiry margin, maximum lifetime, batch size, price band, rate limit)",
+        responses: { 200: ok("Domain and order limits"), ...errors },
+      },
+    },
     "/v1/markets": {
       get: {
         summary: "Markets as registered on-chain",

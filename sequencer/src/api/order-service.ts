@@ -148,7 +148,35 @@ export interface FillProofView {
   readonly takerOrder: SignedOrder & { readonly orderHash: Hex };
 }
 
+/**
+ * What a client needs before it signs anything (`GET /v1/info`): the EIP-712 domain, and the
+ * limits an order is checked against. Markets, ticks, lots and fees are in `GET /v1/markets`.
+ */
+export interface ExchangeInfo {
+  /** The EIP-712 domain every order and cancel is signed under. */
+  readonly domain: {
+    readonly name: string;
+    readonly version: string;
+    readonly chainId: number;
+    readonly verifyingContract: Address;
+  };
+  readonly orders: {
+    /** An order must arrive with more than this many seconds before its expiry (ORDER_EXPIRED). */
+    readonly expiryMarginSec: number;
+    /** Its expiry may lie at most this many seconds ahead of its arrival (EXPIRY_TOO_FAR). */
+    readonly maxLifetimeSec: number;
+    /** Most orders in one `POST /v1/orders/batch`. */
+    readonly maxBatchOrders: number;
+    /** Limit prices beyond this many basis points of the market's reference are refused (PRICE_BAND). */
+    readonly priceBandBps: number;
+  };
+  /** Per-account token bucket of orders and cancels (RATE_LIMITED). */
+  readonly rateLimit: { readonly perSecond: number; readonly burst: number };
+}
+
 export interface OrderService {
+  /** The EIP-712 domain and the order limits (`GET /v1/info`). */
+  getInfo(): Promise<ExchangeInfo>;
   /** Checks, accepts (journaled before answering) and matches one signed order. */
   submitOrder(order: SignedOrder): Promise<SubmitOrderResult>;
   /** Like `submitOrder` for each order in sequence; one result per order, same order. */

@@ -167,6 +167,12 @@ export function createV1Router(deps: V1RouterDeps, intake: IntakeRoutes): Router
     },
   });
 
+  route(router, "/info", {
+    get: async (_req, res) => {
+      res.json(await service.getInfo());
+    },
+  });
+
   route(router, "/markets", {
     get: async (_req, res) => {
       res.json({ markets: await service.getMarkets() });

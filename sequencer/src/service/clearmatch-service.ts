@@ -9,6 +9,7 @@ import type {
   BatchItemResult,
   BatchView,
   BookView,
+  ExchangeInfo,
   CancelResult,
   FillProofView,
   FillView,
@@ -33,6 +34,8 @@ export interface ClearmatchServiceDeps {
   intake: OrderIntake;
   store: BatchStore;
   metrics: Metrics;
+  /** `GET /v1/info` but the expiry margin, which is the core's (set by its journal's init record). */
+  info: Omit<ExchangeInfo, "orders"> & { orders: Omit<ExchangeInfo["orders"], "expiryMarginSec"> };
 }
 
 export function orderView(o: CoreOrder): OrderView {
@@ -83,6 +86,15 @@ export function batchView(b: CoreBatch, root?: Hex): BatchView {
 
 export class ClearmatchService implements OrderService {
   constructor(private readonly deps: ClearmatchServiceDeps) {}
+
+  async getInfo(): Promise<ExchangeInfo> {
+    const { info, core } = this.deps;
+    return {
+      ...info,
+      domain: { ...info.domain, verifyingContract: checksumAddress(info.domain.verifyingContract) },
+      orders: { expiryMarginSec: core.expiryMarginSec, ...info.orders },
+    };
+  }
 
   async submitOrder(signed: SignedOrder): Promise<SubmitOrderResult> {
     // Counted (accepted and rejected) once, by the HTTP layer that answers the trader.

@@ -398,7 +398,21 @@ export async function startService(
   });
   redis.on("error", () => undefined);
   await redis.connect().catch(() => undefined);
-  const service = new ClearmatchService({ core, intake, store, metrics });
+  const service = new ClearmatchService({
+    core,
+    intake,
+    store,
+    metrics,
+    info: {
+      domain: hasher.domain,
+      orders: {
+        maxLifetimeSec: config.MAX_ORDER_LIFETIME_SEC,
+        maxBatchOrders: config.MAX_BATCH_ORDERS,
+        priceBandBps: config.PRICE_BAND_BPS,
+      },
+      rateLimit: { perSecond: config.RATE_LIMIT_PER_SEC, burst: config.RATE_LIMIT_BURST },
+    },
+  });
   const app = createApp({
     orderService: service,
     adminControls: journaledAdminControls({ core, commit, now }),

@@ -87,7 +87,10 @@ export class OrderIntake {
   #open = true;
   /** Set when the order being staged awaited before its apply (see `submitOrders`). */
   #async = false;
-  constructor(private readonly deps: OrderIntakeDeps) {}
+  readonly #maxLifetimeSec: bigint;
+  constructor(private readonly deps: OrderIntakeDeps) {
+    this.#maxLifetimeSec = BigInt(deps.maxLifetimeSec);
+  }
 
   /** Stop taking orders and cancels (shutdown). */
   close(): void {
@@ -179,7 +182,7 @@ export class OrderIntake {
     if (o.expiry <= nowSec) {
       throw new ClearmatchError("ORDER_EXPIRED", undefined, { details: { expiry: o.expiry } });
     }
-    const maxExpiry = nowSec + BigInt(d.maxLifetimeSec);
+    const maxExpiry = nowSec + this.#maxLifetimeSec;
     if (o.expiry > maxExpiry) {
       throw new ClearmatchError("EXPIRY_TOO_FAR", undefined, {
         details: { expiry: o.expiry, maxExpiry },

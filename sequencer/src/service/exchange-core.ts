@@ -453,8 +453,6 @@ export class ExchangeCore {
     s.pruneFills = [];
     s.pruneBatches = [];
     if (!any) return;
-    for (const o of orders) s.orders.delete(lowercase(o.orderHash));
-    for (const f of fills) s.fills.delete(f.fillId);
     for (const b of batches) s.batches.delete(String(b.batchId));
     const gone = new Set<string | number>();
     /** Each list an entry leaves, and how many of its items leave it. */
@@ -464,10 +462,13 @@ export class ExchangeCore {
       if (list) lists.set(list, (lists.get(list) ?? 0) + 1);
     };
     for (const o of orders) {
-      gone.add(lowercase(o.orderHash));
+      const key = lowercase(o.orderHash);
+      s.orders.delete(key);
+      gone.add(key);
       leaves(s.accountOrders, o.order.trader);
     }
     for (const f of fills) {
+      s.fills.delete(f.fillId);
       gone.add(f.fillId);
       leaves(s.accountFills, f.fill.maker);
       // The taker's fills are listed apart only when it is another account (see #addFill).

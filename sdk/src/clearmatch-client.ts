@@ -360,18 +360,20 @@ export class ClearmatchClient {
    * Checks a fill proof without trusting the server: leaf hash recomputed from its values,
    * proof folded to the batch root, both orders re-hashed against the leaf's order hashes and
    * their signatures checked, and (with a public client, unless `onChain: false`) the root
-   * compared with `batch(batchId).fillsRoot` on-chain. Never throws for an invalid proof:
-   * the result says why.
+   * compared with `batch(batchId).fillsRoot` on-chain and the fill judged by the contract's
+   * fraud rules under the chain's state at the commit (`provable`, unless `checkRules: false`).
+   * Never throws for an invalid proof: the result says why.
    */
   async verifyFillProof(
     proof: FillProofView,
-    options: { onChain?: boolean; checkSignatures?: boolean } = {},
+    options: { onChain?: boolean; checkSignatures?: boolean; checkRules?: boolean } = {},
   ): Promise<FillProofVerification> {
     return verifyFillProof(proof, {
       hasher: this.#hasher,
       settlement: this.#options.settlement,
       publicClient: options.onChain === false ? undefined : this.#options.publicClient,
       checkSignatures: options.checkSignatures ?? true,
+      checkRules: options.checkRules ?? true,
     });
   }
 

@@ -29,7 +29,19 @@ export type {
   FillProofFailure,
   FillProofVerification,
   OnChainBatchInfo,
+  ProvableFraud,
 } from "./verify-fill-proof.js";
+export {
+  CommitContextReader,
+  type CommitContextReaderOptions,
+  type OnChainBatchRecord,
+} from "./commit-context.js";
+export {
+  FRAUD_KINDS,
+  findFraud,
+  type CommitContext,
+  type FraudKindName,
+} from "../../sequencer/src/settlement/fraud-rules.js";
 export {
   fillStruct,
   type DepositResult,

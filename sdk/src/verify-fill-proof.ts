@@ -2,15 +2,20 @@
  * Checks a fill proof (`GET /v1/fills/:fillId/proof`) locally, trusting nothing the server
  * computed: the leaf hash is recomputed from the leaf's values, the proof is folded up to the
  * root, both signed orders are re-hashed (and their signatures checked) against the leaf, and,
- * with a public client, the root is compared with the one committed on-chain.
+ * with a public client, the root is compared with the one committed on-chain and the fill is judged
+ * by the contract's own fraud rules (`sequencer/src/settlement/fraud-rules.ts`) under the commit
+ * context rebuilt from the chain (`commit-context.ts`): `provable` lists each side a fraud proof
+ * would succeed against. A provable fill is still a valid proof (it is what the chain committed);
+ * the batch will roll back as soon as anyone proves it.
  */
 import { recoverTypedDataAddress, type Address, type Hex, type PublicClient } from "viem";
 import type { FillProofView } from "../../sequencer/src/api/order-service.js";
-import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
 import type { OrderHasher } from "../../sequencer/src/eip712/order-hasher.js";
 import { orderTypes } from "../../sequencer/src/eip712/types.js";
 import { hashFillLeaf } from "../../sequencer/src/settlement/fill-leaf.js";
 import { processProof } from "../../sequencer/src/settlement/merkle.js";
+import { findFraud, type FraudKindName } from "../../sequencer/src/settlement/fraud-rules.js";
+import { CommitContextReader } from "./commit-context.js";
 
 /** Why a fill proof is not valid. */
 export type FillProofFailure =
@@ -44,6 +49,16 @@ export interface OnChainBatchInfo {
   readonly status: "pending" | "finalized" | "rolled_back";
   /** Unix seconds after which the batch can be finalized (the end of the challenge window). */
   readonly finalizableAt: bigint;
+  /** `block.timestamp` and `block.number` of the commit: what the contract judges time by. */
+  readonly committedAt: bigint;
+  readonly commitBlock: bigint;
+}
+
+/** One side of the fill that `proveFillFraud` would prove fraudulent, and the kind it would emit. */
+export interface ProvableFraud {
+  readonly kind: FraudKindName;
+  readonly side: "maker" | "taker";
+  readonly orderHash: Hex;
 }
 
 export type FillProofVerification =
@@ -53,6 +68,12 @@ export type FillProofVerification =
       readonly root: Hex;
       /** Present when a public client was given. A rolled-back batch's fills are void. */
       readonly onChain?: OnChainBatchInfo;
+      /**
+       * Present when a public client was given (and `checkRules` is not false): the sides of the
+       * fill the contract would prove fraudulent under the chain's state at the commit; empty
+       * when none. Non-empty means the batch can be rolled back by anyone.
+       */
+      readonly provable?: readonly ProvableFraud[];
     }
   | {
       readonly valid: false;
@@ -70,6 +91,13 @@ export interface VerifyFillProofContext {
   readonly publicClient?: PublicClient | undefined;
   /** Check the two orders' signatures. Default: true. */
   readonly checkSignatures?: boolean;
+  /** With a public client: judge the fill by the contract's fraud rules. Default: true. */
+  readonly checkRules?: boolean;
+  /**
+   * First block of the `MarketPaused` logs read to rebuild the market's pause history (the
+   * contract has no view of it). Default 0; see `CommitContextReader`.
+   */
+  readonly pauseLogsFromBlock?: bigint;
 }
 
 const ON_CHAIN_STATUS = { 1: "pending", 2: "finalized", 3: "rolled_back" } as const;
@@ -134,12 +162,12 @@ export async function verifyFillProof(
   }
 
   if (context.publicClient === undefined) return { valid: true, leafHash, root };
-  const onChain = await context.publicClient.readContract({
-    address: context.settlement,
-    abi: settlementAbi,
-    functionName: "batch",
-    args: [leaf.batchId],
+  const reader = new CommitContextReader(context.publicClient, context.settlement, {
+    ...(context.pauseLogsFromBlock !== undefined
+      ? { pauseLogsFromBlock: context.pauseLogsFromBlock }
+      : {}),
   });
+  const onChain = await reader.batch(leaf.batchId);
   const status = ON_CHAIN_STATUS[onChain.status as keyof typeof ON_CHAIN_STATUS];
   if (status === undefined)
     return fail("BATCH_NOT_ON_CHAIN", `batch ${leaf.batchId} is not committed on-chain`);
@@ -148,12 +176,25 @@ export async function verifyFillProof(
       "ONCHAIN_ROOT_MISMATCH",
       `on-chain root of batch ${leaf.batchId} is ${onChain.fillsRoot}`,
     );
-  return {
-    valid: true,
-    leafHash,
-    root,
-    onChain: { fillsRoot: onChain.fillsRoot, status, finalizableAt: onChain.finalizableAt },
+  const onChainInfo: OnChainBatchInfo = {
+    fillsRoot: onChain.fillsRoot,
+    status,
+    finalizableAt: onChain.finalizableAt,
+    committedAt: onChain.committedAt,
+    commitBlock: onChain.commitBlock,
   };
+  if (context.checkRules === false) return { valid: true, leafHash, root, onChain: onChainInfo };
+
+  const provable: ProvableFraud[] = [];
+  for (const [side, signed] of [
+    ["maker", proof.makerOrder],
+    ["taker", proof.takerOrder],
+  ] as const) {
+    const ctx = await reader.contextFor(leaf, signed.order, signed.orderHash);
+    const kind = findFraud(leaf, signed.order, side === "maker", ctx);
+    if (kind !== undefined) provable.push({ kind, side, orderHash: signed.orderHash });
+  }
+  return { valid: true, leafHash, root, onChain: onChainInfo, provable };
 }
 
 /** EOA signatures locally; with a public client also ERC-1271 / ERC-6492 contract wallets. */

@@ -11,7 +11,11 @@ import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { devAccount, devTokenAbi, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { buildFillTree } from "../src/settlement/merkle.js";
 import { advanceTime, startDevChain, type DevChain } from "./helpers/dev-chain.js";
-import { proofFixture, type ProofFixture } from "./sdk-fixtures.js";
+import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
+import { fillStruct } from "../../sdk/src/onchain-actions.js";
+import type { FillProofView } from "../src/api/order-service.js";
+import type { FillLeaf } from "../src/eip712/types.js";
+import { fraudKindCode } from "../src/settlement/fraud-rules.js";
 
 let chain: DevChain;
 let usdc: Address;
@@ -203,6 +207,97 @@ describe("SDK on-chain", () => {
       ).rejects.toMatchObject({
         code: "INVALID_FILL_PROOF",
       });
+    });
+  });
+
+  describe("provable fraud (the contract's rules under the chain's state at the commit)", () => {
+    /** Dev accounts 12 (maker, sells) and 13 (taker, buys): nonces untouched by the tests above. */
+    async function orders() {
+      const options = { chainId: chain.stack.chain.id, settlement: chain.stack.settlement };
+      const sign = async (index: number, side: "buy" | "sell") => {
+        const client = sdkClient(devKey(index), options);
+        return client.signOrder(
+          await client.buildOrder({
+            marketId: 1,
+            side,
+            price: 2_500_000_000n,
+            amount: 3n * 10n ** 18n,
+            nonce: 5n,
+            expiry: 1_900_000_000n,
+          }),
+        );
+      };
+      return { maker: await sign(12, "sell"), taker: await sign(13, "buy") };
+    }
+
+    /** Commits one fill of `maker` against `taker` (cumulative `after`) as the next batch. */
+    async function commitFill(
+      { maker, taker }: Awaited<ReturnType<typeof orders>>,
+      after: bigint,
+    ): Promise<FillProofView> {
+      const batchId = await read<bigint>("nextBatchId", []);
+      const leaf: FillLeaf = {
+        batchId,
+        index: 0,
+        makerOrderHash: maker.orderHash,
+        takerOrderHash: taker.orderHash,
+        maker: maker.order.trader,
+        taker: taker.order.trader,
+        marketId: 1,
+        takerSide: 0,
+        price: 2_500_000_000n,
+        baseAmount: 10n ** 18n,
+        quoteAmount: 2_500_000_000n,
+        makerFee: 0n,
+        takerFee: 2_500_000n,
+        makerFilledAfter: after,
+        takerFilledAfter: after,
+      };
+      const tree = buildFillTree([leaf]);
+      await chain.client.commitBatch(batchId, tree.root, [], 1);
+      return {
+        fillId: `${batchId}:0`,
+        leaf,
+        leafHash: tree.leafHashes[0]!,
+        proof: tree.proofs[0]!,
+        batch: { batchId, status: "committed", fillCount: 1, fillsRoot: tree.root },
+        makerOrder: maker,
+        takerOrder: taker,
+      };
+    }
+
+    it("reports no provable side for an honest fill, and a side cancelled on-chain before a later commit", async () => {
+      const signed = await orders();
+      const first = await commitFill(signed, 10n ** 18n);
+      const client = clientFor();
+      expect(await client.verifyFillProof(first)).toMatchObject({
+        valid: true,
+        onChain: { status: "pending" },
+        provable: [],
+      });
+
+      // The taker cancels on-chain: the committed fill stays valid, a later commit is provable.
+      await clientFor(devAccount(13).account).cancelOrderOnChain(signed.taker.orderHash);
+      expect(await client.verifyFillProof(first)).toMatchObject({ valid: true, provable: [] });
+      const second = await commitFill(signed, 2n * 10n ** 18n);
+      const verdict = await client.verifyFillProof(second);
+      expect(verdict).toMatchObject({
+        valid: true,
+        provable: [{ kind: "Cancelled", side: "taker", orderHash: signed.taker.orderHash }],
+      });
+      expect(await client.verifyFillProof(second, { checkRules: false })).not.toHaveProperty(
+        "provable",
+      );
+
+      // The contract agrees: proveFillFraud would return FraudKind.Cancelled (7).
+      const { result } = await chain.stack.publicClient.simulateContract({
+        account: devAccount(13).account.address,
+        address: chain.stack.settlement,
+        abi: settlementAbi,
+        functionName: "proveFillFraud",
+        args: [fillStruct(second.leaf), [...second.proof], signed.taker.order, false],
+      });
+      expect(result).toBe(fraudKindCode("Cancelled"));
     });
   });
 });

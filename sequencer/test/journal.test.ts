@@ -262,6 +262,30 @@ describe("journal: durable append and recovery", () => {
     await r.journal.close();
   });
 
+  it("removes the temporary file of a snapshot write cut short, and recovers the state intact", async () => {
+    const dir = tempDir();
+    const { engine, journal } = recover({ dir, log: memoryLog() });
+    for (let i = 0; i < 1_500; i++) {
+      engine.apply(inputs[i]!);
+      void journal.append(inputs[i]!);
+      if (i === 999) await takeSnapshot(engine, journal, { dir, keep: 2 });
+    }
+    await journal.close();
+    // What a kill -9 during the next snapshot's write leaves: its half-written temporary file.
+    const snapshot = listSnapshots(dir)[0]!.name;
+    const torn = `snapshot-${String(1_500).padStart(16, "0")}.json.tmp`;
+    writeFileSync(join(dir, torn), readFileSync(join(dir, snapshot)).subarray(0, 100));
+    writeFileSync(join(dir, "unrelated.tmp"), "kept");
+    const log = memoryLog();
+    const r = recover({ dir, log });
+    expect(readdirSync(dir)).not.toContain(torn);
+    expect(readdirSync(dir)).toContain("unrelated.tmp");
+    expect(log.lines.some((l) => JSON.stringify(l.details).includes(torn))).toBe(true);
+    expect([r.snapshotSeq, r.lastSeq]).toEqual([1_000, 1_500]);
+    expect(r.engine.snapshot()).toEqual(engine.snapshot());
+    await r.journal.close();
+  });
+
   it("falls back to an older snapshot when the newest fails its checksum", async () => {
     const dir = tempDir();
     const { engine, journal } = recover({ dir, log: memoryLog() });

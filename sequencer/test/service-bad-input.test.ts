@@ -2,11 +2,13 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
+import type { StreamEvent } from "../../sdk/src/stream.js";
 import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes } from "../src/eip712/types.js";
 import { validRecords } from "./support/journal-frames.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
-import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,
   get,
@@ -35,7 +37,15 @@ describe("service bad input corpus (real service, real signatures)", () => {
       chain.stack.tokens.USDC!,
       USDC(1_000n),
     );
-    const env = await serviceEnv(chain, { EXPIRY_TICK_MS: "3600000" });
+    await fundAndDeposit(
+      chain.stack,
+      chain.node.url,
+      traderIndex(1),
+      chain.stack.tokens.WETH!,
+      ONE_ETH,
+    );
+    // A fill stays matched (not batched) for 10 s.
+    const env = await serviceEnv(chain, { EXPIRY_TICK_MS: "3600000", BATCH_MAX_MS: "10000" });
     dataDir = env.DATA_DIR!;
     service = await startService(config(env));
   }, 120_000);
@@ -259,4 +269,121 @@ describe("service bad input corpus (real service, real signatures)", () => {
     }
     expect(await state()).toEqual(before);
   }, 120_000);
+
+  it("refuses with FEE_TOO_LOW an order that can take liquidity below the taker fee, a post-only one below the maker fee", async () => {
+    const url = service.url;
+    const journal = journalRecords();
+    const buy = (fields: { maxFeeBps: number; flags?: number; price?: bigint }) =>
+      signedOrder(chain, traderIndex(0), {
+        side: 0,
+        price: USDC(900n),
+        amount: ONE_ETH / 10n,
+        ...fields,
+      });
+    // TAKER_FEE_BPS 10, MAKER_FEE_BPS 0 (the defaults).
+    for (const [maxFeeBps, flags, role, minFeeBps] of [
+      [0, 0, "taker", 10],
+      [9, 0, "taker", 10],
+      [0, 2, "taker", 10], // immediate-or-cancel
+      [5, 4, "taker", 10], // fill-or-kill
+    ] as const) {
+      const order = await buy({ maxFeeBps, flags });
+      const res = await post(url, "/v1/orders", wire(order));
+      expect(res.status, `${maxFeeBps} ${flags}`).toBe(422);
+      expect(res.body.error.code).toBe("FEE_TOO_LOW");
+      expect(res.body.error.details).toMatchObject({ maxFeeBps, minFeeBps, role });
+      expect((await get(url, `/v1/orders/${order.hash}`)).status).toBe(404);
+    }
+    // The same in a batch, per order.
+    const batch = await post(
+      url,
+      "/v1/orders/batch",
+      JSON.stringify({ orders: [JSON.parse(wire(await buy({ maxFeeBps: 0 })))] }),
+    );
+    expect(batch.body.results[0].error.code).toBe("FEE_TOO_LOW");
+    expect(journalRecords()).toBe(journal);
+    // At the fee, and a post-only order at the maker fee (0), are accepted.
+    expect((await post(url, "/v1/orders", wire(await buy({ maxFeeBps: 10 })))).status).toBe(201);
+    const postOnly = await buy({ maxFeeBps: 0, flags: 1, price: USDC(800n) });
+    expect((await post(url, "/v1/orders", wire(postOnly))).status).toBe(201);
+  }, 60_000);
+
+  it("shows a resting maker partly filled as partially_filled, in the API and on the stream", async () => {
+    const url = service.url;
+    const sdk = new ClearmatchClient({
+      baseUrl: url,
+      chainId: chain.stack.chain.id,
+      settlement: chain.stack.settlement,
+    });
+    const events: StreamEvent[] = [];
+    const sub = sdk.subscribe([`account:${trader(1)}`], (e) => events.push(e));
+    try {
+      await sub.ready;
+      const maker = await signedOrder(chain, traderIndex(1), {
+        side: 1,
+        price: USDC(1_100n),
+        amount: (3n * ONE_ETH) / 10n,
+      });
+      const rested = await post(url, "/v1/orders", wire(maker));
+      expect(rested.status).toBe(201);
+      expect(rested.body.order.status).toBe("open");
+      const taker = await signedOrder(chain, traderIndex(0), {
+        side: 0,
+        price: USDC(1_100n),
+        amount: ONE_ETH / 10n,
+      });
+      const took = await post(url, "/v1/orders", wire(taker));
+      expect(took.status).toBe(201);
+      expect(took.body.order.status).toBe("filled");
+      expect(took.body.fills).toHaveLength(1);
+
+      const view = (await get(url, `/v1/orders/${maker.hash}`)).body;
+      expect(view.status).toBe("partially_filled");
+      expect(BigInt(view.filled)).toBe(ONE_ETH / 10n);
+      const update = await eventually(
+        () =>
+          events.find(
+            (e) =>
+              e.event === "order" &&
+              (e.data as any).orderHash === maker.hash &&
+              (e.data as any).status === "partially_filled",
+          ),
+        10_000,
+        "the maker's order update",
+      );
+      expect(BigInt((update.data as any).filled)).toBe(ONE_ETH / 10n);
+      const accountOrders = (await get(url, `/v1/accounts/${trader(1)}/orders`)).body.orders;
+      expect(accountOrders.find((o: any) => o.orderHash === maker.hash).status).toBe(
+        "partially_filled",
+      );
+    } finally {
+      sub.close();
+    }
+  }, 60_000);
+
+  it("answers the proof of a fill not batched yet with 409 FILL_NOT_BATCHED, of an unknown fill with 404", async () => {
+    const url = service.url;
+    const maker = await signedOrder(chain, traderIndex(1), {
+      side: 1,
+      price: USDC(1_100n),
+      amount: ONE_ETH / 10n,
+    });
+    expect((await post(url, "/v1/orders", wire(maker))).status).toBe(201);
+    const taker = await signedOrder(chain, traderIndex(0), {
+      side: 0,
+      price: USDC(1_100n),
+      amount: ONE_ETH / 10n,
+    });
+    const took = await post(url, "/v1/orders", wire(taker));
+    expect(took.body.fills).toHaveLength(1);
+    // The fill exists, but is not in a batch yet (BATCH_MAX_MS 10 s): 409, not 404.
+    const fillId = took.body.fills[0].fillId as string;
+    const proof = await get(url, `/v1/fills/${fillId}/proof`);
+    expect(proof.status).toBe(409);
+    expect(proof.body.error.code).toBe("FILL_NOT_BATCHED");
+    expect(proof.body.error.details).toMatchObject({ fillId, state: "matched" });
+    const unknown = await get(url, "/v1/fills/999999/proof");
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe("UNKNOWN_FILL");
+  }, 60_000);
 });

@@ -16,6 +16,7 @@ import { OrderHasher } from "../src/eip712/order-hasher.js";
 import { clearmatchDomain, type Order } from "../src/eip712/types.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import { startRpcCounter, type RpcCounter } from "./helpers/rpc-counter.js";
 import {
   config,
   FAR,
@@ -40,6 +41,7 @@ const walletAbi = parseAbi([
 describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
   let chain: DevChain;
   let service: RunningService;
+  let rpc: RpcCounter;
   let wallet: Address;
   const owner = devAccount(traderIndex(0)).account;
   const stranger = devAccount(traderIndex(2)).account;
@@ -100,7 +102,9 @@ describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
       );
     }
     await fundAndDeposit(chain.stack, chain.node.url, traderIndex(1), WETH!, 5n * ONE_ETH);
-    service = await startService(config(await serviceEnv(chain)));
+    // The service talks to the chain through a proxy that counts its calls.
+    rpc = await startRpcCounter(chain.node.url);
+    service = await startService(config(await serviceEnv(chain, { RPC_URL: rpc.url })));
     await eventually(
       () => (service.core.ledger.balance(wallet, usdc!).finalized === amount ? true : undefined),
       30_000,
@@ -110,6 +114,7 @@ describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
 
   afterAll(async () => {
     await service?.stop();
+    await rpc?.close();
     await chain?.stop();
   });
 
@@ -156,4 +161,92 @@ describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
     expect(JSON.stringify((await get(service.url, "/v1/markets/1/book")).body)).toBe(before);
     expect((await get(service.url, `/v1/orders/${forged.hash}`)).status).toBe(404);
   });
+
+  /**
+   * Calls a forged signature can make the service send: code lookups (`eth_getCode`, intake's
+   * only) and wallet checks (`eth_call`, which the batcher's commits also use now and then).
+   */
+  const codeLookups = () => rpc.count("eth_getCode");
+  const calls = () => rpc.count("eth_call");
+
+  /** The answer to `POST /v1/orders/batch` of `orders`. */
+  const batch = (orders: { order: Order; signature: Hex }[]) =>
+    post(service.url, "/v1/orders/batch", `{"orders":[${orders.map(wire).join(",")}]}`);
+
+  it("refuses 100 forged orders for an EOA in one batch with at most one chain call, then none", async () => {
+    const victim = devAccount(traderIndex(1)).account.address;
+    const forged = async () => {
+      const o = await signedOrder(chain, traderIndex(2), {
+        side: 1,
+        price: USDC(2_000n),
+        amount: ONE_ETH / 10n,
+      });
+      return { order: { ...o.order, trader: victim }, signature: o.signature };
+    };
+    const orders = await Promise.all(Array.from({ length: 100 }, forged));
+    const before = codeLookups();
+    const res = await batch(orders);
+    expect(res.status).toBe(200);
+    expect(res.body.results).toHaveLength(100);
+    for (const r of res.body.results) {
+      expect(r.status).toBe(400);
+      expect(r.error.code).toBe("BAD_SIGNATURE");
+    }
+    expect(codeLookups() - before).toBeLessThanOrEqual(1);
+    // The address is known to hold no code now: forging for it costs no chain call at all.
+    const again = codeLookups();
+    const single = await post(service.url, "/v1/orders", wire(await forged()));
+    expect(single.status).toBe(400);
+    expect(single.body.error.code).toBe("BAD_SIGNATURE");
+    expect((await batch(orders.slice(0, 50))).body.results[0].error.code).toBe("BAD_SIGNATURE");
+    expect(codeLookups() - again).toBe(0);
+  }, 60_000);
+
+  it("refuses 100 forged orders for a contract wallet in one batch with a bounded number of chain calls", async () => {
+    const orders = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => walletOrder(stranger, 1_000n + BigInt(i))),
+    );
+    const before = [codeLookups(), calls()];
+    const res = await batch(orders);
+    expect(res.status).toBe(200);
+    for (const r of res.body.results) {
+      expect(r.status).toBe(400);
+      expect(r.error.code).toBe("BAD_SIGNATURE");
+    }
+    // A code lookup (none if cached from earlier tests) and a few refused wallet checks (the
+    // default budget is 4 chain calls a request; 2 more for the batcher's own calls meanwhile).
+    expect(codeLookups() - before[0]!).toBeLessThanOrEqual(1);
+    expect(calls() - before[1]!).toBeLessThanOrEqual(6);
+    // The wallet's own orders still pass after the forged ones.
+    const genuine = await walletOrder(owner, 2_000n);
+    expect((await post(service.url, "/v1/orders", wire(genuine))).status).toBe(201);
+  }, 60_000);
+
+  it("answers a batch mixing a refused order and a forged one without an unhandled rejection", async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const expired = await walletOrder(owner, 3_000n);
+      const refused = { ...expired, order: { ...expired.order, expiry: 1_000n } };
+      const offTick = await signedOrder(chain, traderIndex(1), {
+        side: 1,
+        price: USDC(2_000n) + 1n,
+        amount: ONE_ETH / 10n,
+      });
+      const forged = await walletOrder(stranger, 3_001n);
+      const res = await batch([refused, offTick, forged, forged]);
+      expect(res.status).toBe(200);
+      expect(res.body.results.map((r: any) => r.error?.code)).toEqual([
+        "ORDER_EXPIRED",
+        "TICK_VIOLATION",
+        "BAD_SIGNATURE",
+        "BAD_SIGNATURE",
+      ]);
+      await new Promise((r) => setTimeout(r, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  }, 60_000);
 });

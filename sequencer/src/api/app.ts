@@ -54,14 +54,59 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
 }
 
-/** Requests that carry a body must say it is JSON; bodiless requests pass. */
+/** The `charset` parameter of a Content-Type, lowercase and unquoted, if it names one. */
+function charsetOf(type: string | undefined): string | undefined {
+  const match = /;\s*charset\s*=\s*(?:"([^"]*)"|([^;\s]*))/i.exec(type ?? "");
+  return match ? (match[1] ?? match[2] ?? "").toLowerCase() : undefined;
+}
+
+/** Requests that carry a body must say it is JSON in UTF-8; bodiless requests pass. */
 const requireJson: RequestHandler = (req, _res, next) => {
   const hasBody =
     req.headers["transfer-encoding"] !== undefined ||
     (req.headers["content-length"] !== undefined && req.headers["content-length"] !== "0");
   if (hasBody && !req.is("application/json")) throw new ClearmatchError("UNSUPPORTED_MEDIA_TYPE");
+  const charset = hasBody ? charsetOf(req.headers["content-type"]) : undefined;
+  if (charset !== undefined && charset !== "utf-8") {
+    throw new ClearmatchError("UNSUPPORTED_MEDIA_TYPE", "the body must be UTF-8", {
+      details: { charset },
+    });
+  }
   next();
 };
+
+/**
+ * The JSON body parser behind a size guard: a declared Content-Length over the limit is refused
+ * at once, before a byte is read, and a chunked body as soon as it passes the limit (body-parser
+ * alone reads the whole body off before answering). The answer closes the connection.
+ */
+function jsonBody(maxBodyBytes: number): RequestHandler {
+  const parse = express.json({ limit: maxBodyBytes, strict: true, inflate: false });
+  const tooLarge = () =>
+    new ClearmatchError("PAYLOAD_TOO_LARGE", undefined, { details: { maxBodyBytes } });
+  return (req, res, next) => {
+    const declared = req.headers["content-length"];
+    if (declared !== undefined && Number(declared) > maxBodyBytes) {
+      next(tooLarge());
+      return;
+    }
+    let done = false;
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBodyBytes) finish(tooLarge());
+    };
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      req.off("data", count);
+      next(error);
+    };
+    // Counted alongside the parser's own reader (both attached before the stream flows).
+    if (declared === undefined) req.on("data", count);
+    parse(req, res, finish);
+  };
+}
 
 /** The app's request listener: the order fast path, then the Express app. */
 export function createApp(deps: AppDeps): RequestListener {
@@ -136,7 +181,7 @@ export function createExpressApp(deps: AppDeps, routes?: IntakeRoutes): Express 
   app.use(ops);
 
   app.use(requireJson);
-  app.use(express.json({ limit: options.maxBodyBytes, strict: true, inflate: false }));
+  app.use(jsonBody(options.maxBodyBytes));
   app.use(
     "/v1/admin",
     createAdminRouter({

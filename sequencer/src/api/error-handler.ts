@@ -22,6 +22,12 @@ const BODY_PARSER_ERRORS: Record<string, ClearmatchError["code"]> = {
 /** The error as a ClearmatchError, or undefined when it is unexpected. */
 export function toClearmatchError(error: unknown): ClearmatchError | undefined {
   if (error instanceof ClearmatchError) return error;
+  // The router's decoding of a path parameter (`/v1/orders/%zz`): a malformed request.
+  if (error instanceof URIError) {
+    return new ClearmatchError("BAD_REQUEST", "the path is not valid percent-encoding", {
+      cause: error,
+    });
+  }
   if (typeof error === "object" && error !== null && "type" in error) {
     const code = BODY_PARSER_ERRORS[String(error.type)];
     if (code) return new ClearmatchError(code, undefined, { cause: error });
@@ -85,7 +91,9 @@ export function errorAnswer(
   if (error.code === "UNAUTHORIZED")
     headers["WWW-Authenticate"] = 'Bearer realm="clearmatch-admin"';
   // A body the client is still sending is not worth reading (413, 415): close afterwards.
-  if (error.code === "PAYLOAD_TOO_LARGE") headers["Connection"] = "close";
+  if (error.code === "PAYLOAD_TOO_LARGE" || error.code === "UNSUPPORTED_MEDIA_TYPE") {
+    headers["Connection"] = "close";
+  }
   return { status: error.status, headers, body: errorBody(error) };
 }
 

@@ -8,8 +8,9 @@
  * - 400: the request itself is malformed (syntax, schema, signature, domain).
  * - 401/403: admin authentication; an order or cancel the signer does not own.
  * - 404: the named resource (route, market, order, batch, fill) does not exist.
- * - 409: the request conflicts with the state of the order it names (cancelled, nonce
- *   invalidated, already filled, a different order under the same hash).
+ * - 408/431: the HTTP request itself did not arrive in time or its headers are too large.
+ * - 409: the request conflicts with the state of the order or fill it names (cancelled, nonce
+ *   invalidated, already filled, a different order under the same hash, not batched yet).
  * - 422: well-formed, but a trading rule refuses it (tick, lot, balance, band, flags, fee).
  * - 423: trading is locked by an operator or a safety mechanism (kill switch, circuit-breaker
  *   halt, on-chain pause). The client is not at fault, but the request is refused by policy
@@ -75,7 +76,7 @@ export const errorCodes = {
     description: "The cancel is signed by someone other than the order's trader.",
   },
 
-  // 404/405/413/415: resources and transport
+  // 404/405/408/413/415/431: resources and transport
   NOT_FOUND: { status: 404, description: "No such route or resource." },
   UNKNOWN_MARKET: { status: 404, description: "No market with this id is registered." },
   UNKNOWN_ORDER: { status: 404, description: "No order with this hash is known." },
@@ -85,10 +86,22 @@ export const errorCodes = {
     status: 405,
     description: "The route exists but not for this method; `Allow` lists the methods.",
   },
-  PAYLOAD_TOO_LARGE: { status: 413, description: "The body exceeds MAX_BODY_BYTES." },
+  REQUEST_TIMEOUT: {
+    status: 408,
+    description: "The request did not arrive completely within the server's request timeout.",
+  },
+  PAYLOAD_TOO_LARGE: {
+    status: 413,
+    description:
+      "The body exceeds MAX_BODY_BYTES (judged from `Content-Length` before reading it); the connection is closed.",
+  },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     description: "The body must be `application/json` in UTF-8, without content encoding.",
+  },
+  HEADERS_TOO_LARGE: {
+    status: 431,
+    description: "The request line and headers exceed the server's header size limit.",
   },
 
   // 409: conflicts with the named order's state
@@ -102,6 +115,11 @@ export const errorCodes = {
   NONCE_INVALIDATED: {
     status: 409,
     description: "The order's nonce is below the trader's on-chain minimum nonce.",
+  },
+  FILL_NOT_BATCHED: {
+    status: 409,
+    description:
+      "The fill exists but is not in a stored batch (yet): it has no proof until its batch is cut; `details.state` is the fill's state.",
   },
 
   // 422: trading rules
@@ -147,7 +165,8 @@ export const errorCodes = {
   },
   FEE_TOO_LOW: {
     status: 422,
-    description: "The order's maxFeeBps is below the fee the market charges.",
+    description:
+      "The order's maxFeeBps is below the fee it may be charged: the taker fee for an order that can take liquidity (not post-only), the maker fee for a post-only one; `details.minFeeBps` is the minimum.",
   },
 
   // 423: trading locked by policy
@@ -163,6 +182,11 @@ export const errorCodes = {
     status: 423,
     description:
       "The settlement contract is paused by the guardian: no new orders until the timelock unpauses it (cancels and withdrawals still work).",
+  },
+  CHAIN_UNAVAILABLE: {
+    status: 423,
+    description:
+      "The chain cannot take a commit within COMMIT_LATENCY_MAX (RPC unreachable, or the chain stopped producing blocks): no new orders until it can, so no fill is matched that could expire before its commit (cancels still work). `details.reason` says which.",
   },
   KILL_SWITCH: {
     status: 423,

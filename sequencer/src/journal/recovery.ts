@@ -18,7 +18,12 @@ import { HEADER_BYTES, findValidRecord, frameEnd, frameProblem, frameSeq } from 
 import { listSegments, listSnapshots, segmentName } from "./segment-files.js";
 import { reusingInputDecoder } from "./input-codec.js";
 import { engineInputCodec, type RecordCodec } from "./record-codec.js";
-import { pruneSnapshots, readSnapshot, writeSnapshot } from "./snapshot-store.js";
+import {
+  pruneSnapshots,
+  readSnapshot,
+  removeStaleSnapshotTemps,
+  writeSnapshot,
+} from "./snapshot-store.js";
 
 export interface RecoverOptions {
   /** Directory of segments and snapshots; created if missing. */
@@ -131,6 +136,10 @@ export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): Reco
     ...(preallocateBytes !== undefined ? { preallocateBytes } : {}),
   });
   mkdirSync(dir, { recursive: true });
+  // A snapshot write cut short (kill -9 before its rename) leaves its temporary file behind.
+  for (const file of removeStaleSnapshotTemps(dir)) {
+    log.warn({ file }, "journal: removed the temporary file of an unfinished snapshot");
+  }
   const snapshotSeq = restoreNewestSnapshot<S>(dir, restore, log);
   const segments = listSegments(dir);
   if (segments.length === 0) {

@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, unlinkSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { EngineSnapshot } from "../engine/snapshot.js";
@@ -27,6 +27,23 @@ export function writeSnapshot<S>(dir: string, snapshot: StoredSnapshot<S>): stri
   renameSync(tmp, join(dir, name));
   syncDir(dir);
   return name;
+}
+
+/** A snapshot's temporary file (`writeSnapshot`), complete or not. */
+const SNAPSHOT_TMP = /^snapshot-\d{16}\.json\.tmp$/;
+
+/**
+ * Delete the temporary files of snapshot writes that never finished (a crash between the write
+ * and the rename); returns their names. Only regular files: anything else is not ours. Only the directory's owner may call it, at start-up,
+ * before anything (the snapshot thread included) writes a snapshot there.
+ */
+export function removeStaleSnapshotTemps(dir: string): string[] {
+  const stale = readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isFile() && SNAPSHOT_TMP.test(entry.name))
+    .map((entry) => entry.name);
+  for (const name of stale) unlinkSync(join(dir, name));
+  if (stale.length > 0) syncDir(dir);
+  return stale;
 }
 
 /** Read and verify one snapshot file; throws SNAPSHOT_CORRUPT if it does not check out. */

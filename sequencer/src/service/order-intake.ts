@@ -19,6 +19,7 @@ import { bytesToHex } from "../crypto/bytes.js";
 import { checkSignature, recoverAddress } from "../crypto/recover.js";
 import type { Recovered, VerifyPool } from "../crypto/verify-pool.js";
 import type { OrderHasher } from "../eip712/order-hasher.js";
+import { FLAG_POST_ONLY } from "../engine/types.js";
 import { orderTypes, type Order } from "../eip712/types.js";
 import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
@@ -55,8 +56,18 @@ export interface OrderIntakeDeps {
   maxLifetimeSec: number;
   /** For ERC-1271 wallets (a signature that does not recover to a trader with code). */
   publicClient?: PublicClient;
-  /** Wall clock, ms. */
+  /**
+   * Bounds on what a signature that does not recover to its trader may cost in chain calls
+   * (see `ChainSignerLimits`). Default: `DEFAULT_CHAIN_SIGNER_LIMITS`.
+   */
+  chainSignerLimits?: Partial<ChainSignerLimits>;
+  /** Exchange time, ms: the later of the wall clock and the chain's (ChainClock.now). */
   now: () => number;
+  /**
+   * Why the chain cannot take a commit in time now (CHAIN_UNAVAILABLE), or undefined. New orders
+   * are refused meanwhile (a resubmitted one is still answered). Default: always available.
+   */
+  chainUnavailable?: () => ClearmatchError | undefined;
   /** Sees every applied record's result (publishing, metrics, batch triggers). */
   onApplied: (record: ServiceRecord, result: ApplyResult) => void;
   /** A journal write failed: the process must stop and recover from the files. */
@@ -73,6 +84,49 @@ interface Staged {
 
 const DONE: Promise<void> = Promise.resolve();
 
+/**
+ * What a signature that does not recover to its trader may cost. Such a signature is checked on
+ * the chain only when the trader's address holds code (ERC-1271); an address without code can
+ * sign only with ECDSA, so a forged signature for it is refused without a chain call once its
+ * code is known. Every chain call of intake goes through these bounds:
+ */
+export interface ChainSignerLimits {
+  /** Addresses whose code (present or not) is remembered. Oldest are forgotten first. */
+  readonly codeCacheSize: number;
+  /** How long a code lookup is remembered, ms. */
+  readonly codeCacheTtlMs: number;
+  /** Longest wait for one chain call (code lookup or `isValidSignature`), ms. */
+  readonly callTimeoutMs: number;
+  /**
+   * Chain calls one request (an order, a batch of orders, a cancel) may spend on code lookups
+   * and on wallet checks that refuse (or time out); a wallet check that accepts costs nothing
+   * (only the wallet's owner can produce one). Beyond it, a signature that does not recover to
+   * its trader is refused (BAD_SIGNATURE) without asking the chain.
+   */
+  readonly callsPerRequest: number;
+}
+
+export const DEFAULT_CHAIN_SIGNER_LIMITS: ChainSignerLimits = {
+  codeCacheSize: 10_000,
+  codeCacheTtlMs: 60_000,
+  callTimeoutMs: 2_000,
+  callsPerRequest: 4,
+};
+
+/** The chain calls one request has left (`ChainSignerLimits.callsPerRequest`). */
+interface ChainBudget {
+  calls: number;
+}
+
+/** `promise`, or `undefined` once `ms` passed. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The signature checks `recoverAddress` applies (EIP-2 low s, ranges), without recovering. */
 function validSignature(signature: Hex): boolean {
   try {
@@ -88,8 +142,14 @@ export class OrderIntake {
   /** Set when the order being staged awaited before its apply (see `submitOrders`). */
   #async = false;
   readonly #maxLifetimeSec: bigint;
+  readonly #limits: ChainSignerLimits;
+  /** Whether an address holds code, by lowercase address: `[hasCode, until ms]` (insertion order). */
+  readonly #codeCache = new Map<string, [boolean, number]>();
+  /** Code lookups on their way, by lowercase address (concurrent requests share one). */
+  readonly #codeLookups = new Map<string, Promise<boolean | undefined>>();
   constructor(private readonly deps: OrderIntakeDeps) {
     this.#maxLifetimeSec = BigInt(deps.maxLifetimeSec);
+    this.#limits = { ...DEFAULT_CHAIN_SIGNER_LIMITS, ...deps.chainSignerLimits };
   }
 
   /** Stop taking orders and cancels (shutdown). */
@@ -128,7 +188,8 @@ export class OrderIntake {
 
   async submitOrder(signed: SignedOrder): Promise<ApplyResult> {
     const pre = await this.#recoverInPool([signed]);
-    const { result, durable } = await this.#stageOrder(signed, pre?.[0]);
+    const budget = { calls: this.#limits.callsPerRequest };
+    const { result, durable } = await this.#stageOrder(signed, pre?.[0], budget);
     await durable;
     return result;
   }
@@ -142,9 +203,13 @@ export class OrderIntake {
   async submitOrders(orders: readonly SignedOrder[]): Promise<PromiseSettledResult<ApplyResult>[]> {
     const staged: Promise<Staged>[] = [];
     const pre = await this.#recoverInPool(orders);
+    const budget = { calls: this.#limits.callsPerRequest };
     for (const [i, signed] of orders.entries()) {
       this.#async = false;
-      const stage = this.#stageOrder(signed, pre?.[i]);
+      const stage = this.#stageOrder(signed, pre?.[i], budget);
+      // Handled here at once: a refusal must not count as unhandled while a later order of the
+      // batch awaits the chain (its result is read by `allSettled` below).
+      stage.catch(() => undefined);
       staged.push(stage);
       if (this.#async) await stage.catch(() => undefined);
     }
@@ -161,7 +226,11 @@ export class OrderIntake {
    * Checks and applies one order. On the fast path (fast verifier, EOA signer) everything up
    * to `core.apply` runs synchronously in the call; `#async` is set before any other await.
    */
-  async #stageOrder(signed: SignedOrder, pre?: Recovered): Promise<Staged> {
+  async #stageOrder(
+    signed: SignedOrder,
+    pre: Recovered | undefined,
+    budget: ChainBudget,
+  ): Promise<Staged> {
     const d = this.deps;
     if (!this.#open) throw new ClearmatchError("NOT_READY");
     this.#checkDomain(signed);
@@ -177,6 +246,8 @@ export class OrderIntake {
         durable: d.journal.flush(),
       };
     }
+    const unavailable = d.chainUnavailable?.();
+    if (unavailable) throw unavailable;
     const now = d.now();
     const nowSec = BigInt(Math.floor(now / 1000));
     if (o.expiry <= nowSec) {
@@ -188,6 +259,7 @@ export class OrderIntake {
         details: { expiry: o.expiry, maxExpiry },
       });
     }
+    this.#checkFee(o);
     let signer =
       digest && pre?.signer === o.trader.toLowerCase() && validSignature(signed.signature)
         ? o.trader
@@ -197,8 +269,8 @@ export class OrderIntake {
     if (signer === undefined) {
       this.#async = true;
       signer = digest
-        ? await this.#verify(digest, signed.signature, o.trader)
-        : await this.#verify(orderHash, signed.signature, o.trader, true);
+        ? await this.#verify(digest, signed.signature, o.trader, budget)
+        : await this.#verify(orderHash, signed.signature, o.trader, budget, true);
     }
     d.rateLimiter.consume(signer.toLowerCase(), now);
     // Kill switch and market halts are core state (journaled admin and breaker records).
@@ -261,7 +333,9 @@ export class OrderIntake {
     const digest = d.hasher.cancelDigest(signed.orderHash);
     let signer: Address;
     try {
-      signer = await this.#verify(digest, signed.signature, order.order.trader);
+      signer = await this.#verify(digest, signed.signature, order.order.trader, {
+        calls: this.#limits.callsPerRequest,
+      });
     } catch (error) {
       if (
         error instanceof ClearmatchError &&
@@ -305,6 +379,7 @@ export class OrderIntake {
     digest: Uint8Array | Hex,
     signature: Hex,
     expected: Address,
+    budget: ChainBudget,
     viem = false,
   ): Promise<Address> {
     let recovered: Address | undefined;
@@ -314,7 +389,7 @@ export class OrderIntake {
         : recoverAddress(digest, signature);
     } catch (error) {
       if (!(error instanceof CryptoError)) throw error;
-      if (!(await this.#erc1271(digest, signature, expected))) {
+      if (!(await this.#erc1271(digest, signature, expected, budget))) {
         throw new ClearmatchError("BAD_SIGNATURE", error.message, {
           details: { reason: error.reason },
           cause: error,
@@ -323,7 +398,7 @@ export class OrderIntake {
       return expected;
     }
     if (recovered.toLowerCase() === expected.toLowerCase()) return expected;
-    if (await this.#erc1271(digest, signature, expected)) return expected;
+    if (await this.#erc1271(digest, signature, expected, budget)) return expected;
     throw new ClearmatchError("BAD_SIGNATURE", "the signature does not recover to the trader", {
       details: { recovered, expected },
     });
@@ -347,18 +422,94 @@ export class OrderIntake {
     }
   }
 
-  /** Smart-contract wallet: the chain decides (outside the synchronous section). */
-  async #erc1271(digest: Uint8Array | Hex, signature: Hex, account: Address): Promise<boolean> {
+  /**
+   * Smart-contract wallet: the chain decides (outside the synchronous section). Only an address
+   * with code can accept a signature that does not recover to it; whether it has code is cached
+   * (`ChainSignerLimits`), and every chain call is bounded in time and counted against `budget`.
+   */
+  async #erc1271(
+    digest: Uint8Array | Hex,
+    signature: Hex,
+    account: Address,
+    budget: ChainBudget,
+  ): Promise<boolean> {
     const client = this.deps.publicClient;
     if (!client) return false;
-    try {
-      const code = await client.getCode({ address: account });
-      if (!code || code === "0x") return false;
-      const hash =
-        typeof digest === "string" ? digest : (`0x${Buffer.from(digest).toString("hex")}` as Hex);
-      return await client.verifyHash({ address: account, hash, signature });
-    } catch {
-      return false;
+    const hasCode = await this.#hasCode(client, account, budget);
+    if (!hasCode) return false;
+    if (budget.calls <= 0) return false;
+    budget.calls--;
+    const hash =
+      typeof digest === "string" ? digest : (`0x${Buffer.from(digest).toString("hex")}` as Hex);
+    const valid = await within(
+      client.verifyHash({ address: account, hash, signature }).catch(() => false),
+      this.#limits.callTimeoutMs,
+    );
+    // An accepted signature is the wallet's own consent: real work, not charged. A chain that
+    // did not answer in time will not answer the request's next check either.
+    if (valid === true) budget.calls++;
+    else if (valid === undefined) budget.calls = 0;
+    return valid === true;
+  }
+
+  /** Whether `account` holds code: cached, shared while in flight; undefined when unknown. */
+  async #hasCode(
+    client: PublicClient,
+    account: Address,
+    budget: ChainBudget,
+  ): Promise<boolean | undefined> {
+    const key = account.toLowerCase();
+    const now = this.deps.now();
+    const cached = this.#codeCache.get(key);
+    if (cached && cached[1] > now) return cached[0];
+    if (cached) this.#codeCache.delete(key);
+    let lookup = this.#codeLookups.get(key);
+    if (!lookup) {
+      if (budget.calls <= 0) return undefined;
+      budget.calls--;
+      lookup = within(
+        client.getCode({ address: account }).then(
+          (code) => code !== undefined && code !== "0x",
+          () => undefined,
+        ),
+        this.#limits.callTimeoutMs,
+      ).then((found) => {
+        this.#codeLookups.delete(key);
+        if (found !== undefined) this.#remember(key, found);
+        return found;
+      });
+      this.#codeLookups.set(key, lookup);
+    }
+    const found = await lookup;
+    if (found === undefined) budget.calls = 0;
+    return found;
+  }
+
+  #remember(key: string, hasCode: boolean): void {
+    const cache = this.#codeCache;
+    cache.delete(key);
+    while (cache.size >= this.#limits.codeCacheSize) {
+      const oldest = cache.keys().next();
+      if (oldest.done) break;
+      cache.delete(oldest.value);
+    }
+    cache.set(key, [hasCode, this.deps.now() + this.#limits.codeCacheTtlMs]);
+  }
+
+  /**
+   * FEE_TOO_LOW: an order that may take liquidity (anything but post-only) must accept the
+   * market's taker fee, a post-only order its maker fee. Checked here only, not in the core: a
+   * journaled order replays whatever the fees are now. An unknown market is left to the core.
+   */
+  #checkFee(o: Order): void {
+    const market = this.deps.core.engine.marketConfig(o.marketId);
+    if (!market) return;
+    const postOnly = (o.flags & FLAG_POST_ONLY) !== 0;
+    const minFeeBps = postOnly ? market.makerFeeBps : market.takerFeeBps;
+    if (o.maxFeeBps < minFeeBps) {
+      throw new ClearmatchError("FEE_TOO_LOW", undefined, {
+        details: { maxFeeBps: o.maxFeeBps, minFeeBps, role: postOnly ? "maker" : "taker" },
+      });
     }
   }
 

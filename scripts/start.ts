@@ -3,11 +3,13 @@
  *
  * - With `RPC_URL` set, it runs the sequencer against that network, configured entirely from the
  *   environment (docs/configuration.md).
- * - Without it, it runs on an embedded default (scripts/lib/embedded-run.ts): a `hardhat node`
- *   child (simulated shanghai chain), the whole stack deployed through the Ignition modules with
+ * - Without it, it runs on an embedded default (scripts/lib/embedded-run.ts): the contracts built
+ *   (`hardhat build`, incremental), a `hardhat node` child (simulated shanghai chain), the whole
+ *   stack deployed through the Ignition modules with
  *   ignition/parameters/localhost.json, funded demo traders, Redis at REDIS_URL (or a
- *   `redis-server` it starts itself when none listens), and the sequencer; it prints the URLs,
- *   contract addresses and demo keys, and runs until Ctrl-C.
+ *   `redis-server` it starts itself when none listens), and the sequencer with a new data directory
+ *   (`data/dev-<timestamp>`, or DATA_DIR); it prints the URLs, contract addresses and demo keys,
+ *   and runs until Ctrl-C.
  */
 import { spawnSequencer, StartError, startEmbedded, type EmbeddedRun } from "./lib/embedded-run.js";
 
@@ -24,6 +26,9 @@ function banner(run: EmbeddedRun) {
     `  chain      ${run.node.url} (chain id ${stack.chainId}, shanghai)`,
     `  redis      ${run.redisUrl}`,
     `  data       ${run.dataDir}`,
+    process.env.DATA_DIR
+      ? "             (DATA_DIR; it now belongs to this run's chain: a later run needs a new one)"
+      : "             (new for this run's chain; set DATA_DIR to choose the directory)",
     "  contracts:",
     ...Object.entries(stack.addresses).map(
       ([name, address]) => `    ${name.padEnd(26)} ${address}`,

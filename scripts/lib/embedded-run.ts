@@ -1,19 +1,23 @@
 /**
  * The embedded default shared by `npm start` and `npm run demo`: Redis (reused, or a throwaway
- * `redis-server`), a `hardhat node` child, the stack deployed through the Ignition modules with
- * funded demo traders, and the sequencer (sequencer/src/main.ts) as a child process, ready.
+ * `redis-server`), the contracts built (`hardhat build`, so a fresh clone needs only
+ * `npm install`), a `hardhat node` child, the stack deployed through the Ignition modules with
+ * funded demo traders, and the sequencer (sequencer/src/main.ts) as a child process, ready. Each
+ * step logs a progress line. The chain is new on every run, so the sequencer gets a new data
+ * directory, `data/dev-<timestamp>/sequencer`, unless DATA_DIR is set.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, openSync } from "node:fs";
+import { existsSync, openSync, readdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createConnection } from "node:net";
 import path from "node:path";
 import {
   freePort,
+  hardhatCli,
   startHardhatNode,
   type HardhatNode,
 } from "../../sequencer/src/devchain/hardhat-node.js";
-import { deployEmbeddedStack, type EmbeddedStack } from "./embedded-stack.js";
+import type { EmbeddedStack } from "./embedded-stack.js";
 
 export class StartError extends Error {
   constructor(
@@ -82,6 +86,52 @@ async function ensureRedis(
   return child;
 }
 
+/**
+ * Builds the contracts with the project's own hardhat (`hardhat build`, a child process): the
+ * deployment reads their artifacts, which a fresh clone does not have. Incremental: about two
+ * seconds when nothing changed.
+ */
+export async function buildContracts(cwd: string = process.cwd()): Promise<void> {
+  const child = spawn(process.execPath, [hardhatCli(cwd), "build"], {
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FORCE_COLOR: "0" },
+  });
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-8_000);
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("exit", resolve);
+  });
+  if (code !== 0) {
+    throw new StartError(
+      `hardhat build failed (exit ${code}):\n${output.trimEnd()}`,
+      "run `npx hardhat build` for its full output and fix what it reports",
+    );
+  }
+}
+
+/** The start-up steps, replaceable in tests. */
+export interface EmbeddedSteps {
+  ensureRedis(url: string, log: (m: string) => void): Promise<ChildProcess | undefined>;
+  buildContracts(): Promise<void>;
+  startChain(port: number): Promise<HardhatNode>;
+  deploy(rpcUrl: string, log: (m: string) => void): Promise<EmbeddedStack>;
+}
+
+const defaultSteps: EmbeddedSteps = {
+  ensureRedis,
+  buildContracts: () => buildContracts(),
+  startChain: (port) => startHardhatNode({ port }),
+  // Loaded once the contracts are built: it brings up Hardhat's runtime.
+  deploy: async (rpcUrl, log) =>
+    (await import("./embedded-stack.js")).deployEmbeddedStack(rpcUrl, log),
+};
+
 /** Runs the sequencer (sequencer/src/main.ts) as a child with `env`. */
 export function spawnSequencer(env: NodeJS.ProcessEnv, output: "inherit" | string): ChildProcess {
   const stdio =
@@ -102,6 +152,8 @@ export interface EmbeddedRunOptions {
   /** "inherit" or a log file path for the sequencer's output. Default "inherit". */
   sequencerOutput?: "inherit" | string;
   log?: (message: string) => void;
+  /** Replaces start-up steps (tests). */
+  steps?: Partial<EmbeddedSteps>;
 }
 
 export interface EmbeddedRun {
@@ -122,6 +174,7 @@ async function portOr(preferred: number): Promise<number> {
 /** Starts everything and resolves once the sequencer answers /readyz. */
 export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<EmbeddedRun> {
   const log = options.log ?? (() => {});
+  const steps = { ...defaultSteps, ...options.steps };
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const stops: Array<() => Promise<void> | void> = [];
   const stop = async () => {
@@ -129,22 +182,41 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
     stops.length = 0;
   };
   try {
-    const redis = await ensureRedis(redisUrl, log);
+    // A new chain every run: a new data directory too, unless DATA_DIR says where. A sequencer
+    // directory an earlier run wrote belongs to that run's chain, and the sequencer would refuse
+    // it (chain-identity.ts): say so before building and deploying.
+    const dataDir = path.resolve(process.env.DATA_DIR ?? path.join("data", `dev-${Date.now()}`));
+    const sequencerDir = path.join(dataDir, "sequencer");
+    if (existsSync(sequencerDir) && readdirSync(sequencerDir).length > 0) {
+      throw new StartError(
+        `DATA_DIR ${dataDir} holds the sequencer data of an earlier run (${sequencerDir}), which belongs to that run's chain; the embedded chain is new on every run`,
+        "unset DATA_DIR (a new data/dev-<timestamp> is used) or point it at a new directory",
+      );
+    }
+
+    const redis = await steps.ensureRedis(redisUrl, log);
     if (redis) stops.push(() => void redis.kill("SIGTERM"));
 
-    const chainPort = await portOr(options.chainPort ?? Number(process.env.CHAIN_PORT ?? 8545));
-    log(`chain: starting hardhat node (shanghai) on port ${chainPort}`);
-    const node = await startHardhatNode({ port: chainPort });
-    stops.push(() => node.stop());
+    log("contracts: building (hardhat build; incremental, quick when nothing changed)...");
+    const buildStarted = Date.now();
+    await steps.buildContracts();
+    log(`contracts: built (${((Date.now() - buildStarted) / 1000).toFixed(1)} s)`);
 
-    log("deploying the stack through the Ignition modules (Safes, timelock, settlement, markets)");
-    const stack = await deployEmbeddedStack(node.url);
-    const dataDir = path.resolve(process.env.DATA_DIR ?? path.join("data", `dev-${Date.now()}`));
+    const chainPort = await portOr(options.chainPort ?? Number(process.env.CHAIN_PORT ?? 8545));
+    log(`chain: starting hardhat node (shanghai) on port ${chainPort}...`);
+    const node = await steps.startChain(chainPort);
+    stops.push(() => node.stop());
+    log(`chain: ready at ${node.url}`);
+
+    log("deploy: the stack through the Ignition modules (Safes, timelock, settlement, markets)...");
+    const stack = await steps.deploy(node.url, log);
     await mkdir(dataDir, { recursive: true });
     stack.savedTo = path.join(dataDir, "deployment.json");
     await writeFile(stack.savedTo, JSON.stringify(stack, null, 2));
 
     const apiPort = await portOr(options.apiPort ?? Number(process.env.PORT ?? 8080));
+    const output = options.sequencerOutput ?? "inherit";
+    log(`sequencer: starting on port ${apiPort}, data in ${sequencerDir}...`);
     const sequencer = spawnSequencer(
       {
         RPC_URL: node.url,
@@ -154,14 +226,14 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
         SETTLEMENT_START_BLOCK: stack.deployBlock,
         REDIS_URL: redisUrl,
         QUEUE_NAME: `clearmatch-dev-${Date.now()}`,
-        DATA_DIR: path.join(dataDir, "sequencer"),
+        DATA_DIR: sequencerDir,
         PORT: String(apiPort),
         CONFIRMATIONS: process.env.CONFIRMATIONS ?? "0",
         CHAIN_POLL_MS: process.env.CHAIN_POLL_MS ?? "250",
         BATCH_MAX_MS: process.env.BATCH_MAX_MS ?? "1000",
         ...options.env,
       },
-      options.sequencerOutput ?? "inherit",
+      output,
     );
     stops.push(
       () =>
@@ -176,7 +248,13 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
     const deadline = Date.now() + 120_000;
     for (;;) {
       if (sequencer.exitCode !== null) {
-        throw new StartError(`the sequencer exited during start-up (code ${sequencer.exitCode})`);
+        throw new StartError(
+          `the sequencer exited during start-up (code ${sequencer.exitCode})`,
+          // 2: it refused to start and said why, with a fix line (main.ts).
+          sequencer.exitCode === 2
+            ? `see the sequencer's "error:" and "fix:" lines ${output === "inherit" ? "above" : `in ${output}`}`
+            : undefined,
+        );
       }
       const ready = await fetch(`${apiUrl}/readyz`).then(
         (r) => r.ok,

@@ -47,7 +47,10 @@ export interface EmbeddedStack {
   savedTo?: string;
 }
 
-export async function deployEmbeddedStack(rpcUrl: string): Promise<EmbeddedStack> {
+export async function deployEmbeddedStack(
+  rpcUrl: string,
+  log: (message: string) => void = () => {},
+): Promise<EmbeddedStack> {
   const connection = await network.create({ network: "localhost", override: { url: rpcUrl } });
   const parameters = readParametersFile(LOCAL_PARAMETERS_FILE);
   const plan = planFromParameters(parameters);
@@ -74,7 +77,12 @@ export async function deployEmbeddedStack(rpcUrl: string): Promise<EmbeddedStack
     throw new Error(`localhost.json's sequencer ${expected} is not dev account #6`);
   }
 
+  log(`deploy: done (settlement ${settlement}, ${Object.keys(addresses).length} contracts)`);
+
   const traders = DEMO_TRADER_INDEXES.map((i) => devAccount(i));
+  log(
+    `funding traders: minting and depositing ${Object.keys(DEMO_FUNDING).join(", ")} for ${traders.length} demo traders...`,
+  );
   for (const trader of traders) {
     const wallet = createWalletClient({
       chain: publicClient.chain,

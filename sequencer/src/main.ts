@@ -9,7 +9,16 @@ import { startService } from "./service/service-runtime.js";
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });
 process.on("unhandledRejection", (error) => logger.error({ err: error }, "unhandled rejection"));
-const service = await startService(config, { logger });
+const service = await startService(config, { logger }).catch((error: unknown) => {
+  // A refusal with a remedy (chain-identity.ts): the message and the fix, for the operator.
+  const fix = error instanceof Error ? (error as Error & { fix?: unknown }).fix : undefined;
+  if (error instanceof Error && typeof fix === "string") {
+    logger.fatal({ err: error }, "service: refused to start");
+    process.stderr.write(`error: ${error.message}\nfix: ${fix}\n`);
+    process.exit(2);
+  }
+  throw error;
+});
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {

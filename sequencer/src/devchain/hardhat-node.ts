@@ -49,13 +49,17 @@ export async function rpc<T = unknown>(
   return body.result as T;
 }
 
+/** The project's own hardhat CLI (`dist/src/cli.js`), resolved from `cwd`'s node_modules. */
+export function hardhatCli(cwd: string = process.cwd()): string {
+  const require = createRequire(join(cwd, "package.json"));
+  return join(dirname(require.resolve("hardhat/package.json")), "dist/src/cli.js");
+}
+
 /** Starts `hardhat node` (the project's default simulated network: shanghai) and waits until it answers. */
 export async function startHardhatNode(options: HardhatNodeOptions = {}): Promise<HardhatNode> {
   const cwd = options.cwd ?? process.cwd();
   const port = options.port ?? (await freePort());
-  const require = createRequire(join(cwd, "package.json"));
-  const cli = join(dirname(require.resolve("hardhat/package.json")), "dist/src/cli.js");
-  const child = spawn(process.execPath, [cli, "node", "--port", String(port)], {
+  const child = spawn(process.execPath, [hardhatCli(cwd), "node", "--port", String(port)], {
     cwd,
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, FORCE_COLOR: "0" },

@@ -141,6 +141,13 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
     const fills0 = (await get(url, `/v1/accounts/${trader(0)}/fills`)).body.fills;
     expect(fills0.find((f: any) => f.fillId === String(fill1)).status).toBe("rolled_back");
     expect((await get(url, `/v1/orders/${bid1.hash}`)).body.status).not.toBe("open");
+    // /metrics: both batches rolled back for the unanswered challenge, one fill busted for it.
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain(
+      'clearmatch_batches_rolled_back_total{reason="ChallengeUnanswered"} 2',
+    );
+    expect(metrics).toContain('clearmatch_fills_busted_total{reason="ChallengeUnanswered"} 1');
+    expect(metrics).toContain('clearmatch_chain_events_total{event="ChallengeUpheld"} 1');
     const rebatched = await eventually(
       () => {
         const f = service.core.fill(fill2)!;

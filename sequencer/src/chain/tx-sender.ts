@@ -40,6 +40,17 @@ export interface TxRequest {
   label: string;
 }
 
+/** How one {@link TxSender.send} ended, for {@link TxSender.onSettled}. */
+export interface TxOutcome {
+  readonly request: TxRequest;
+  /** The confirmed receipt, when the transaction succeeded. */
+  readonly receipt?: TransactionReceipt;
+  /** Why it failed (a ChainError), when it did. */
+  readonly error?: unknown;
+  /** From its turn in the sender (gas estimate, send, replacements) to the outcome. */
+  readonly seconds: number;
+}
+
 interface Fees {
   maxFeePerGas: bigint;
   maxPriorityFeePerGas: bigint;
@@ -75,11 +86,33 @@ export class TxSender {
     return this.walletClient.account.address;
   }
 
+  /** Told how each send ended (metrics, logs); what it throws is ignored. */
+  onSettled: ((outcome: TxOutcome) => void) | undefined;
+
   /** Sends `request` after every earlier one has settled; resolves with the confirmed receipt. */
   send(request: TxRequest): Promise<TransactionReceipt> {
-    const run = this.#queue.then(() => this.#send(request));
+    const run = this.#queue.then(() => this.#told(request));
     this.#queue = run.catch(() => undefined);
     return run;
+  }
+
+  async #told(request: TxRequest): Promise<TransactionReceipt> {
+    const started = performance.now();
+    const tell = (outcome: { receipt?: TransactionReceipt; error?: unknown }) => {
+      try {
+        this.onSettled?.({ request, ...outcome, seconds: (performance.now() - started) / 1000 });
+      } catch {
+        // An observer's fault never fails a send.
+      }
+    };
+    try {
+      const receipt = await this.#send(request);
+      tell({ receipt });
+      return receipt;
+    } catch (error) {
+      tell({ error });
+      throw error;
+    }
   }
 
   async #send(request: TxRequest): Promise<TransactionReceipt> {

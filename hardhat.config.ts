@@ -64,6 +64,14 @@ export default defineConfig({
       type: "edr-simulated",
       chainType: "l1",
       hardfork: EVM_VERSION,
+      // The chain keeps its clock with the wall clock, as a live chain does: a block may share
+      // its parent's timestamp (by default each block is one second after its parent, so a
+      // deployment of a hundred transactions put the clock 100 s ahead, and every order the
+      // sequencer judged by the wall clock was provably expired on-chain), and an empty block is
+      // mined every second while idle (by default an idle chain's time stands still, so a batch
+      // never became finalizable). Transactions are still mined at once.
+      allowBlocksWithSameTimestamp: true,
+      mining: { auto: true, interval: 1_000 },
     },
     localhost: {
       type: "http",

@@ -34,6 +34,7 @@ import { rpc } from "../sequencer/src/devchain/hardhat-node.js";
 import { readParametersFile } from "../ignition/lib/plan.js";
 import { LOCAL_PARAMETERS_FILE } from "./lib/embedded-stack.js";
 import { StartError, startEmbedded, type EmbeddedRun } from "./lib/embedded-run.js";
+import { allBatches, auditCommitted } from "./lib/audit-committed.js";
 import { mulberry32 } from "./lib/mulberry32.js";
 
 const args = process.argv.slice(2);
@@ -155,13 +156,14 @@ async function trade(run: EmbeddedRun, markets: MarketView[], counters: Counters
   }
 }
 
+/** Every batch the sequencer lists (all pages). */
 async function batches(run: EmbeddedRun) {
   const client = new ClearmatchClient({
     baseUrl: run.apiUrl,
     chainId: run.stack.chainId,
     settlement: run.stack.addresses.settlement!,
   });
-  return client.getBatches({ limit: LIST_LIMIT.max });
+  return allBatches(client);
 }
 
 async function main() {
@@ -232,9 +234,13 @@ async function main() {
     const allFills = async () =>
       (
         await Promise.all(
-          run.stack.traders.map((t) =>
-            reader.getAccountFills(t.address, { limit: LIST_LIMIT.max }),
-          ),
+          run.stack.traders.map(async (t) => {
+            const fills = [];
+            for await (const f of reader.allAccountFills(t.address, { limit: LIST_LIMIT.max })) {
+              fills.push(f);
+            }
+            return fills;
+          }),
         )
       ).flat();
     await waitFor("commits", async () =>
@@ -258,14 +264,43 @@ async function main() {
 
     const fills = await allFills();
     const uniqueFills = new Map(fills.map((f) => [f.fillId, f]));
+    const busted = [...uniqueFills.values()].filter((f) => f.status === "rolled_back");
     const allBatches = await batches(run);
     const finalizedBatches = allBatches.filter((b) => b.status === "finalized");
+    const rolledBackBatches = allBatches.filter((b) => b.status === "rolled_back");
+    // Gas per fill is a batch's fixed cost (commit and finalize transactions, the root, the
+    // netted deltas) spread over its fills: it is explained by the batch sizes beside it.
     let gas = 0n;
+    let commitGas = 0n;
+    let finalizeGas = 0n;
     for (const b of allBatches) {
-      for (const hash of [b.commitTxHash, b.finalizeTxHash]) {
-        if (hash) gas += (await publicClient.getTransactionReceipt({ hash })).gasUsed;
+      if (b.commitTxHash) {
+        const used = (await publicClient.getTransactionReceipt({ hash: b.commitTxHash })).gasUsed;
+        commitGas += used;
+        gas += used;
+      }
+      if (b.finalizeTxHash) {
+        const used = (await publicClient.getTransactionReceipt({ hash: b.finalizeTxHash })).gasUsed;
+        finalizeGas += used;
+        gas += used;
       }
     }
+    const batchSizes = allBatches.map((b) => b.fillCount).sort((a, b) => a - b);
+    const perBatch = (total: bigint) =>
+      allBatches.length ? Number(total / BigInt(allBatches.length)) : 0;
+
+    // Every committed fill against every rule a fraud proof can test, with the shared rule code
+    // (the contract's own rules), each batch judged by its commit block: what a watchtower would
+    // prove. An honest run has nothing provable.
+    log("auditing every committed fill against the contract's fraud rules");
+    const audit = await auditCommitted({
+      publicClient,
+      settlement: run.stack.addresses.settlement!,
+      apiBaseUrl: run.apiUrl,
+      accounts,
+      fromBlock: BigInt(run.stack.deployBlock),
+    });
+    log(`${audit.provable.length} provable of ${audit.committed} committed`);
     const finalizedAt = new Map(allBatches.map((b) => [b.batchId, b.finalizedAt]));
     const latencies = [...uniqueFills.values()]
       .filter((f) => f.batchId !== undefined && finalizedAt.get(f.batchId) !== undefined)
@@ -280,7 +315,8 @@ async function main() {
       settlement: run.stack.addresses.settlement!,
       publicClient,
     });
-    const sample = [...uniqueFills.values()].slice(0, 20);
+    // Busted fills have no proof (they were never committed): they are reported above.
+    const sample = [...uniqueFills.values()].filter((f) => f.status !== "rolled_back").slice(0, 20);
     const badProofs: string[] = [];
     for (const f of sample) {
       const verdict = await verifier.verifyFillProof(await verifier.getFillProof(f.fillId));
@@ -327,11 +363,31 @@ async function main() {
       refusedByCode: counters.rejectCodes,
       fills: uniqueFills.size,
       fillsFinalized: [...uniqueFills.values()].filter((f) => f.status === "finalized").length,
-      fillsRolledBack: [...uniqueFills.values()].filter((f) => f.status === "rolled_back").length,
+      fillsRolledBack: busted.length,
+      bustReasons: Object.fromEntries(
+        [...new Set(busted.map((f) => f.bustReason ?? "?"))].map((r) => [
+          r,
+          busted.filter((f) => (f.bustReason ?? "?") === r).length,
+        ]),
+      ),
       batches: allBatches.length,
       batchesFinalized: finalizedBatches.length,
+      batchesRolledBack: rolledBackBatches.length,
+      fillsPerBatch: {
+        mean: allBatches.length ? Number((uniqueFills.size / allBatches.length).toFixed(1)) : 0,
+        p50: percentile(batchSizes, 50),
+        max: batchSizes.at(-1) ?? 0,
+      },
       gasTotal: gas.toString(),
       gasPerFill: uniqueFills.size ? Number(gas / BigInt(uniqueFills.size)) : 0,
+      gasPerBatch: { commit: perBatch(commitGas), finalize: perBatch(finalizeGas) },
+      fraudAudit: {
+        committed: audit.committed,
+        provable: audit.provable.length,
+        findings: audit.provable,
+        problems: audit.problems,
+        coverageGaps: audit.coverage,
+      },
       matchToFinalityMs: {
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
@@ -352,8 +408,20 @@ async function main() {
       wallSeconds: Math.round((Date.now() - started) / 1000),
     };
     log("summary:");
-    process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
-    if (JSON_OUT) await writeFile(JSON_OUT, JSON.stringify(summary, null, 2));
+    process.stdout.write(
+      JSON.stringify(summary, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2) + "\n",
+    );
+    log(
+      `gas per fill ${summary.gasPerFill} at ${summary.fillsPerBatch.mean} fills per batch ` +
+        `(median ${summary.fillsPerBatch.p50}, max ${summary.fillsPerBatch.max}; per batch: commit ` +
+        `${summary.gasPerBatch.commit}, finalize ${summary.gasPerBatch.finalize} gas)`,
+    );
+    if (JSON_OUT) {
+      await writeFile(
+        JSON_OUT,
+        JSON.stringify(summary, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2),
+      );
+    }
     // Nobody cheats in the demo: every fill must settle, none may roll back.
     if (summary.fills === 0) mismatches.push("no fills: the demo traded nothing");
     if (summary.fillsFinalized !== summary.fills) {
@@ -362,6 +430,20 @@ async function main() {
       );
     }
     if (summary.batchesFinalized === 0) mismatches.push("no batch finalized on-chain");
+    // An honest run is never provably wrong: nothing busted, nothing rolled back, nothing provable.
+    if (busted.length > 0) {
+      mismatches.push(`${busted.length} fills busted: ${JSON.stringify(summary.bustReasons)}`);
+    }
+    if (rolledBackBatches.length > 0) {
+      mismatches.push(`${rolledBackBatches.length} batches rolled back`);
+    }
+    for (const p of audit.provable) {
+      mismatches.push(`provable fill ${p.fillId} (batch ${p.batchId}): ${p.kind} on the ${p.side}`);
+    }
+    for (const p of audit.problems) mismatches.push(`fill ${p.fillId}: ${p.reason} ${p.message}`);
+    for (const g of audit.coverage) {
+      mismatches.push(`batch ${g.batchId}: ${g.audited} of ${g.fillCount} fills audited`);
+    }
     mismatches.push(...badProofs.map((b) => `invalid fill proof: ${b}`));
     exitCode = mismatches.length === 0 ? 0 : 1;
     log(

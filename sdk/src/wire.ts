@@ -219,6 +219,7 @@ export function decodeOrderView(value: unknown, path = "order"): OrderView {
     signature: hex(o["signature"], `${path}.signature`),
     status: oneOf(o, "status", path, ORDER_STATUSES),
     filled: big(o, "filled", path),
+    ...optional(o, "busted", () => big(o, "busted", path)),
     acceptedAt: int(o, "acceptedAt", path),
   };
 }
@@ -249,6 +250,7 @@ export function decodeFill(value: unknown, path = "fill"): FillView {
     takerFee: big(o, "takerFee", path),
     ...optional(o, "batchId", () => big(o, "batchId", path)),
     ...optional(o, "index", () => int(o, "index", path)),
+    ...optional(o, "bustReason", () => str(o, "bustReason", path)),
   };
 }
 

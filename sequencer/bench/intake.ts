@@ -71,6 +71,8 @@ const BENCH_ENV = {
   RATE_LIMIT_BURST: "1000000",
   BATCH_MAX_FILLS: "100000",
   BATCH_MAX_MS: "3600000",
+  // Cuts wait an hour: the expiry margin must cover the batch age (config cross-check).
+  EXPIRY_MARGIN_SECONDS: "3700",
   // The service's defaults (SNAPSHOT_EVERY 10,000 records, on the snapshot thread) unless set.
   ...(process.env.BENCH_SNAPSHOT_EVERY ? { SNAPSHOT_EVERY: process.env.BENCH_SNAPSHOT_EVERY } : {}),
   ...(process.env.BENCH_SNAPSHOT_THREAD

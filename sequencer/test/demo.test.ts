@@ -38,6 +38,12 @@ describe("demo (short mode)", () => {
     expect(summary.fillProofs.checked).toBeGreaterThan(0);
     expect(summary.fillProofs.valid).toBe(summary.fillProofs.checked);
     expect(summary.gasPerFill).toBeGreaterThan(0);
+    // An honest run is never provably wrong: nothing busted, rolled back or provable.
+    expect(summary.fillsRolledBack).toBe(0);
+    expect(summary.batchesRolledBack).toBe(0);
+    expect(summary.fraudAudit.committed).toBe(summary.fills);
+    expect(summary.fraudAudit.provable).toBe(0);
+    expect(output).toMatch(new RegExp(`0 provable of ${summary.fills} committed`));
     expect(output).toMatch(/t=\d+s orders \d+/); // live progress was printed
   }, 300_000);
 });

@@ -47,23 +47,46 @@ function cut(batchId: bigint, fills: FillLeaf[]): CoreBatch {
   };
 }
 
+/**
+ * A batcher over a core that knows the given cuts as its live batches (`cuts`: what the core's
+ * `batch(id)` answers), with a pipeline that records what it is handed.
+ */
+function rig() {
+  const core = new ExchangeCore();
+  const { market } = chainRecords();
+  core.apply(initRecord());
+  core.apply(market());
+  const cuts = new Map<bigint, CoreBatch>();
+  core.batch = (batchId: bigint) => cuts.get(batchId);
+  const submitted: BatchRecord[] = [];
+  const store = new MemoryBatchStore();
+  const pipeline = {
+    submit: async (record: BatchRecord) => {
+      submitted.push(record);
+      await store.put(record);
+    },
+  } as unknown as SettlementPipeline;
+  const cutLive = (batchId: bigint, fills: FillLeaf[]) => {
+    const batch = cut(batchId, fills);
+    cuts.set(batchId, batch);
+    return batch;
+  };
+  return { core, cuts, submitted, store, pipeline, cutLive };
+}
+
+const settle = async (done: () => boolean) => {
+  for (let i = 0; i < 2_000 && !done(); i++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+};
+
 describe("batcher", () => {
   it("hands batches to the pipeline in cut order although a large one takes longer to build", async () => {
-    const core = new ExchangeCore();
-    const { market } = chainRecords();
-    core.apply(initRecord());
-    core.apply(market());
-    const submitted: BatchRecord[] = [];
-    const pipeline = {
-      submit: (record: BatchRecord) => {
-        submitted.push(record);
-        return Promise.resolve();
-      },
-    } as unknown as SettlementPipeline;
+    const { core, submitted, store, pipeline, cutLive } = rig();
     const batcher = new Batcher({
       core,
       pipeline,
-      store: new MemoryBatchStore(),
+      store,
       commit: () => Promise.reject(new Error("not used")),
       maxFills: 1_000,
       maxMs: 60_000,
@@ -74,15 +97,44 @@ describe("batcher", () => {
 
     const large = leaves(1n, 3_000);
     const small = leaves(2n, 1);
-    batcher.submitCut(cut(1n, large), large);
-    batcher.submitCut(cut(2n, small), small);
-    for (let i = 0; i < 2_000 && submitted.length < 2; i++) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    batcher.submitCut(cutLive(1n, large), large);
+    batcher.submitCut(cutLive(2n, small), small);
+    await settle(() => submitted.length >= 2);
 
     expect(submitted.map((r) => r.batchId)).toEqual([1n, 2n]);
     expect(submitted[0]!.fillCount).toBe(3_000);
     expect((submitted[0]!.fills[2_999] as { fillId: number }).fillId).toBe(10_000 + 2_999);
     expect(submitted[1]!.fills).toHaveLength(1);
+  });
+
+  it("never hands over, and removes, the records of batches withdrawn while they were built", async () => {
+    const { core, cuts, submitted, store, pipeline, cutLive } = rig();
+    const batcher = new Batcher({
+      core,
+      pipeline,
+      store,
+      commit: () => Promise.reject(new Error("not used")),
+      maxFills: 1_000,
+      maxMs: 60_000,
+      now: () => T0,
+      logger: createLogger({ level: "silent" }),
+      metrics: createMetrics(),
+    });
+    const first = leaves(1n, 10);
+    batcher.submitCut(cutLive(1n, first), first);
+    await settle(() => submitted.length >= 1);
+    // Batch 2 is cut, then withdrawn with batch 1 (a recut from 1) while its tree is built.
+    const large = leaves(2n, 3_000);
+    batcher.submitCut(cutLive(2n, large), large);
+    cuts.clear();
+    await batcher.withdraw(1n);
+    expect(submitted.map((r) => r.batchId)).toEqual([1n]);
+    expect(await store.list()).toEqual([]);
+    // The next cut takes id 1 again and goes through.
+    const again = leaves(1n, 2);
+    batcher.submitCut(cutLive(1n, again), again);
+    await settle(() => submitted.length >= 2);
+    expect(submitted.map((r) => r.fillCount)).toEqual([10, 2]);
+    expect((await store.list()).map((r) => r.fillCount)).toEqual([2]);
   });
 });

@@ -10,6 +10,7 @@ import {
   ONE_ETH,
   post,
   serviceEnv,
+  tradeAndCommit,
   signedOrder,
   trader,
   traderClient,
@@ -38,23 +39,7 @@ describe("challenge responder (running service answers a trader's challenge on-c
   });
 
   it("answers a challenge with the signed order and the batch still finalizes after the window", async () => {
-    const ask = await signedOrder(chain, traderIndex(1), {
-      side: 1,
-      price: USDC(2_000n),
-      amount: ONE_ETH,
-    });
-    expect((await post(service.url, "/v1/orders", wire(ask))).status).toBe(201);
-    const bid = await signedOrder(chain, traderIndex(0), {
-      side: 0,
-      price: USDC(2_000n),
-      amount: ONE_ETH,
-    });
-    expect((await post(service.url, "/v1/orders", wire(bid))).status).toBe(201);
-    const batch = await eventually(
-      () => service.core.batches().find((b) => b.state === "COMMITTED"),
-      30_000,
-      "a committed batch",
-    );
+    const batch = await tradeAndCommit(chain, service);
 
     // Trader 0 claims never to have signed its bid, through the SDK and the served proof.
     const sdk = traderClient(chain, service.url, traderIndex(0));

@@ -51,7 +51,11 @@ describe("service crash (SIGKILL between acknowledgement and commit)", () => {
   });
 
   it("loses no acknowledged order or fill and commits each batch once", async () => {
-    const env = await serviceEnv(chain, { BATCH_MAX_MS: "3600000" });
+    const env = await serviceEnv(chain, {
+      BATCH_MAX_MS: "3600000",
+      // Cuts wait an hour: the margin must cover that (COMMIT_LATENCY_MAX + the batch age).
+      EXPIRY_MARGIN_SECONDS: "3700",
+    });
     const first = await spawnService(env);
     child = first.child;
     const startId = await chain.client.nextBatchId();
@@ -118,6 +122,7 @@ describe("service crash (SIGKILL between acknowledgement and commit)", () => {
     // shutdown) is durable and comes back on restart, and the process exits 0 (not a signal).
     const env = await serviceEnv(chain, {
       BATCH_MAX_MS: "3600000",
+      EXPIRY_MARGIN_SECONDS: "3700",
       RATE_LIMIT_PER_SEC: "100000",
       RATE_LIMIT_BURST: "100000",
     });

@@ -65,6 +65,7 @@ describe("service snapshots", () => {
       SNAPSHOT_EVERY: String(SNAPSHOT_EVERY),
       SNAPSHOT_THREAD: thread,
       BATCH_MAX_MS: "3600000",
+      EXPIRY_MARGIN_SECONDS: "3700",
       RATE_LIMIT_PER_SEC: "100000",
       RATE_LIMIT_BURST: "100000",
     });

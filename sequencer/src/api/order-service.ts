@@ -36,8 +36,13 @@ export interface OrderView {
   readonly order: Order;
   readonly signature: Hex;
   readonly status: OrderStatus;
-  /** Cumulative filled base amount. */
+  /** Filled base amount, busted fills excluded. */
   readonly filled: bigint;
+  /**
+   * Base amount of fills that were busted (present only when some were). Busted quantity does not
+   * trade again: an order closed as filled that lost a fill this way is `cancelled`.
+   */
+  readonly busted?: bigint;
   /** When the sequencer accepted it, ms since the epoch. */
   readonly acceptedAt: number;
 }
@@ -116,6 +121,8 @@ export interface FillView extends TradeView {
   /** Set once the fill is in a batch. */
   readonly batchId?: bigint;
   readonly index?: number;
+  /** Why the fill was busted (status `rolled_back`): it never settles. */
+  readonly bustReason?: string;
 }
 
 /** One account's funds in one token (see `risk/balance-ledger.ts`). */

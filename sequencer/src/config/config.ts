@@ -229,6 +229,12 @@ export const configVariables = {
     description:
       "Orders must have at least this many seconds of life left when accepted, and stop trading this long before their signed expiry, so no fill can expire before its commit (a fraud proof). Fixed by the journal's first record.",
   }),
+  COMMIT_LATENCY_MAX: variable({
+    schema: integer(1, 3_600),
+    default: "10",
+    description:
+      "Bound, in seconds, on the time from sending a batch's commit to its block. Time rules the contract judges by the commit block (expiry) are judged against the chain's time plus this bound; while the chain cannot take a commit within it (no head read, or a head that old), new orders are refused with CHAIN_UNAVAILABLE. EXPIRY_MARGIN_SECONDS must be at least BATCH_MAX_MS (in seconds, rounded up) + COMMIT_LATENCY_MAX + 1, checked at start-up.",
+  }),
   EXPIRY_TICK_MS: variable({
     schema: integer(100, 3_600_000),
     default: "1000",
@@ -269,6 +275,15 @@ export const configVariables = {
     default: "true",
     description:
       "Answer trader challenges on-chain with the signed order (disable only to test unanswered challenges).",
+  }),
+  GAS_BALANCE_WARN_WEI: variable({
+    schema: z
+      .string()
+      .regex(/^(0|[1-9][0-9]{0,35})$/, "must be a non-negative decimal integer (wei)")
+      .transform(BigInt),
+    default: "1000000000000000000",
+    description:
+      "The sequencer account's native balance (gas for commits, finalizations and challenge answers), in wei, below which a warning is logged (on the drop, then every 10 minutes while below; default 1 ETH/POL; 0 never warns). The balance is read every 15 s and after each sequencer transaction into the `clearmatch_sequencer_gas_balance_wei` gauge.",
   }),
   LOG_LEVEL: variable({
     schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
@@ -329,9 +344,28 @@ export function loadConfig(
   return Object.freeze(config);
 }
 
+/**
+ * The least expiry margin with which an honest fill always commits before its orders expire: an
+ * order stops trading `margin` seconds before its expiry; its last fill waits at most the batch
+ * age for its cut, and the commit lands at most COMMIT_LATENCY_MAX after it; one second more
+ * covers the rounding of times to whole seconds.
+ */
+export function requiredExpiryMarginSec(
+  config: Pick<Config, "BATCH_MAX_MS" | "COMMIT_LATENCY_MAX">,
+): number {
+  return Math.ceil(config.BATCH_MAX_MS / 1000) + config.COMMIT_LATENCY_MAX + 1;
+}
+
 /** Constraints between variables, checked once each is valid on its own. */
 function crossChecks(config: Config): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
+  const margin = requiredExpiryMarginSec(config);
+  if (config.EXPIRY_MARGIN_SECONDS < margin) {
+    issues.push({
+      variable: "EXPIRY_MARGIN_SECONDS",
+      message: `must be at least ${margin} (BATCH_MAX_MS rounded up to seconds + COMMIT_LATENCY_MAX + 1), or a fill matched just before its order stops trading could commit after the order expired`,
+    });
+  }
   if (config.RATE_LIMIT_BURST < config.MAX_BATCH_ORDERS) {
     issues.push({
       variable: "RATE_LIMIT_BURST",

@@ -28,9 +28,13 @@ export interface Metrics {
   readonly signatureChecks: Counter<"path">;
   /** Fills per cut batch. */
   readonly batchSize: Histogram;
-  /** From sending `commitBatch` to its confirmed receipt. */
+  /**
+   * From a batch's cut to its commit landing (the pipeline saw `commitBatch` confirmed): queue
+   * wait, earlier batches and the transaction. The transaction alone is
+   * `sequencerTransactionSeconds{method="commitBatch"}`.
+   */
   readonly commitLatency: Histogram;
-  /** From sending `finalizeBatch` to its confirmed receipt. */
+  /** From a batch's commit landing to its finalization landing (includes the challenge window). */
   readonly finalizeLatency: Histogram;
   /** From a fill's match to its batch's confirmed finalization (includes the challenge window). */
   readonly matchToFinality: Histogram;
@@ -49,6 +53,39 @@ export interface Metrics {
   readonly queueDepth: Gauge<"queue">;
   /** Chain head minus the watcher's last processed block. */
   readonly chainHeadLag: Gauge;
+  /**
+   * Pre-commit self-audits of batches, by `outcome`: `clean` (committed) or `withdrawn` (a fill
+   * would have been provable: the batch was recut). An honest run never withdraws.
+   */
+  readonly selfAudits: Counter<"outcome">;
+  /** The chain head's time minus this host's clock at the read, seconds (ChainClock). */
+  readonly chainClockSkew: Gauge;
+  /** 1 while a commit can land within COMMIT_LATENCY_MAX (intake open), else 0. */
+  readonly chainCommitReady: Gauge;
+  /**
+   * Settlement events applied live (delivered by the chain watcher and journaled), by `event`
+   * name. Journal replay and re-delivered events are not counted, so a restart does not double
+   * count (settlement-observer.ts).
+   */
+  readonly chainEvents: Counter<"event">;
+  /** Batches of ours the chain confirmed committed (`BatchCommitted` applied). */
+  readonly batchesCommitted: Counter;
+  /** Batches of ours the chain confirmed finalized (`BatchFinalized` applied). */
+  readonly batchesFinalized: Counter;
+  /** Batches of ours rolled back (`BatchesRolledBack`, each batch of the range), by `reason`. */
+  readonly batchesRolledBack: Counter<"reason">;
+  /** Fills busted (at a cut, or by a rollback), by `reason` class. */
+  readonly fillsBusted: Counter<"reason">;
+  /** Sequencer transactions that settled, by `method` and `outcome` (`confirmed` or error code). */
+  readonly sequencerTransactions: Counter<"method" | "outcome">;
+  /** A confirmed sequencer transaction, from its turn in the sender to its confirmed receipt. */
+  readonly sequencerTransactionSeconds: Histogram<"method">;
+  /** Gas used by confirmed sequencer transactions, by `method`. */
+  readonly sequencerTransactionGas: Counter<"method">;
+  /** Fees paid by confirmed sequencer transactions (gas used x effective gas price), in wei. */
+  readonly sequencerTransactionFees: Counter<"method">;
+  /** The sequencer account's native balance (gas money), in wei, as a float. */
+  readonly sequencerGasBalance: Gauge;
 }
 
 export function createMetrics(options: MetricsOptions = {}): Metrics {
@@ -104,14 +141,14 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     }),
     commitLatency: new Histogram({
       name: "clearmatch_batch_commit_latency_seconds",
-      help: "From sending commitBatch to its confirmed receipt.",
+      help: "From a batch's cut to its commit landing (commitBatch confirmed).",
       buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
       registers,
     }),
     finalizeLatency: new Histogram({
       name: "clearmatch_batch_finalize_latency_seconds",
-      help: "From sending finalizeBatch to its confirmed receipt.",
-      buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+      help: "From a batch's commit landing to its finalization landing (includes the challenge window).",
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400],
       registers,
     }),
     matchToFinality: new Histogram({
@@ -154,6 +191,92 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     chainHeadLag: new Gauge({
       name: "clearmatch_chain_head_lag_blocks",
       help: "Chain head minus the chain watcher's last processed block.",
+      registers,
+    }),
+    selfAudits: new Counter({
+      name: "clearmatch_self_audits_total",
+      help: "Pre-commit self-audits of batches by outcome: clean (committed) or withdrawn (a fill would have been provable; the batch was recut).",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    chainClockSkew: new Gauge({
+      name: "clearmatch_chain_clock_skew_seconds",
+      help: "The chain head's timestamp minus this host's clock when the head was read (positive: the chain runs ahead).",
+      registers,
+    }),
+    chainCommitReady: new Gauge({
+      name: "clearmatch_chain_commit_ready",
+      help: "1 while a commit can land within COMMIT_LATENCY_MAX (new orders accepted), 0 while it cannot (CHAIN_UNAVAILABLE).",
+      registers,
+    }),
+    chainEvents: new Counter({
+      name: "clearmatch_chain_events_total",
+      help:
+        "Settlement events applied live (delivered by the chain watcher), by event name " +
+        "(FraudProven, ChallengeOpened, ChallengeAnswered, DisputeOpened, ...). Not counted again on replay.",
+      labelNames: ["event"],
+      registers,
+    }),
+    batchesCommitted: new Counter({
+      name: "clearmatch_batches_committed_total",
+      help: "Batches whose commit the chain confirmed (BatchCommitted applied).",
+      registers,
+    }),
+    batchesFinalized: new Counter({
+      name: "clearmatch_batches_finalized_total",
+      help: "Batches the chain finalized (BatchFinalized applied).",
+      registers,
+    }),
+    batchesRolledBack: new Counter({
+      name: "clearmatch_batches_rolled_back_total",
+      help:
+        "Batches rolled back (each batch of a BatchesRolledBack range), by reason (FraudProof, " +
+        "ConflictingFills, ChallengeUnanswered, DisputeUpheld, NegativeBalance).",
+      labelNames: ["reason"],
+      registers,
+    }),
+    fillsBusted: new Counter({
+      name: "clearmatch_fills_busted_total",
+      help:
+        "Fills busted, by reason class: a rollback reason, or at a cut OrderCancelledOnChain, " +
+        "NoncesInvalidated, OrderExpiring (Other for anything else).",
+      labelNames: ["reason"],
+      registers,
+    }),
+    sequencerTransactions: new Counter({
+      name: "clearmatch_sequencer_transactions_total",
+      help:
+        "Sequencer transactions settled, by method (commitBatch, finalizeBatch, answerChallenge) " +
+        "and outcome (confirmed, or the chain error code: CALL_REVERTED, TX_REVERTED, TX_NOT_MINED, RPC_UNAVAILABLE).",
+      labelNames: ["method", "outcome"],
+      registers,
+    }),
+    sequencerTransactionSeconds: new Histogram({
+      name: "clearmatch_sequencer_transaction_seconds",
+      help:
+        "Confirmed sequencer transactions, from their turn in the sender (gas estimate, send, " +
+        "fee-bumped replacements) to the confirmed receipt, by method.",
+      labelNames: ["method"],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300],
+      registers,
+    }),
+    sequencerTransactionGas: new Counter({
+      name: "clearmatch_sequencer_transaction_gas_used_total",
+      help: "Gas used by confirmed sequencer transactions, by method.",
+      labelNames: ["method"],
+      registers,
+    }),
+    sequencerTransactionFees: new Counter({
+      name: "clearmatch_sequencer_transaction_fees_wei_total",
+      help: "Fees paid by confirmed sequencer transactions (gas used x effective gas price), wei as a float.",
+      labelNames: ["method"],
+      registers,
+    }),
+    sequencerGasBalance: new Gauge({
+      name: "clearmatch_sequencer_gas_balance_wei",
+      help:
+        "Native balance of the sequencer account (what pays its gas), in wei as a float (exact to " +
+        "about 15 significant digits), refreshed every 15 s and after each sequencer transaction.",
       registers,
     }),
   };

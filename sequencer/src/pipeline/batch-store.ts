@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, readdir, rename } from "node:fs/promises";
+import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hex } from "viem";
 import type { Delta } from "../eip712/types.js";
@@ -30,6 +30,8 @@ export interface BatchStore {
   get(batchId: bigint): Promise<BatchRecord | undefined>;
   put(record: BatchRecord): Promise<void>;
   list(): Promise<BatchRecord[]>;
+  /** Removes a batch withdrawn before its commit (its id goes to the next cut). */
+  delete(batchId: bigint): Promise<void>;
 }
 
 const replacer = (_: string, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v);
@@ -125,6 +127,33 @@ export class FileBatchStore implements BatchStore {
     return write;
   }
 
+  delete(batchId: bigint): Promise<void> {
+    this.#puts += 1;
+    const previous = this.#writes.get(batchId) ?? Promise.resolve();
+    const removal = previous
+      .catch(() => undefined)
+      .then(async () => {
+        await this.#ready;
+        this.#forget(batchId);
+        await rm(this.#path(batchId), { force: true });
+        await this.#syncDir();
+      })
+      .finally(() => {
+        if (this.#writes.get(batchId) === removal) this.#writes.delete(batchId);
+      });
+    this.#writes.set(batchId, removal);
+    return removal;
+  }
+
+  async #syncDir(): Promise<void> {
+    const dir = await open(this.dir, "r");
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
   async #write(batchId: bigint, text: string): Promise<void> {
     await this.#ready;
     const path = this.#path(batchId);
@@ -138,12 +167,7 @@ export class FileBatchStore implements BatchStore {
         await file.close();
       }
       await rename(tmp, path);
-      const dir = await open(this.dir, "r");
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await this.#syncDir();
     } catch (error) {
       // The file may hold either version now: the next read goes to disk.
       this.#forget(batchId);
@@ -198,6 +222,9 @@ export class MemoryBatchStore implements BatchStore {
   }
   async put(record: BatchRecord) {
     this.#records.set(record.batchId, encodeRecord(record));
+  }
+  async delete(batchId: bigint) {
+    this.#records.delete(batchId);
   }
   async list() {
     return [...this.#records.keys()]

@@ -41,14 +41,25 @@ export interface PipelineEvents {
   /** The chain rolled the batch back (fraud proof, challenge, dispute, negative balance). */
   rolledBack?(record: BatchRecord): void;
   failed?(batchId: bigint, error: Error): void;
+  /**
+   * Asked right before a batch's commit is sent (the pre-commit self-audit): `false` means the
+   * batch was withdrawn (its record is gone from the store, a new cut takes its id) and must not
+   * be committed. Default: commit.
+   */
+  beforeCommit?(record: BatchRecord): Promise<boolean>;
 }
 
-type JobData = { batchId: string };
+/** `root`: the record's fillsRoot when enqueued (absent in jobs of older versions). */
+type JobData = { batchId: string; root?: string };
 
 /** Reverts that mean "not yet" rather than "never": the job waits and asks again. */
 const WAIT_ON_REVERT = new Set(["SettlementPaused", "SettlementBatchOutOfOrder"]);
-const commitJobId = (id: bigint) => `commit-${id}`;
-const finalizeJobId = (id: bigint) => `finalize-${id}`;
+// Keyed by id and root: a batch withdrawn before its commit leaves its id to the next cut, whose
+// job must not be taken for the withdrawn one's (BullMQ keeps finished jobs and ignores an add
+// with a finished job's id).
+const rootKey = (root: string) => root.slice(2, 18).toLowerCase();
+const commitJobId = (id: bigint, root: string) => `commit-${id}-${rootKey(root)}`;
+const finalizeJobId = (id: bigint, root: string) => `finalize-${id}-${rootKey(root)}`;
 
 /**
  * The two-phase commit on BullMQ. Each batch gets a `commit` job then a `finalize` job, keyed by the
@@ -121,16 +132,29 @@ export class SettlementPipeline {
   }
 
   async #enqueue(record: BatchRecord): Promise<void> {
-    const data = { batchId: record.batchId.toString() };
+    const data = { batchId: record.batchId.toString(), root: record.fillsRoot };
     if (record.state === "BATCHED") {
-      await this.queue.add("commit", data, { jobId: commitJobId(record.batchId) });
+      await this.queue.add("commit", data, {
+        jobId: commitJobId(record.batchId, record.fillsRoot),
+      });
     } else if (record.state === "COMMITTED") {
-      await this.queue.add("finalize", data, { jobId: finalizeJobId(record.batchId) });
+      await this.queue.add("finalize", data, {
+        jobId: finalizeJobId(record.batchId, record.fillsRoot),
+      });
     }
   }
 
   async #process(job: Job<JobData>): Promise<void> {
     const batchId = BigInt(job.data.batchId);
+    // A job of a withdrawn batch (gone from the store, or its id taken by a later cut) is done.
+    const record = await this.store.get(batchId);
+    if (
+      record === undefined ||
+      (job.data.root !== undefined &&
+        record.fillsRoot.toLowerCase() !== job.data.root.toLowerCase())
+    ) {
+      return;
+    }
     try {
       if (job.name === "commit") await this.#commit(job, batchId);
       else await this.#finalize(job, batchId);
@@ -166,6 +190,8 @@ export class SettlementPipeline {
       if (next > batchId) {
         throw new UnrecoverableError(`batch ${batchId} was skipped on-chain (next is ${next})`);
       }
+      // Never commit what the self-audit finds provable: the batch is withdrawn instead.
+      if (this.events.beforeCommit && !(await this.events.beforeCommit(record))) return;
       try {
         const receipt = await this.client.commitBatch(
           batchId,
@@ -202,8 +228,11 @@ export class SettlementPipeline {
     const now = await this.client.chainTime();
     await this.queue.add(
       "finalize",
-      { batchId: batchId.toString() },
-      { jobId: finalizeJobId(batchId), delay: this.#windowDelay(onChain.finalizableAt, now) },
+      { batchId: batchId.toString(), root: record.fillsRoot },
+      {
+        jobId: finalizeJobId(batchId, record.fillsRoot),
+        delay: this.#windowDelay(onChain.finalizableAt, now),
+      },
     );
   }
 

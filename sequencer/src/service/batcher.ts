@@ -28,6 +28,8 @@ export interface BatcherDeps {
   maxFills: number;
   maxMs: number;
   now: () => number;
+  /** Unix seconds by which a commit sent now lands (ChainClock.commitBy); journaled in the cut. */
+  commitBy?: () => number;
   logger: Logger;
   metrics: Metrics;
   /** Re-enqueue interval of stored unsettled batches. Default 2,000 ms. */
@@ -66,7 +68,13 @@ export class Batcher {
     if (this.#cutting || waiting === 0 || (!timer && waiting < this.deps.maxFills)) return;
     this.#cutting = true;
     try {
-      await this.deps.commit({ kind: "cut", ms: this.deps.now(), maxFills: this.deps.maxFills });
+      const { commitBy } = this.deps;
+      await this.deps.commit({
+        kind: "cut",
+        ms: this.deps.now(),
+        maxFills: this.deps.maxFills,
+        ...(commitBy ? { commitBy: commitBy() } : {}),
+      });
     } catch (error) {
       this.deps.logger.error({ err: error }, "batcher: cut failed");
     } finally {
@@ -78,15 +86,54 @@ export class Batcher {
   submitCut(batch: CoreBatch, leaves: FillLeaf[]): void {
     this.deps.metrics.batchSize.observe(leaves.length);
     // Records are built a slice at a time; chained, so batches reach the pipeline in cut order
-    // (a small batch cut right after a large one must not overtake it).
+    // (a small batch cut right after a large one must not overtake it), and a withdrawal
+    // (`withdraw`) is ordered with them.
     const record = this.#submitted.then(() => this.record(batch, leaves));
     this.#submitted = record.then(
-      (r) =>
-        void this.deps.pipeline
+      async (r) => {
+        // Withdrawn while its record was built: the store must never see it.
+        if (this.deps.core.batch(batch.batchId) !== batch) return;
+        await this.deps.pipeline
           .submit(r)
-          .catch((error: unknown) => this.#submitFailed(batch, error)),
+          .catch((error: unknown) => this.#submitFailed(batch, error));
+      },
       (error: unknown) => this.#submitFailed(batch, error),
     );
+  }
+
+  /**
+   * After a `recut` from `fromBatchId`: removes the stored records of the withdrawn batches, in
+   * order with the submissions (a record being built for one of them is dropped, see submitCut).
+   */
+  withdraw(fromBatchId: bigint): Promise<void> {
+    const done = this.#submitted.then(() => this.#dropStale(fromBatchId));
+    this.#submitted = done.catch((error: unknown) =>
+      this.deps.logger.warn(
+        { err: error, fromBatchId },
+        "batcher: dropping withdrawn records failed",
+      ),
+    );
+    return done;
+  }
+
+  /** Deletes stored uncommitted records from `fromBatchId` on that are not the core's live cut. */
+  async #dropStale(fromBatchId = 0n): Promise<void> {
+    const { core, store } = this.deps;
+    for (const r of await store.list()) {
+      if (r.state !== "BATCHED" || r.batchId < fromBatchId) continue;
+      const live = core.batch(r.batchId);
+      const same =
+        live?.state === "BATCHED" &&
+        live.fillIds.length === r.fills.length &&
+        (r.fills as StoredFill[]).every((f, i) => f.fillId === live.fillIds[i]);
+      if (!same) {
+        this.deps.logger.info(
+          { batchId: r.batchId },
+          "batcher: dropping a withdrawn batch's record",
+        );
+        await store.delete(r.batchId);
+      }
+    }
   }
 
   #submitFailed(batch: CoreBatch, error: unknown): void {
@@ -124,6 +171,8 @@ export class Batcher {
   /** Stores and enqueues every BATCHED batch of the core the store does not hold. */
   async resubmitMissing(): Promise<void> {
     const { core, pipeline, store } = this.deps;
+    // A crash between journaling a recut and removing its records leaves them behind.
+    await this.#dropStale();
     const stored = new Set((await store.list()).map((r) => r.batchId));
     for (const batch of core.liveBatches()) {
       if (batch.state !== "BATCHED" || stored.has(batch.batchId)) continue;

@@ -45,6 +45,7 @@ export function orderView(o: CoreOrder): OrderView {
     signature: o.signature,
     status: o.status,
     filled: o.filled,
+    ...(o.busted ? { busted: o.busted } : {}),
     acceptedAt: o.acceptedAt,
   };
 }
@@ -67,6 +68,7 @@ export function fillView(f: CoreFill): FillView {
     makerFee: e.makerFee,
     takerFee: e.takerFee,
     ...(f.batchId !== undefined ? { batchId: f.batchId, index: f.index! } : {}),
+    ...(f.bustReason !== undefined ? { bustReason: f.bustReason } : {}),
   };
 }
 
@@ -250,13 +252,20 @@ export class ClearmatchService implements OrderService {
     const { core, store } = this.deps;
     const f = /^[0-9]+$/.test(fillId) ? core.fill(Number(fillId)) : undefined;
     if (!f) throw new ClearmatchError("UNKNOWN_FILL");
-    if (f.batchId === undefined || f.state === "ROLLED_BACK") {
-      throw new ClearmatchError("UNKNOWN_FILL", "the fill is not in a batch (yet)");
-    }
+    // The fill exists: without a stored batch it has no proof yet (409, not 404).
+    const notBatched = (message: string) =>
+      new ClearmatchError("FILL_NOT_BATCHED", message, {
+        details: {
+          fillId,
+          state: f.state.toLowerCase(),
+          ...(f.batchId === undefined ? {} : { batchId: f.batchId.toString() }),
+        },
+      });
+    if (f.state === "ROLLED_BACK") throw notBatched("the fill was busted: it has no proof");
+    if (f.batchId === undefined) throw notBatched("the fill is not in a batch (yet)");
     const record = await store.get(f.batchId);
     const stored = (record?.fills as StoredFill[] | undefined)?.find((s) => s.fillId === f.fillId);
-    if (!record || !stored)
-      throw new ClearmatchError("UNKNOWN_FILL", "the batch is not stored yet");
+    if (!record || !stored) throw notBatched("the fill's batch is not stored yet");
     const batch = core.batch(f.batchId)!;
     const signedOf = (hash: Hex) => {
       const o = core.order(hash)!;

@@ -20,8 +20,14 @@ export interface CoreOrder {
   /** Wall clock when accepted, ms. */
   acceptedAt: number;
   status: CoreOrderStatus;
-  /** Cumulative filled base atoms (busted fills included: the engine never re-opens quantity). */
+  /** Filled base atoms, busted fills excluded. */
   filled: bigint;
+  /**
+   * Base atoms of this order's fills that were busted (never settled). The engine does not
+   * re-open them (later fills' leaves carry cumulative amounts that include them), so an order
+   * closed as filled whose fill was busted ends `cancelled`: its remainder never trades.
+   */
+  busted?: bigint;
 }
 
 /** Off-chain life of a fill (DESIGN.md, "Two-phase commit"). */
@@ -63,6 +69,8 @@ export type CoreOutput =
   | { type: "order"; order: CoreOrder }
   | { type: "batchCut"; batch: CoreBatch; leaves: FillLeaf[] }
   | { type: "batch"; batch: CoreBatch }
+  /** Cut batches `fromBatchId`..`toBatchId` were withdrawn before their commit (a `recut`). */
+  | { type: "recut"; fromBatchId: bigint; toBatchId: bigint; reason: string }
   | { type: "bust"; fill: CoreFill; reason: string }
   | { type: "challenge"; challengeId: bigint; batchId: bigint; orderHash: Hex };
 

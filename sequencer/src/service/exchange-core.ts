@@ -12,8 +12,10 @@
  *
  * Settlement policies (`docs/service.md`):
  * - A cut takes MATCHED fills in fill order. It first busts fills whose order was cancelled or
- *   nonce-invalidated on-chain, or expires within `expiryMarginSec` of the cut: committed, they
- *   would be provably invalid. Fills of a paused market wait.
+ *   nonce-invalidated on-chain, or expires by the time the cut's commit lands (`commitBy`: the
+ *   chain's time plus COMMIT_LATENCY_MAX): committed, they would be provably invalid. Orders stop
+ *   trading `expiryMarginSec` before expiry, which start-up checks covers the batch age and the
+ *   commit latency, so an honest run busts nothing here. Fills of a paused market wait.
  * - `BatchesRolledBack(from, to, reason)`: fills of `from` the chain proved invalid are busted
  *   (see `bustedByRollback`); every other fill of the rolled-back batches returns to MATCHED and
  *   goes into the next cut with its leaf values unchanged (cumulative amounts stay consistent).
@@ -63,6 +65,7 @@ import {
   type CutRecord,
   type HaltRecord,
   type OrderRecord,
+  type RecutRecord,
   type ServiceRecord,
 } from "./service-record.js";
 import { lowercase } from "../crypto/lowercase.js";
@@ -160,6 +163,8 @@ export class ExchangeCore {
         return this.#chain(record);
       case "cut":
         return this.#cut(record);
+      case "recut":
+        return this.#recut(record);
       case "expire": {
         const outputs: CoreOutput[] = [];
         this.#engine({ type: "expire", time: recordTime(record) }, record.ms, outputs);
@@ -327,6 +332,15 @@ export class ExchangeCore {
           const fill = this.#addFill(e, ms);
           fills.push(fill);
           outputs.push({ type: "fill", fill });
+          // A resting maker gets no "rested" event: a partial fill shows in its status here
+          // (and its filled amount in the order update). A complete fill is its "filled" event.
+          const maker = s.orders.get(lowercase(e.makerOrderHash));
+          if (
+            (maker?.status === "open" || maker?.status === "partially_filled") &&
+            e.makerFilledAfter < maker.order.amount
+          ) {
+            this.#setStatus(e.makerOrderHash, "partially_filled", outputs);
+          }
           break;
         }
         case "rested":
@@ -382,10 +396,11 @@ export class ExchangeCore {
     pushIndex(s.accountFills, e.maker, e.fillId);
     if (lowercase(e.taker) !== lowercase(e.maker)) pushIndex(s.accountFills, e.taker, e.fillId);
     pushIndex(s.marketFills, String(e.marketId), e.fillId);
+    // The engine's cumulative amounts include busted fills; an order's `filled` does not.
     const maker = s.orders.get(lowercase(e.makerOrderHash));
-    if (maker) maker.filled = e.makerFilledAfter;
+    if (maker) maker.filled = e.makerFilledAfter - (maker.busted ?? 0n);
     const taker = s.orders.get(lowercase(e.takerOrderHash));
-    if (taker) taker.filled = e.takerFilledAfter;
+    if (taker) taker.filled = e.takerFilledAfter - (taker.busted ?? 0n);
     this.#countPending(e);
     return fill;
   }
@@ -757,6 +772,20 @@ export class ExchangeCore {
     }
     this.#s.matched.delete(f.fillId);
     outputs.push({ type: "bust", fill: f, reason });
+    const orders = new Set([lowercase(f.fill.makerOrderHash), lowercase(f.fill.takerOrderHash)]);
+    for (const key of orders) this.#orderBusted(key, f.fill.baseAmount, outputs);
+  }
+
+  /** The order's filled amount and status no longer count a busted fill of `base` atoms. */
+  #orderBusted(key: string, base: bigint, outputs: CoreOutput[]) {
+    const o = this.#s.orders.get(key);
+    if (!o) return;
+    o.busted = (o.busted ?? 0n) + base;
+    o.filled -= base;
+    const resting = this.engine.order(o.orderHash).status === "OPEN";
+    if (resting) this.#setStatus(o.orderHash, o.filled > 0n ? "partially_filled" : "open", outputs);
+    else if (o.status === "filled") this.#setStatus(o.orderHash, "cancelled", outputs);
+    else outputs.push({ type: "order", order: o });
   }
 
   /**
@@ -796,7 +825,7 @@ export class ExchangeCore {
     const outputs: CoreOutput[] = [];
     const ids = [...s.matched].sort((a, b) => a - b);
     if (ids.length === 0) return { outputs, mutated: false };
-    const deadline = BigInt(recordTime(r) + this.expiryMarginSec);
+    const deadline = BigInt(r.commitBy ?? recordTime(r) + this.expiryMarginSec);
     const bust: number[] = [];
     const take: CoreFill[] = [];
     for (const id of ids) {
@@ -824,6 +853,44 @@ export class ExchangeCore {
     });
     s.batches.set(String(batchId), batch);
     outputs.push({ type: "batchCut", batch, leaves });
+    return { outputs, mutated: true };
+  }
+
+  /**
+   * Withdraws the cut batches from `r.fromBatchId` on, none of which may be committed yet: the
+   * audited fills are busted, the others go back to MATCHED for the next cut (which judges them
+   * again, against its own commit time), and the next batch id is `fromBatchId` again.
+   */
+  #recut(r: RecutRecord): ApplyResult {
+    const s = this.#s;
+    const last = s.nextBatchId - 1n;
+    if (r.fromBatchId > last) return { outputs: [], mutated: false };
+    for (let id = r.fromBatchId; id <= last; id++) {
+      if (s.batches.get(String(id))?.state !== "BATCHED") {
+        return refused("BAD_REQUEST", { reason: `batch ${id} is not cut-and-uncommitted` });
+      }
+    }
+    const outputs: CoreOutput[] = [];
+    const bust = new Set(r.bust);
+    const busted: number[] = [];
+    for (let id = r.fromBatchId; id <= last; id++) {
+      for (const fillId of s.batches.get(String(id))!.fillIds) {
+        const f = s.fills.get(fillId)!;
+        delete f.batchId;
+        delete f.index;
+        if (bust.has(fillId)) {
+          this.#bust(f, r.reason, outputs, true);
+          busted.push(fillId);
+        } else {
+          f.state = "MATCHED";
+          s.matched.add(fillId);
+        }
+      }
+      s.batches.delete(String(id));
+    }
+    this.#reverse(busted, r, outputs);
+    s.nextBatchId = r.fromBatchId;
+    outputs.push({ type: "recut", fromBatchId: r.fromBatchId, toBatchId: last, reason: r.reason });
     return { outputs, mutated: true };
   }
 
@@ -924,6 +991,14 @@ export class ExchangeCore {
     if (live) return live;
     if (this.engine.order(lowercase(orderHash)).status === "UNKNOWN") return undefined;
     return this.history.order(orderHash);
+  }
+  /** Whether the order was cancelled on-chain (as the chain watcher has delivered so far). */
+  cancelledOnChain(orderHash: Hex): boolean {
+    return this.#s.chainCancels.has(lowercase(orderHash));
+  }
+  /** The trader's on-chain minimum nonce as delivered so far (0 if never raised). */
+  nonceFloor(trader: Address): bigint {
+    return this.#s.nonceFloors.get(lowercase(trader)) ?? 0n;
   }
   /** A fill by id, live or archived. */
   fill(fillId: number): CoreFill | undefined {

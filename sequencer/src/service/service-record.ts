@@ -11,7 +11,10 @@ import { ORDER_FIELD_NAMES, type Order } from "../eip712/types.js";
 import { JournalError } from "../journal/journal-error.js";
 import type { RecordCodec } from "../journal/record-codec.js";
 
-/** Every record carries `ms`, the sequencer's wall clock when it was accepted (ms since epoch). */
+/**
+ * Every record carries `ms`, the exchange's time when it was accepted (ms since epoch): the later
+ * of the wall clock and the chain's (ChainClock.now), so that time rules agree with the contract.
+ */
 interface Stamped {
   ms: number;
 }
@@ -57,6 +60,26 @@ export interface ChainEventRecord extends Stamped {
 export interface CutRecord extends Stamped {
   kind: "cut";
   maxFills: number;
+  /**
+   * Unix seconds by which this batch's commit lands (the chain's time plus COMMIT_LATENCY_MAX,
+   * ChainClock.commitBy): a fill of an order that expires by then is busted, not committed.
+   * Absent in journals written before it existed: the record's time plus the expiry margin.
+   */
+  commitBy?: number;
+}
+
+/**
+ * Withdraw every cut but uncommitted batch from `fromBatchId` on (the pre-commit self-audit found
+ * that committing the first would be provable, e.g. its commit was delayed past an order's
+ * expiry): `bust` fills are busted, the others wait for the next cut, and batch ids restart at
+ * `fromBatchId` (the chain requires consecutive ids).
+ */
+export interface RecutRecord extends Stamped {
+  kind: "recut";
+  fromBatchId: bigint;
+  /** Fill ids the audit found provable: busted with `reason`. */
+  bust: number[];
+  reason: string;
 }
 
 /** Advance time: expire resting orders whose expiry has passed. */
@@ -101,7 +124,8 @@ export type ServiceRecord =
   | ExpireRecord
   | KillSwitchRecord
   | HaltRecord
-  | ResumeRecord;
+  | ResumeRecord
+  | RecutRecord;
 
 /** Kind byte = index here: append only, never reorder (journals on disk hold the index). */
 const KINDS = [
@@ -114,6 +138,7 @@ const KINDS = [
   "killSwitch",
   "halt",
   "resume",
+  "recut",
 ] as const;
 
 const replacer = (_: string, v: unknown) => (typeof v === "bigint" ? { $bigint: v.toString() } : v);

@@ -18,9 +18,10 @@ import { Redis } from "ioredis";
 import { createApp } from "../api/app.js";
 import { startHttpServer, type HttpServer } from "../api/http-server.js";
 import { settlementAbi } from "../chain/settlement-abi.js";
+import { ChainClock } from "../chain/chain-clock.js";
 import { SettlementClient } from "../chain/settlement-client.js";
 import { TxSender } from "../chain/tx-sender.js";
-import type { Config } from "../config/config.js";
+import { requiredExpiryMarginSec, type Config } from "../config/config.js";
 import { VerifyPool } from "../crypto/verify-pool.js";
 import { clearmatchDomain } from "../eip712/types.js";
 import { OrderHasher } from "../eip712/order-hasher.js";
@@ -36,6 +37,7 @@ import { RateLimiter } from "../risk/rate-limiter.js";
 import { Batcher } from "./batcher.js";
 import { journaledAdminControls } from "./admin-actions.js";
 import { ChallengeResponder } from "./challenge-responder.js";
+import { checkChainIdentity } from "./chain-identity.js";
 import { createChainSync } from "./chain-sync.js";
 import { ClearmatchService } from "./clearmatch-service.js";
 import type { ApplyResult } from "./core-types.js";
@@ -45,8 +47,10 @@ import { PendingHistory } from "./pending-history.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
 import { SnapshotThread } from "./snapshot-thread.js";
 import { OrderIntake } from "./order-intake.js";
+import { auditBeforeCommit } from "./pre-commit-audit.js";
 import { publishOutputs } from "./stream-publisher.js";
 import { serviceRecordCodec, type ServiceRecord } from "./service-record.js";
+import { observeSettlement } from "./settlement-observer.js";
 
 export interface RunningService {
   readonly url: string;
@@ -69,9 +73,15 @@ export async function startService(
   options: StartServiceOptions = {},
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ level: config.LOG_LEVEL });
-  const now = options.now ?? Date.now;
+  // Exchange time: the chain's clock once it is read (chain-clock.ts), the wall clock before.
+  let chainClock: ChainClock | undefined;
+  const now = options.now ?? (() => (chainClock ? chainClock.now() : Date.now()));
+  /** Unix seconds by which a commit sent now lands. */
+  const commitBy = () => Math.ceil(now() / 1000) + config.COMMIT_LATENCY_MAX;
   const metrics = createMetrics({ collectDefaultMetrics: true });
   const dataDir = config.DATA_DIR;
+  // Before anything reads or writes DATA_DIR: it must belong to this chain (chain-identity.ts).
+  await checkChainIdentity(config, { logger });
 
   // Settled orders, fills and batches leave the core's memory for the archive. The snapshot
   // thread writes it; until the snapshot after them is done they wait in `history`, which the
@@ -138,6 +148,37 @@ export async function startService(
     pollIntervalMs: 200,
   });
   const client = new SettlementClient(config.SETTLEMENT_ADDRESS, publicClient, sender);
+  const clock = new ChainClock({
+    readHead: async () => {
+      const block = await publicClient.getBlock({ blockTag: "latest" });
+      return { number: block.number, timestamp: block.timestamp };
+    },
+    commitLatencySec: config.COMMIT_LATENCY_MAX,
+    pollMs: Math.min(config.CHAIN_POLL_MS, 1_000),
+    onReadyChange: (ready, reason) => {
+      metrics.chainCommitReady.set(ready ? 1 : 0);
+      if (ready) logger.info("chain: commits can land within COMMIT_LATENCY_MAX; orders accepted");
+      else logger.warn({ reason }, "chain: no commit can land in time; new orders refused");
+    },
+    onReadError: (error) => logger.debug({ err: error }, "chain clock: head read failed"),
+    onPoll: (status) => {
+      if (status.skewSec !== undefined) metrics.chainClockSkew.set(status.skewSec);
+    },
+  });
+  await retry(logger, "read the chain head", () => clock.start());
+  chainClock = clock;
+  logger.info(
+    { skewSec: clock.skewSec, commitLatencyMaxSec: config.COMMIT_LATENCY_MAX },
+    "chain clock: exchange time follows the chain head",
+  );
+  // Settlement counters and logs, the sequencer's transactions and gas balance.
+  const observer = observeSettlement({
+    metrics,
+    logger,
+    publicClient,
+    sender,
+    gasBalanceWarnWei: config.GAS_BALANCE_WARN_WEI,
+  });
 
   // Detects price moves only: the halts it triggers are journaled and held by the core.
   const circuitBreaker = new CircuitBreaker({
@@ -153,6 +194,7 @@ export async function startService(
   let batcher: Batcher | undefined;
   let responder: ChallengeResponder | undefined;
   const onApplied = (record: ServiceRecord, result: ApplyResult) => {
+    observer.applied(record, result);
     // Arrival (the order record's receive time) to its match result, just applied.
     if (record.kind === "order")
       metrics.matchLatency.observe(Math.max(0, now() - record.ms) / 1000);
@@ -218,6 +260,12 @@ export async function startService(
     maxLifetimeSec: config.MAX_ORDER_LIFETIME_SEC,
     publicClient,
     now,
+    chainUnavailable: () =>
+      clock.check()
+        ? undefined
+        : new ClearmatchError("CHAIN_UNAVAILABLE", undefined, {
+            details: { reason: clock.status().reason ?? null },
+          }),
     onApplied,
     onFatal,
     onSignatureCheck: (path) => metrics.signatureChecks.inc({ path }),
@@ -324,6 +372,21 @@ export async function startService(
     });
   }
 
+  // The margin is the journal's (its init record); the batch age and latency bound are today's.
+  const margin = requiredExpiryMarginSec(config);
+  if (core.expiryMarginSec < margin) {
+    // main.ts prints `fix` under the message.
+    throw Object.assign(
+      new ClearmatchError(
+        "CONFIG_INVALID",
+        `this journal's expiry margin is ${core.expiryMarginSec} s, less than BATCH_MAX_MS rounded up to seconds + COMMIT_LATENCY_MAX + 1 = ${margin} s: a fill matched just before its order stops trading could commit after the order expired`,
+      ),
+      {
+        fix: `lower BATCH_MAX_MS or COMMIT_LATENCY_MAX, or start on a new DATA_DIR with EXPIRY_MARGIN_SECONDS >= ${margin}`,
+      },
+    );
+  }
+
   const store = new FileBatchStore(join(dataDir, "batches"));
   const pipeline = new SettlementPipeline(
     store,
@@ -338,6 +401,41 @@ export async function startService(
         }
       },
       failed: (batchId, error) => logger.error({ err: error, batchId }, "pipeline: batch failed"),
+      beforeCommit: async (record) => {
+        // Only the core's live cut is ever committed (a withdrawn one's record may linger).
+        const live = core.batch(record.batchId);
+        if (live?.state !== "BATCHED") {
+          await batcher!.withdraw(record.batchId);
+          return false;
+        }
+        // Judged on a fresh head: after an outage the chain's clock may have moved on.
+        await clock.poll();
+        const at = commitBy();
+        const found = auditBeforeCommit(core, record, at, (o) => hasher.hashOrder(o));
+        metrics.selfAudits.inc({ outcome: found.audit.clean ? "clean" : "withdrawn" });
+        if (found.audit.clean) return true;
+        logger.error(
+          {
+            batchId: record.batchId,
+            commitBy: at,
+            kinds: found.summary,
+            faults: found.audit.faults.length,
+            conflicts: found.audit.conflicts.length,
+            leafFaults: found.audit.leafFaults.length,
+            bust: found.bust,
+          },
+          "self-audit: committing this batch would be provable; withdrawing it (its other fills are re-batched)",
+        );
+        await commit({
+          kind: "recut",
+          ms: now(),
+          fromBatchId: record.batchId,
+          bust: found.bust,
+          reason: `self-audit: ${found.summary}`,
+        });
+        await batcher!.withdraw(record.batchId);
+        return false;
+      },
     },
     {
       redisUrl: config.REDIS_URL,
@@ -356,6 +454,7 @@ export async function startService(
     maxFills: config.BATCH_MAX_FILLS,
     maxMs: config.BATCH_MAX_MS,
     now,
+    commitBy,
     logger,
     metrics,
   });
@@ -458,7 +557,9 @@ export async function startService(
     stop: () =>
       (stopped ??= (async () => {
         intake.close();
+        clock.stop();
         clearInterval(expiryTimer);
+        observer.stop();
         batcher!.stop();
         await watcher.stop();
         await http_!.close();

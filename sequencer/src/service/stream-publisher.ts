@@ -53,6 +53,13 @@ export function publishOutputs(
       case "batch":
         hub.publish("batches", "batch", batchView(out.batch));
         break;
+      case "recut":
+        hub.publish("batches", "recut", {
+          fromBatchId: out.fromBatchId,
+          toBatchId: out.toBatchId,
+          reason: out.reason,
+        });
+        break;
       case "bust": {
         const view = { ...fillView(out.fill), reason: out.reason };
         hub.publish(`trades:${view.marketId}`, "bust", view);

@@ -7,8 +7,10 @@ import { loadConfig, type Config } from "../../src/config/config.js";
 import { devAccount, DEV_ROLES, fundAndDeposit } from "../../src/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes, type Order } from "../../src/eip712/types.js";
 import { OrderHasher } from "../../src/eip712/order-hasher.js";
+import type { CoreBatch } from "../../src/service/core-types.js";
+import type { RunningService } from "../../src/service/service-runtime.js";
 import type { DevChain } from "./dev-chain.js";
-import { uniqueQueue } from "./dev-chain.js";
+import { eventually, uniqueQueue } from "./dev-chain.js";
 
 /** Environment of a service against `chain`, with a fresh data dir and queue. */
 export async function serviceEnv(
@@ -119,4 +121,24 @@ export function traderClient(chain: DevChain, url: string, index: number): Clear
     }),
     publicClient: chain.stack.publicClient,
   });
+}
+
+/**
+ * Trader 1 sells and trader 0 buys one WETH at 2,000 USDC through the API (both acknowledged),
+ * and the batch holding the fill is committed: that batch.
+ */
+export async function tradeAndCommit(chain: DevChain, service: RunningService): Promise<CoreBatch> {
+  for (const [index, side] of [
+    [traderIndex(1), 1],
+    [traderIndex(0), 0],
+  ] as const) {
+    const order = await signedOrder(chain, index, { side, price: USDC(2_000n), amount: ONE_ETH });
+    const res = await post(service.url, "/v1/orders", wire(order));
+    if (res.status !== 201) throw new Error(`order refused: ${JSON.stringify(res.body)}`);
+  }
+  return eventually(
+    () => service.core.batches().find((b) => b.state === "COMMITTED"),
+    30_000,
+    "a committed batch",
+  );
 }

@@ -47,6 +47,7 @@ contract Settlement is
         );
         $._nextBatchId = 1;
         $._nextFinalizeId = 1;
+        $._segmentTopClosed = true; // no segment yet: the first commit pushes segment 1
     }
 
     /// @dev UUPS: only the timelock upgrades, so every upgrade waits out its delay in public.

@@ -21,9 +21,22 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
         if (fillCount == 0) revert SettlementEmptyBatch();
         DeltaLib.validate(deltas);
 
+        // The pending span (rolled-back ids inside it included) is capped, so a flood of batches
+        // cannot outgrow what the challenge window and the batch interval call for.
+        if (batchId - $._nextFinalizeId >= MAX_PENDING_BATCHES) revert SettlementTooManyPending(MAX_PENDING_BATCHES);
+
+        // Join the open top segment, or push a new one after a rollback closed the top.
+        uint64 segment = $._segmentTop;
+        if ($._segmentTopClosed) {
+            segment += 1;
+            $._segments[segment] = SettlementStorage.Segment(batchId, 0);
+            $._segmentTop = segment;
+            $._segmentTopClosed = false;
+        }
+
         bytes32 deltasHash = DeltaLib.hash(deltas);
         uint64 finalizableAt = uint64(block.timestamp) + $._challengeWindow;
-        $._batches[batchId] = Batch({
+        $._batches[batchId] = SettlementStorage.StoredBatch({
             fillsRoot: fillsRoot,
             deltasHash: deltasHash,
             committedAt: uint64(block.timestamp),
@@ -32,7 +45,9 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
             fillCount: fillCount,
             openChallenges: 0,
             openDisputes: 0,
-            status: BatchStatus.Pending
+            status: BatchStatus.Pending,
+            segment: segment,
+            segmentStart: $._segments[segment].start
         });
         $._nextBatchId = batchId + 1;
         emit BatchCommitted(batchId, fillsRoot, deltasHash, fillCount, finalizableAt);
@@ -45,7 +60,7 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
     ) external whenNotPaused returns (bool finalized) {
         SettlementStorage.Layout storage $ = _s();
         if (batchId != $._nextFinalizeId) revert SettlementBatchOutOfOrder($._nextFinalizeId, batchId);
-        Batch storage b = _pendingBatch(batchId);
+        SettlementStorage.StoredBatch storage b = _pendingBatch(batchId);
         if (block.timestamp < b.finalizableAt || b.openChallenges != 0 || b.openDisputes != 0) {
             revert SettlementBatchNotFinalizable(batchId);
         }
@@ -57,18 +72,21 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
             return false;
         }
         b.status = BatchStatus.Finalized;
-        $._nextFinalizeId = _nextToFinalize(batchId);
+        $._nextFinalizeId = _nextToFinalize(batchId, b.segment);
         emit BatchFinalized(batchId);
         return true;
     }
 
-    /// @dev The batch to finalize after `batchId`: the next one, past any range rolled back while
-    /// `batchId` was still pending (a rollback of a later batch leaves earlier ones pending). Each
-    /// rolled-back id is skipped once, and was committed (and paid for) by the sequencer.
-    function _nextToFinalize(uint64 batchId) private view returns (uint64 next) {
+    /// @dev The batch to finalize after `batchId` (just finalized, in segment `index`): the next id,
+    /// or past the range rolled back after it in one step: the start of the next segment, or
+    /// nextBatchId if there is none. One jump suffices: the segment above starts at the first id
+    /// committed after the rollback that closed this one (docs/protocol.md, section 2).
+    function _nextToFinalize(uint64 batchId, uint64 index) private view returns (uint64 next) {
         SettlementStorage.Layout storage $ = _s();
-        uint64 end = $._nextBatchId;
         next = batchId + 1;
-        while (next < end && $._batches[next].status == BatchStatus.RolledBack) ++next;
+        uint64 top = $._segmentTop;
+        if (index == top && !$._segmentTopClosed) return next; // the open top runs to nextBatchId
+        if (next != $._segments[index].end) return next;
+        next = index < top ? $._segments[index + 1].start : $._nextBatchId;
     }
 }

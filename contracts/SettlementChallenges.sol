@@ -17,7 +17,7 @@ abstract contract SettlementChallenges is SettlementCore {
         bytes32[] calldata proof
     ) external returns (uint256 challengeId) {
         SettlementStorage.Layout storage $ = _s();
-        ISettlement.Batch storage b = _pendingBatch(fill.batchId);
+        SettlementStorage.StoredBatch storage b = _pendingBatch(fill.batchId);
         if (block.timestamp >= b.finalizableAt)
             revert ISettlement.SettlementChallengeWindowClosed(fill.batchId);
         _verifyFill(b, fill, proof);
@@ -71,11 +71,11 @@ abstract contract SettlementChallenges is SettlementCore {
             revert ISettlement.SettlementChallengeDeadlineNotReached(challengeId);
 
         c.status = ISettlement.ChallengeStatus.Upheld;
-        ISettlement.Batch storage b = _s()._batches[c.batchId];
+        SettlementStorage.StoredBatch storage b = _s()._batches[c.batchId];
         --b.openChallenges; // >= 1: this challenge was open on it
         emit ISettlement.ChallengeUpheld(challengeId);
         // Open challenges block finalization, so the batch is pending or already rolled back.
-        if (b.status == ISettlement.BatchStatus.Pending)
+        if (_isPending(c.batchId, b))
             _rollback(c.batchId, ISettlement.RollbackReason.ChallengeUnanswered);
     }
 

@@ -23,6 +23,11 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     /// @dev keccak256("1"): the domain version of DESIGN.md
     bytes32 private constant _VERSION_HASH = keccak256("1");
 
+    /// @notice The most batch ids that may lie between the finalize cursor and the next id (pending
+    /// batches and rolled-back ones not yet passed): one cut every 2 s over a 30-minute challenge
+    /// window needs 900 (docs/protocol.md, section 2).
+    uint64 internal constant MAX_PENDING_BATCHES = 1024;
+
     modifier onlyTimelock() {
         _checkCaller(_s()._timelock);
         _;
@@ -74,15 +79,38 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
         return expected;
     }
 
-    function _pendingBatch(uint64 batchId) internal view returns (ISettlement.Batch storage b) {
+    /// @dev The batch, reverting unless it is pending.
+    function _pendingBatch(uint64 batchId) internal view returns (SettlementStorage.StoredBatch storage b) {
         b = _s()._batches[batchId];
-        if (b.status != ISettlement.BatchStatus.Pending)
-            revert ISettlement.SettlementBatchNotPending(batchId);
+        if (!_isPending(batchId, b)) revert ISettlement.SettlementBatchNotPending(batchId);
+    }
+
+    /// @dev Whether committed batch `batchId` (stored as `b`) is still pending: not finalized, not
+    /// passed by the finalize cursor, and inside a live segment (its slot not dropped or reused by a
+    /// rollback, and the id below the segment's end once it is closed). O(1): docs/protocol.md,
+    /// section 2.
+    function _isPending(uint64 batchId, SettlementStorage.StoredBatch storage b) internal view returns (bool) {
+        SettlementStorage.Layout storage $ = _s();
+        if (b.status != ISettlement.BatchStatus.Pending || batchId < $._nextFinalizeId) return false;
+        uint64 index = b.segment;
+        uint64 top = $._segmentTop;
+        if (index > top) return false;
+        SettlementStorage.Segment storage seg = $._segments[index];
+        if (seg.start != b.segmentStart) return false; // the slot was reused by a newer segment
+        return (index == top && !$._segmentTopClosed) || batchId < seg.end;
+    }
+
+    /// @dev The public status: Finalized and None as stored; a stored Pending is Pending while
+    /// `_isPending`, RolledBack after.
+    function _statusOf(uint64 batchId) internal view returns (ISettlement.BatchStatus) {
+        SettlementStorage.StoredBatch storage b = _s()._batches[batchId];
+        if (b.status != ISettlement.BatchStatus.Pending) return b.status;
+        return _isPending(batchId, b) ? ISettlement.BatchStatus.Pending : ISettlement.BatchStatus.RolledBack;
     }
 
     /// @dev Reverts unless `proof` shows `fill` is a leaf of `b`'s fills tree; returns the leaf.
     function _verifyFill(
-        ISettlement.Batch storage b,
+        SettlementStorage.StoredBatch storage b,
         ISettlement.Fill memory fill,
         bytes32[] calldata proof
     ) internal view returns (bytes32 leaf) {
@@ -93,15 +121,25 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
 
     /// @dev Rolls back pending batch `fromBatchId` and every later one: batches finalize in order, so
     /// a later batch may rest on the rolled-back one and cannot stand alone. Earlier pending batches
-    /// stay pending and finalizable; `finalizeBatch` skips the rolled-back range after them. Ids are
-    /// never reused: new batches continue at nextBatchId.
+    /// stay pending and finalizable; `finalizeBatch` skips the rolled-back range after them in one
+    /// step. Ids are never reused: new batches continue at nextBatchId, in a new segment. O(1): the
+    /// batch's segment is cut at `fromBatchId` (or dropped if it starts there) and becomes the
+    /// closed top, which drops every segment above it (docs/protocol.md, section 2).
     function _rollback(uint64 fromBatchId, ISettlement.RollbackReason reason) internal {
         SettlementStorage.Layout storage $ = _s();
         uint64 end = $._nextBatchId; // > fromBatchId: fromBatchId is pending
-        for (uint64 id = fromBatchId; id < end; ++id) {
-            $._batches[id].status = ISettlement.BatchStatus.RolledBack;
+        uint64 index = $._batches[fromBatchId].segment;
+        SettlementStorage.Segment storage seg = $._segments[index];
+        if (fromBatchId == seg.start) {
+            // Segment `index` vanishes; the one below (or the sentinel 0) was closed when `index`
+            // was pushed, so it keeps its end.
+            $._segmentTop = index - 1;
+        } else {
+            seg.end = fromBatchId;
+            $._segmentTop = index;
         }
-        // Only with nothing pending before it may finalization jump past the rolled-back range.
+        $._segmentTopClosed = true;
+        // With nothing pending before it, nothing is pending at all.
         if (fromBatchId == $._nextFinalizeId) $._nextFinalizeId = end;
         emit ISettlement.BatchesRolledBack(fromBatchId, end - 1, reason);
     }

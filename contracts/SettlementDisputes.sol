@@ -16,7 +16,7 @@ abstract contract SettlementDisputes is SettlementCore {
     ) external payable nonReentrant returns (uint256 disputeId) {
         SettlementStorage.Layout storage $ = _s();
         if (msg.value != $._disputeBond) revert ISettlement.SettlementWrongBond($._disputeBond, msg.value);
-        ISettlement.Batch storage b = _pendingBatch(batchId);
+        SettlementStorage.StoredBatch storage b = _pendingBatch(batchId);
         if (block.timestamp >= b.finalizableAt) revert ISettlement.SettlementChallengeWindowClosed(batchId);
 
         // Ids start at 1 for symmetry with challenges; a uint64 counter cannot overflow.
@@ -40,7 +40,7 @@ abstract contract SettlementDisputes is SettlementCore {
             disputeId,
             uphold ? ISettlement.DisputeStatus.Upheld : ISettlement.DisputeStatus.Dismissed
         );
-        if (uphold && _s()._batches[d.batchId].status == ISettlement.BatchStatus.Pending) {
+        if (uphold && _isPending(d.batchId, _s()._batches[d.batchId])) {
             _rollback(d.batchId, ISettlement.RollbackReason.DisputeUpheld);
         }
         _sendBond(uphold ? d.disputer : _s()._feeRecipient, d.bond);
@@ -54,7 +54,7 @@ abstract contract SettlementDisputes is SettlementCore {
         if (
             d.status == ISettlement.DisputeStatus.Open &&
             block.timestamp < d.deadline &&
-            _s()._batches[d.batchId].status == ISettlement.BatchStatus.Pending
+            _isPending(d.batchId, _s()._batches[d.batchId])
         ) revert ISettlement.SettlementDisputeDeadlineNotReached(disputeId);
         _close(disputeId, ISettlement.DisputeStatus.Expired);
         _sendBond(d.disputer, d.bond);

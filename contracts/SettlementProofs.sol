@@ -22,7 +22,7 @@ abstract contract SettlementProofs is SettlementCore {
         OrderLib.Order memory order,
         bool isMaker
     ) external returns (ISettlement.FraudKind kind) {
-        ISettlement.Batch storage b = _pendingBatch(fill.batchId);
+        SettlementStorage.StoredBatch storage b = _pendingBatch(fill.batchId);
         _verifyFill(b, fill, proof);
         bytes32 orderHash = _checkOrder(order, isMaker ? fill.makerOrderHash : fill.takerOrderHash);
 
@@ -62,7 +62,7 @@ abstract contract SettlementProofs is SettlementCore {
 
     /// @dev The first fraud of `fill` against `order`; reverts `SettlementNoFraud` if there is none.
     function _findFraud(
-        ISettlement.Batch storage b,
+        SettlementStorage.StoredBatch storage b,
         ISettlement.Fill memory fill,
         OrderLib.Order memory order,
         bool isMaker,
@@ -75,9 +75,11 @@ abstract contract SettlementProofs is SettlementCore {
     }
 
     /// @dev A fill of a rolled-back batch never happened, so it conflicts with nothing.
-    function _settledOrPendingBatch(uint64 batchId) private view returns (ISettlement.Batch storage b) {
+    function _settledOrPendingBatch(
+        uint64 batchId
+    ) private view returns (SettlementStorage.StoredBatch storage b) {
         b = _s()._batches[batchId];
-        if (b.status != ISettlement.BatchStatus.Pending && b.status != ISettlement.BatchStatus.Finalized) {
+        if (b.status != ISettlement.BatchStatus.Finalized && !_isPending(batchId, b)) {
             revert ISettlement.SettlementBatchNotPending(batchId);
         }
     }
@@ -88,7 +90,7 @@ abstract contract SettlementProofs is SettlementCore {
     /// block commitBlock - 1 or at the end of commitBlock: the pause may precede the commit within
     /// the block, and block granularity cannot tell, so doubt goes to the traders.
     function _commitContext(
-        ISettlement.Batch storage b,
+        SettlementStorage.StoredBatch storage b,
         address trader,
         bytes32 orderHash,
         uint32 marketId

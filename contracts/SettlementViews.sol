@@ -42,7 +42,19 @@ abstract contract SettlementViews is ISettlement, SettlementCore {
 
     /// @inheritdoc ISettlement
     function batch(uint64 batchId) external view returns (Batch memory) {
-        return _s()._batches[batchId];
+        SettlementStorage.StoredBatch storage b = _s()._batches[batchId];
+        return
+            Batch({
+                fillsRoot: b.fillsRoot,
+                deltasHash: b.deltasHash,
+                committedAt: b.committedAt,
+                commitBlock: b.commitBlock,
+                finalizableAt: b.finalizableAt,
+                fillCount: b.fillCount,
+                openChallenges: b.openChallenges,
+                openDisputes: b.openDisputes,
+                status: _statusOf(batchId)
+            });
     }
 
     /// @inheritdoc ISettlement

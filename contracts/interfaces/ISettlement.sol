@@ -243,6 +243,8 @@ interface ISettlement {
 
     error SettlementBatchOutOfOrder(uint64 expected, uint64 batchId);
     error SettlementBatchNotPending(uint64 batchId);
+    /// @notice `commitBatch` with `max` batches already between the finalize cursor and the next id.
+    error SettlementTooManyPending(uint64 max);
     error SettlementBatchNotFinalizable(uint64 batchId);
     error SettlementEmptyBatch();
     error SettlementDeltasNotSorted(uint256 index);

@@ -17,6 +17,31 @@ library SettlementStorage {
         bytes32 orderHash;
     }
 
+    /// @dev A committed batch as stored: the public `ISettlement.Batch` fields (whose `status` here
+    /// is only None, Pending or Finalized: "rolled back" is derived, see `SettlementCore._isPending`)
+    /// plus the segment of pending batches it was committed into (docs/protocol.md, section 2),
+    /// packed into the last slot's free bytes.
+    struct StoredBatch {
+        bytes32 fillsRoot;
+        bytes32 deltasHash;
+        uint64 committedAt;
+        uint64 commitBlock;
+        uint64 finalizableAt;
+        uint32 fillCount;
+        uint32 openChallenges;
+        uint32 openDisputes;
+        ISettlement.BatchStatus status;
+        uint64 segment; // index of its segment in the stack
+        uint64 segmentStart; // first batch id of that segment when it was committed
+    }
+
+    /// @dev A run of consecutive live batch ids [start, end); `end` is meaningful once the segment
+    /// is closed (every segment but an open top one).
+    struct Segment {
+        uint64 start;
+        uint64 end;
+    }
+
     /// @custom:storage-location erc7201:clearmatch.storage.Settlement
     struct Layout {
         // ---- roles (timelock can never change: upgrades go through it)
@@ -33,7 +58,8 @@ library SettlementStorage {
         uint128 _disputeBond;
         bool _paused;
         // ---- batch cursors: [_nextFinalizeId, _nextBatchId) holds every pending batch (and the ranges
-        // rolled back after one); _nextFinalizeId is pending, or equal to _nextBatchId
+        // rolled back after one, which _segments tells apart); _nextFinalizeId is pending, or equal
+        // to _nextBatchId
         uint64 _nextBatchId;
         uint64 _nextFinalizeId;
         // ---- id counters (start at 1 so that 0 means "none")
@@ -51,10 +77,15 @@ library SettlementStorage {
         mapping(uint32 marketId => ISettlement.Market) _markets;
         mapping(uint32 marketId => Checkpoints.Trace208 paused) _marketPauses;
         // ---- batches and what can roll them back
-        mapping(uint64 batchId => ISettlement.Batch) _batches;
+        mapping(uint64 batchId => StoredBatch) _batches;
         mapping(uint256 challengeId => ChallengeRecord) _challenges;
         mapping(uint64 batchId => mapping(bytes32 orderHash => uint256 challengeId)) _challengeOf;
         mapping(uint256 disputeId => ISettlement.Dispute) _disputes;
+        // ---- the stack of pending segments (docs/protocol.md, section 2): slot 0 is an empty
+        // sentinel; _segmentTop is the top index, open (extended by commits) unless closed
+        mapping(uint64 index => Segment) _segments;
+        uint64 _segmentTop;
+        bool _segmentTopClosed;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("clearmatch.storage.Settlement")) - 1)) & ~bytes32(uint256(0xff))

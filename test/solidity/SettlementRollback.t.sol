@@ -92,6 +92,115 @@ contract SettlementRollbackTest is Test {
         assertEq(settlement.nextBatchId(), 4);
     }
 
+    /// @dev No protocol path loops over batches (review finding 2): the gas of a rollback, of the
+    /// finalize that skips the rolled-back range, and of the batch status views is the same with 1
+    /// or 1,000 later pending batches. Before v2 the rollback wrote every later batch and finalize
+    /// walked the range one id at a time, so a flood of empty batches pushed them past a block.
+    function test_rollbackAndSkip_costTheSameWhateverTheQueue() public {
+        // A first run warms what a transaction pays for once (EIP-2929 account access), so the two
+        // compared runs start alike.
+        _rollbackSecondThenFinalizeFirst(1);
+        setUp();
+        (uint256 rollbackFew, uint256 finalizeFew) = _rollbackSecondThenFinalizeFirst(1);
+        setUp();
+        (uint256 rollbackMany, uint256 finalizeMany) = _rollbackSecondThenFinalizeFirst(1_000);
+        emit log_named_uint("rollback, 1 later", rollbackFew);
+        emit log_named_uint("rollback, 1000 later", rollbackMany);
+        emit log_named_uint("finalize, 1 skipped", finalizeFew);
+        emit log_named_uint("finalize, 1000 skipped", finalizeMany);
+        // Equal up to warm/cold differences of the few slots touched (no per-batch term).
+        assertEq(rollbackMany, rollbackFew, "rollback gas grows with the queue");
+        assertEq(finalizeMany, finalizeFew, "finalize gas grows with the range skipped");
+        assertLt(rollbackMany, 60_000);
+    }
+
+    /// @dev The pending span is capped: the 1,025th batch waits until the oldest one finalizes.
+    function test_commitBatch_refusesPastThePendingCap() public {
+        for (uint256 i; i < 1_024; ++i) _commit(_aliceToBob(1));
+        uint64 next = settlement.nextBatchId();
+        vm.expectRevert(abi.encodeWithSelector(ISettlement.SettlementTooManyPending.selector, 1_024));
+        settlement.commitBatch(next, keccak256("fills"), _aliceToBob(1), 1);
+
+        vm.warp(settlement.batch(1).finalizableAt);
+        assertTrue(settlement.finalizeBatch(1, _aliceToBob(1)));
+        _commit(_aliceToBob(1));
+        assertEq(settlement.nextBatchId(), next + 1);
+    }
+
+    /// @dev Random commits, rollbacks of random pending batches and finalizations, checked against a
+    /// naive model that marks every batch one by one: statuses, both cursors and balances agree.
+    function testFuzz_segmentsMatchANaiveModel(uint256 seed) public {
+        uint8[] memory model = new uint8[](200); // 0 none, 1 pending, 2 finalized, 3 rolled back
+        uint64 next = 1;
+        int256 bobExpected;
+        int256[] memory amounts = new int256[](200);
+        for (uint256 step; step < 120; ++step) {
+            seed = uint256(keccak256(abi.encode(seed, step)));
+            uint256 action = seed % 8;
+            if (action < 4 && next < 199) {
+                amounts[next] = int256(1 + (seed >> 8) % 3);
+                _commit(_aliceToBob(amounts[next]));
+                model[next++] = 1;
+            } else if (action < 6) {
+                // Roll back a random pending batch (by model), through an upheld dispute.
+                uint64 pick = _randomPending(model, next, seed >> 16);
+                if (pick == 0) continue;
+                _upholdDispute(pick);
+                for (uint64 id = pick; id < next; ++id) if (model[id] == 1) model[id] = 3;
+            } else {
+                uint64 oldest = _randomPending(model, next, 0);
+                if (oldest == 0) continue;
+                uint256 t0 = block.timestamp;
+                vm.warp(settlement.batch(oldest).finalizableAt);
+                assertTrue(settlement.finalizeBatch(oldest, _aliceToBob(amounts[oldest])));
+                // Back in time, so the later batches' dispute windows stay open for the next steps
+                // (the segments under test do not depend on time).
+                vm.warp(t0);
+                model[oldest] = 2;
+                bobExpected += amounts[oldest];
+            }
+            uint64 expectedCursor = next;
+            for (uint64 id = 1; id < next; ++id) {
+                assertEq(uint8(settlement.batch(id).status), model[id], "status differs from the model");
+                if (model[id] == 1 && id < expectedCursor) expectedCursor = id;
+            }
+            assertEq(settlement.nextFinalizeId(), expectedCursor, "finalize cursor differs from the model");
+            assertEq(settlement.nextBatchId(), next);
+        }
+        assertEq(settlement.balanceOf(BOB, address(token)), uint256(bobExpected));
+    }
+
+    /// @dev With `salt` 0 the oldest pending batch of the model, else a pseudo-random one; 0 if none.
+    function _randomPending(uint8[] memory model, uint64 next, uint256 salt) internal pure returns (uint64) {
+        uint256 count;
+        for (uint64 id = 1; id < next; ++id) if (model[id] == 1) ++count;
+        if (count == 0) return 0;
+        uint256 k = salt % count;
+        for (uint64 id = 1; id < next; ++id) {
+            if (model[id] != 1) continue;
+            if (k == 0) return id;
+            --k;
+        }
+        return 0;
+    }
+
+    /// @dev Commits 1 + `later` batches after a first one, rolls back the second (taking `later`
+    /// more with it), then finalizes the first, skipping the range; returns both gas figures.
+    function _rollbackSecondThenFinalizeFirst(uint256 later) internal returns (uint256 rollbackGas, uint256 finalizeGas) {
+        _commit(_aliceToBob(1));
+        for (uint256 i; i <= later; ++i) _commit(_aliceToBob(1));
+        uint256 disputeId = settlement.openDispute(2, keccak256("claim"));
+        // Gas of the call itself (the test contract's own memory grows with the queue).
+        settlement.resolveDispute(disputeId, true);
+        rollbackGas = vm.lastCallGas().gasTotalUsed;
+        assertEq(uint8(settlement.batch(uint64(2 + later)).status), uint8(ISettlement.BatchStatus.RolledBack));
+
+        vm.warp(settlement.batch(1).finalizableAt);
+        settlement.finalizeBatch(1, _aliceToBob(1));
+        finalizeGas = vm.lastCallGas().gasTotalUsed;
+        assertEq(settlement.nextFinalizeId(), settlement.nextBatchId());
+    }
+
     function _commit(ISettlement.Delta[] memory deltas) internal {
         settlement.commitBatch(settlement.nextBatchId(), keccak256("fills"), deltas, 1);
     }

@@ -6,8 +6,10 @@ import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
 
 /// @title SettlementDisputes
-/// @notice Bonded claims that no fraud proof can show (e.g. deltas that do not match the fills),
-/// decided by the arbiter; an undecided dispute expires, so it never freezes a batch forever.
+/// @notice Bonded claims that no fraud proof can show, decided by the arbiter. An undecided dispute
+/// expires with its bond forfeited (a hold on settlement is never free), so it never freezes a
+/// batch forever and no safety property waits for the arbiter. Bonds are credited, never pushed:
+/// each party takes its own with `withdrawBond` (docs/protocol.md, section 5).
 abstract contract SettlementDisputes is SettlementCore {
     /// @notice See `ISettlement`.
     function openDispute(
@@ -43,21 +45,32 @@ abstract contract SettlementDisputes is SettlementCore {
         if (uphold && _isPending(d.batchId, _s()._batches[d.batchId])) {
             _rollback(d.batchId, ISettlement.RollbackReason.DisputeUpheld);
         }
-        _sendBond(uphold ? d.disputer : _s()._feeRecipient, d.bond);
+        _creditBond(uphold ? d.disputer : _s()._feeRecipient, d.bond);
     }
 
     /// @notice See `ISettlement`.
-    /// @dev Also allowed before the deadline once the batch is no longer pending (rolled back for
-    /// another reason): nothing is left to decide, and the bond must not wait.
+    /// @dev Past the deadline with the batch still pending, the bond is forfeited to the fee
+    /// recipient: the disputer held settlement for the whole timeout. Also allowed before the
+    /// deadline once the batch is no longer pending (rolled back for another reason): nothing is
+    /// left to decide, the hold is over, and the bond is refunded.
     function expireDispute(uint256 disputeId) external nonReentrant {
         ISettlement.Dispute storage d = _s()._disputes[disputeId];
-        if (
-            d.status == ISettlement.DisputeStatus.Open &&
-            block.timestamp < d.deadline &&
-            _isPending(d.batchId, _s()._batches[d.batchId])
-        ) revert ISettlement.SettlementDisputeDeadlineNotReached(disputeId);
+        bool pending = _isPending(d.batchId, _s()._batches[d.batchId]);
+        if (d.status == ISettlement.DisputeStatus.Open && block.timestamp < d.deadline && pending)
+            revert ISettlement.SettlementDisputeDeadlineNotReached(disputeId);
         _close(disputeId, ISettlement.DisputeStatus.Expired);
-        _sendBond(d.disputer, d.bond);
+        _creditBond(pending ? _s()._feeRecipient : d.disputer, d.bond);
+    }
+
+    /// @notice See `ISettlement`.
+    function withdrawBond() external nonReentrant returns (uint256 amount) {
+        mapping(address => uint256) storage credits = _s()._bondCredits;
+        amount = credits[msg.sender];
+        if (amount == 0) revert ISettlement.SettlementNoBond(msg.sender);
+        credits[msg.sender] = 0;
+        emit ISettlement.BondWithdrawn(msg.sender, amount);
+        (bool ok, ) = msg.sender.call{value: amount}("");
+        if (!ok) revert ISettlement.SettlementBondTransferFailed();
     }
 
     /// @dev Ends an open dispute with `status` and releases its hold on the batch.
@@ -73,10 +86,11 @@ abstract contract SettlementDisputes is SettlementCore {
         emit ISettlement.DisputeResolved(disputeId, status);
     }
 
-    /// @dev Last step of every path (checks-effects-interactions), under the reentrancy guard.
-    function _sendBond(address to, uint256 amount) private {
+    /// @dev Credits a bond to `to`, who takes it with `withdrawBond`: a recipient that refuses the
+    /// native currency can delay only its own payment, never the dispute.
+    function _creditBond(address to, uint256 amount) private {
         if (amount == 0) return;
-        (bool ok, ) = to.call{value: amount}("");
-        if (!ok) revert ISettlement.SettlementBondTransferFailed();
+        _s()._bondCredits[to] += amount;
+        emit ISettlement.BondCredited(to, amount);
     }
 }

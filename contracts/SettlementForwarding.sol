@@ -72,6 +72,11 @@ abstract contract SettlementForwarding is ISettlement, SettlementCore {
     }
 
     /// @inheritdoc ISettlement
+    function withdrawBond() external returns (uint256) {
+        return _forward();
+    }
+
+    /// @inheritdoc ISettlement
     function pause() external {
         _forward();
     }

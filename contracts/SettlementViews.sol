@@ -68,6 +68,11 @@ abstract contract SettlementViews is ISettlement, SettlementCore {
     }
 
     /// @inheritdoc ISettlement
+    function bondCredit(address account) external view returns (uint256) {
+        return _s()._bondCredits[account];
+    }
+
+    /// @inheritdoc ISettlement
     function challenge(uint256 challengeId) external view returns (Challenge memory) {
         return _s()._challenges[challengeId].challenge;
     }

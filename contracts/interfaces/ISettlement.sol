@@ -212,6 +212,9 @@ interface ISettlement {
         bytes32 claimHash
     );
     event DisputeResolved(uint256 indexed disputeId, DisputeStatus status);
+    /// @notice A bond (refunded or forfeited) is owed to `account`, to take with `withdrawBond`.
+    event BondCredited(address indexed account, uint256 amount);
+    event BondWithdrawn(address indexed account, uint256 amount);
 
     event RolesSet(address sequencer, address arbiter, address guardian);
     event FeeRecipientSet(address feeRecipient);
@@ -268,6 +271,7 @@ interface ISettlement {
     error SettlementDisputeNotOpen(uint256 disputeId);
     error SettlementDisputeDeadlineNotReached(uint256 disputeId);
     error SettlementBondTransferFailed();
+    error SettlementNoBond(address account);
 
     // ---------------------------------------------------------------- vault
 
@@ -359,12 +363,18 @@ interface ISettlement {
     /// `msg.value` must equal `disputeBond`.
     function openDispute(uint64 batchId, bytes32 claimHash) external payable returns (uint256 disputeId);
 
-    /// @notice The arbiter decides: upheld rolls the batch (and later ones) back and refunds the bond;
-    /// dismissed pays the bond to the fee recipient.
+    /// @notice The arbiter decides: upheld rolls the batch (and later ones) back and credits the bond
+    /// back to the disputer; dismissed credits it to the fee recipient. Bonds are never pushed.
     function resolveDispute(uint256 disputeId, bool uphold) external;
 
-    /// @notice After the arbiter's deadline, anyone ends an undecided dispute: dismissed, bond refunded.
+    /// @notice After the arbiter's deadline, anyone ends an undecided dispute: its bond is forfeited
+    /// to the fee recipient (the hold was not free). Before the deadline, allowed once the batch is
+    /// no longer pending: the bond is credited back to the disputer.
     function expireDispute(uint256 disputeId) external;
+
+    /// @notice Pays the caller every bond credited to it (native currency); reverts
+    /// `SettlementNoBond` if there is none.
+    function withdrawBond() external returns (uint256 amount);
 
     // ---------------------------------------------------------------- governance
 
@@ -423,6 +433,8 @@ interface ISettlement {
     /// @notice The id the next finalization must use (== nextBatchId when nothing is pending).
     function nextFinalizeId() external view returns (uint64);
     function challenge(uint256 challengeId) external view returns (Challenge memory);
+    /// @notice Native currency owed to `account` by `withdrawBond`.
+    function bondCredit(address account) external view returns (uint256);
     function dispute(uint256 disputeId) external view returns (Dispute memory);
     /// @notice The block an order was cancelled in by its trader, 0 if never.
     function cancelledAtBlock(address trader, bytes32 orderHash) external view returns (uint64);

@@ -86,6 +86,8 @@ library SettlementStorage {
         mapping(uint64 index => Segment) _segments;
         uint64 _segmentTop;
         bool _segmentTopClosed;
+        // ---- native currency owed (refunded or forfeited bonds), paid only by withdrawBond
+        mapping(address account => uint256 amount) _bondCredits;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("clearmatch.storage.Settlement")) - 1)) & ~bytes32(uint256(0xff))

@@ -21,6 +21,25 @@ describe("Settlement challenges and disputes", async () => {
   const t = await createSettlementTest();
   const { viem, networkHelpers } = t;
 
+  /** Asserts `wallet` is owed `amount`, then that `withdrawBond` pays it exactly once. */
+  async function expectCredited(
+    f: SettlementFixture,
+    wallet: SettlementFixture["wallets"]["carol"],
+    amount: bigint,
+  ) {
+    const who = wallet.account.address;
+    assert.equal(await f.settlement.read.bondCredit([who]), amount);
+    const tx = f.settlement.write.withdrawBond({ account: wallet.account });
+    await viem.assertions.balancesHaveChanged(tx, [{ address: who, amount }]);
+    assert.equal(await f.settlement.read.bondCredit([who]), 0n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.settlement.write.withdrawBond({ account: wallet.account }),
+      f.settlement,
+      "SettlementNoBond",
+      [who],
+    );
+  }
+
   /** Commits the plain trade and has bob (its taker) challenge it, `late` seconds into the window. */
   async function challenged(f: SettlementFixture, late = 0n) {
     const trade = f.simpleTrade();
@@ -316,7 +335,7 @@ describe("Settlement challenges and disputes", async () => {
       );
     });
 
-    it("upheld by the arbiter: rolls the batch back and refunds the bond", async () => {
+    it("upheld by the arbiter: rolls the batch back and credits the bond back", async () => {
       const f = await t.load();
       const { c } = await disputed(f);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -325,12 +344,7 @@ describe("Settlement challenges and disputes", async () => {
         "SettlementUnauthorized",
         [f.addr(f.wallets.carol)],
       );
-      const tx = f.settlement.write.resolveDispute([1n, true], {
-        account: f.wallets.arbiter.account,
-      });
-      await viem.assertions.balancesHaveChanged(tx, [
-        { address: f.addr(f.wallets.carol), amount: PARAMS.disputeBond },
-      ]);
+      await f.settlement.write.resolveDispute([1n, true], { account: f.wallets.arbiter.account });
       const events = await t.publicClient.getContractEvents({
         address: f.settlement.address,
         abi: f.settlement.abi,
@@ -342,6 +356,7 @@ describe("Settlement challenges and disputes", async () => {
         reason: DISPUTE_UPHELD,
       });
       assert.equal((await f.settlement.read.dispute([1n])).status, D.Upheld);
+      await expectCredited(f, f.wallets.carol, PARAMS.disputeBond);
       await viem.assertions.revertWithCustomErrorWithArgs(
         f.settlement.write.resolveDispute([1n, false], { account: f.wallets.arbiter.account }),
         f.settlement,
@@ -350,21 +365,17 @@ describe("Settlement challenges and disputes", async () => {
       );
     });
 
-    it("dismissed by the arbiter: pays the bond to the fee recipient and lets the batch finalize", async () => {
+    it("dismissed by the arbiter: credits the bond to the fee recipient and lets the batch finalize", async () => {
       const f = await t.load();
       const { c } = await disputed(f);
-      const tx = f.settlement.write.resolveDispute([1n, false], {
-        account: f.wallets.arbiter.account,
-      });
-      await viem.assertions.balancesHaveChanged(tx, [
-        { address: f.addr(f.wallets.feeRecipient), amount: PARAMS.disputeBond },
-      ]);
+      await f.settlement.write.resolveDispute([1n, false], { account: f.wallets.arbiter.account });
+      await expectCredited(f, f.wallets.feeRecipient, PARAMS.disputeBond);
       assert.equal((await f.settlement.read.dispute([1n])).status, D.Dismissed);
       await f.passWindow();
       await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
     });
 
-    it("expires an undecided dispute after the arbiter's deadline, refunding the bond", async () => {
+    it("expires an undecided dispute after the arbiter's deadline, forfeiting the bond: a hold is never free", async () => {
       const f = await t.load();
       const { c } = await disputed(f);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -374,10 +385,9 @@ describe("Settlement challenges and disputes", async () => {
         [1n],
       );
       await networkHelpers.time.increase(PARAMS.disputeTimeout);
-      const tx = f.settlement.write.expireDispute([1n], { account: f.wallets.dave.account });
-      await viem.assertions.balancesHaveChanged(tx, [
-        { address: f.addr(f.wallets.carol), amount: PARAMS.disputeBond },
-      ]);
+      await f.settlement.write.expireDispute([1n], { account: f.wallets.dave.account });
+      assert.equal(await f.settlement.read.bondCredit([f.addr(f.wallets.carol)]), 0n);
+      await expectCredited(f, f.wallets.feeRecipient, PARAMS.disputeBond);
       assert.equal((await f.settlement.read.dispute([1n])).status, D.Expired);
       await viem.assertions.revertWithCustomErrorWithArgs(
         f.settlement.write.expireDispute([1n]),
@@ -397,24 +407,37 @@ describe("Settlement challenges and disputes", async () => {
         value: PARAMS.disputeBond,
       });
       await f.settlement.write.resolveDispute([1n, true], { account: f.wallets.arbiter.account });
-      const tx = f.settlement.write.expireDispute([2n]);
-      await viem.assertions.balancesHaveChanged(tx, [
-        { address: f.addr(f.wallets.dave), amount: PARAMS.disputeBond },
-      ]);
+      await f.settlement.write.expireDispute([2n]);
+      await expectCredited(f, f.wallets.dave, PARAMS.disputeBond);
     });
 
-    it("reverts when the bond cannot be delivered", async () => {
+    it("decides a dispute whose bond goes to an address that refuses the native currency (finding 7)", async () => {
       const f = await t.load();
-      await disputed(f);
-      // A fee recipient that cannot receive the native currency.
+      const { c } = await disputed(f);
+      // A fee recipient that cannot receive the native currency: v1 pushed the bond, so the
+      // dismissal reverted and the dispute could never end.
       await f.settlement.write.setFeeRecipient([f.base.address], {
         account: f.wallets.timelock.account,
       });
-      await viem.assertions.revertWithCustomError(
-        f.settlement.write.resolveDispute([1n, false], { account: f.wallets.arbiter.account }),
+      await f.settlement.write.resolveDispute([1n, false], { account: f.wallets.arbiter.account });
+      assert.equal((await f.settlement.read.dispute([1n])).status, D.Dismissed);
+      assert.equal(await f.settlement.read.bondCredit([f.base.address]), PARAMS.disputeBond);
+      await f.passWindow();
+      await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
+      assert.equal((await f.settlement.read.batch([c.batchId])).status, FINALIZED);
+    });
+
+    it("pays a credited bond only to its owner, once", async () => {
+      const f = await t.load();
+      await disputed(f);
+      await f.settlement.write.resolveDispute([1n, true], { account: f.wallets.arbiter.account });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.withdrawBond({ account: f.wallets.dave.account }),
         f.settlement,
-        "SettlementBondTransferFailed",
+        "SettlementNoBond",
+        [f.addr(f.wallets.dave)],
       );
+      await expectCredited(f, f.wallets.carol, PARAMS.disputeBond);
     });
   });
 });

@@ -315,6 +315,17 @@ export const settlementAbi = [
   {
     inputs: [
       {
+        internalType: "uint64",
+        name: "max",
+        type: "uint64",
+      },
+    ],
+    name: "SettlementTooManyPending",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "address",
         name: "caller",
         type: "address",

@@ -50,6 +50,9 @@ contract Settlement is
         $._segmentTopClosed = true; // no segment yet: the first commit pushes segment 1
     }
 
-    /// @dev UUPS: only the timelock upgrades, so every upgrade waits out its delay in public.
-    function _authorizeUpgrade(address) internal view override onlyTimelock {}
+    /// @dev UUPS: only the timelock upgrades, so every upgrade waits out its delay in public, and
+    /// only while that delay leaves every user time to leave first (`_checkExitWindow`).
+    function _authorizeUpgrade(address) internal view override onlyTimelock {
+        _checkExitWindow(_s()._withdrawalDelay);
+    }
 }

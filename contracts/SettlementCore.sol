@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {FillLib} from "./libraries/FillLib.sol";
@@ -27,6 +28,11 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     /// batches and rolled-back ones not yet passed): one cut every 2 s over a 30-minute challenge
     /// window needs 900 (docs/protocol.md, section 2).
     uint64 internal constant MAX_PENDING_BATCHES = 1024;
+
+    /// @notice How much longer than the withdrawal delay the timelock must wait before any upgrade
+    /// or parameter change, so that a user who sees one scheduled can always request, wait out the
+    /// delay and withdraw first (docs/protocol.md, section 6).
+    uint64 internal constant EXIT_MARGIN = 7 days;
 
     modifier onlyTimelock() {
         _checkCaller(_s()._timelock);
@@ -161,8 +167,20 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
         emit ISettlement.FeeRecipientSet(feeRecipient_);
     }
 
-    /// @dev The withdrawal delay must outlast a challenge window plus a response window, so a batch
-    /// committed before a withdrawal request can be challenged and finalized before it executes.
+    /// @dev Reverts unless the timelock waits at least the withdrawal delay plus `EXIT_MARGIN`
+    /// (`TimelockController.getMinDelay`): checked by every upgrade and parameter change, so a
+    /// timelock whose delay was lowered (`updateDelay` is its own decision) can do neither until
+    /// it is raised again.
+    function _checkExitWindow(uint64 withdrawalDelay) internal view {
+        uint256 timelockDelay = TimelockController(payable(_s()._timelock)).getMinDelay();
+        if (timelockDelay < uint256(withdrawalDelay) + EXIT_MARGIN)
+            revert ISettlement.SettlementExitWindowTooShort(timelockDelay, uint256(withdrawalDelay) + EXIT_MARGIN);
+    }
+
+    /// @dev The withdrawal delay must outlast every hold a batch committed before a withdrawal
+    /// request can carry: its challenge window, then a challenge's response window and a dispute's
+    /// timeout (both can only be opened within the window; the sum is stricter than the larger of
+    /// the two), so that batch is finalized or rolled back before the request matures.
     function _setParameters(
         uint64 challengeWindow,
         uint64 challengeResponseWindow,
@@ -174,7 +192,7 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
             challengeWindow == 0 ||
             challengeResponseWindow == 0 ||
             disputeTimeout == 0 ||
-            uint256(withdrawalDelay) <= uint256(challengeWindow) + challengeResponseWindow
+            uint256(withdrawalDelay) <= uint256(challengeWindow) + challengeResponseWindow + disputeTimeout
         ) revert ISettlement.SettlementInvalidParameters();
         SettlementStorage.Layout storage $ = _s();
         $._challengeWindow = challengeWindow;

@@ -22,15 +22,18 @@ abstract contract SettlementGovernance is SettlementCore {
     }
 
     /// @notice See `ISettlement`.
-    function unpause() external onlyTimelock {
+    /// @dev The guardian unpauses as fast as it pauses: a pause stops commits, finalization and
+    /// deposits but never withdrawals, and neither direction moves a balance (docs/protocol.md,
+    /// section 6), so unpausing need not wait out the exit window.
+    function unpause() external {
+        _checkGuardianOrTimelock();
         _s()._paused = false;
         emit ISettlement.Unpaused(msg.sender);
     }
 
     /// @notice See `ISettlement`.
     function setMarketPaused(uint32 marketId, bool paused_) external {
-        if (paused_) _checkGuardianOrTimelock();
-        else _checkCaller(_s()._timelock);
+        _checkGuardianOrTimelock(); // both ways, as for the whole contract (see `unpause`)
         SettlementStorage.Layout storage $ = _s();
         ISettlement.Market storage m = $._markets[marketId];
         if (!m.registered) revert ISettlement.SettlementUnknownMarket(marketId);
@@ -96,6 +99,7 @@ abstract contract SettlementGovernance is SettlementCore {
         uint64 disputeTimeout,
         uint128 disputeBond
     ) external onlyTimelock {
+        _checkExitWindow(withdrawalDelay);
         _setParameters(
             challengeWindow,
             challengeResponseWindow,

@@ -42,6 +42,14 @@ abstract contract SettlementVault is ISettlement, SettlementCore {
     }
 
     /// @inheritdoc ISettlement
+    function cancelWithdrawal(address token) external {
+        SettlementStorage.Layout storage $ = _s();
+        if ($._withdrawals[msg.sender][token].amount == 0) revert SettlementNoWithdrawalRequest(msg.sender, token);
+        delete $._withdrawals[msg.sender][token];
+        emit WithdrawalCancelled(msg.sender, token);
+    }
+
+    /// @inheritdoc ISettlement
     function withdraw(address token) external nonReentrant returns (uint256 amount) {
         SettlementStorage.Layout storage $ = _s();
         WithdrawalRequest memory request = $._withdrawals[msg.sender][token];

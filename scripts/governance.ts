@@ -51,6 +51,8 @@ Timelocked actions (governance Safe -> timelock; write a proposal file):
 Immediate actions (write a proposal file with one Safe transaction):
   pause                               guardian Safe
   pause-market <marketId>             guardian Safe
+  unpause                             guardian Safe (or "propose unpause" through the timelock)
+  unpause-market <marketId>           guardian Safe
   resolve-dispute <disputeId> <uphold|dismiss>   governance Safe (arbiter)
 Proposal steps:
   sign <file>        add the signature of SIGNER_PRIVATE_KEY (an owner) to the pending step
@@ -160,6 +162,10 @@ function actionOf(args: string[], settlement: Address): GovernanceAction {
       return actions.pause(settlement);
     case "pause-market":
       return actions.pauseMarket(settlement, Number(integer(rest[0], "marketId")));
+    case "guardian-unpause":
+      return actions.pause(settlement, false);
+    case "guardian-unpause-market":
+      return actions.pauseMarket(settlement, Number(integer(rest[0], "marketId")), false);
     case "resolve-dispute":
       return actions.resolveDispute(
         settlement,
@@ -200,11 +206,15 @@ async function main() {
     command === "propose" ||
     command === "pause" ||
     command === "pause-market" ||
+    command === "unpause" ||
+    command === "unpause-market" ||
     command === "resolve-dispute"
   ) {
     const addresses = addressesOf();
+    // Top-level unpause is the guardian's immediate one; "propose unpause" goes through the timelock.
+    const immediate = command.startsWith("unpause") ? `guardian-${command}` : command;
     const action = actionOf(
-      command === "propose" ? args : [command, ...args],
+      command === "propose" ? args : [immediate, ...args],
       addresses.settlement,
     );
     const proposal = await propose(conn.client, addresses, action, {

@@ -59,6 +59,14 @@ describe("bytecode scanner", () => {
     assert.ok(findForbiddenOpcodes(broken).some((f) => f.name === "TLOAD"));
   });
 
+  it("does not let data after the last instruction run over the metadata that follows", () => {
+    // solc may append 32-byte constants after a contract's last instruction; here one byte of such
+    // data reads as PUSH8, which would swallow the start of the metadata and decode its hash
+    // (filled with 0x49, BLOBHASH) as code. Settlement's creation code has this shape.
+    const code = concatHex(["0x600080fe", "0x67c8", metadataTrailer(0x49), "0x608060405260006000fd"]);
+    assert.deepEqual(findForbiddenOpcodes(concatHex([code, metadataTrailer(0x5c)])), []);
+  });
+
   it("scans embedded contracts as code and the data after their metadata as data", () => {
     const child = concatHex(["0x60806040525c", metadataTrailer(0x5d)]); // TLOAD in the child's code
     const data = "0x5e5e5e"; // e.g. a constructor's revert string, read by CODECOPY

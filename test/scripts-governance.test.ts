@@ -79,7 +79,7 @@ describe("governance scripts (library) on the simulated chain", () => {
     const next = {
       challengeWindow: 45n,
       challengeResponseWindow: 40n,
-      withdrawalDelay: 200n,
+      withdrawalDelay: 1_000n,
       disputeTimeout: 900n,
       disputeBond: 2n * 10n ** 16n,
     };
@@ -287,6 +287,20 @@ describe("governance scripts (library) on the simulated chain", () => {
     }
     assert.equal(await settlement.read.paused(), false);
     assert.equal((await settlement.read.market([2])).paused, false);
+
+    // The guardian also unpauses at once (no exit window to wait: it moves no balance).
+    for (const [paused, action] of [
+      [true, actions.pause(addresses.settlement)],
+      [false, actions.pause(addresses.settlement, false)],
+    ] as const) {
+      const p = await propose(client, addresses, action);
+      assert.equal(p.timelock, undefined);
+      await signProposal(p, guardianOwner, client);
+      await executePendingStep(client, submitter, p);
+      assert.equal(await settlement.read.paused(), paused);
+    }
+    const marketUnpause = actions.pauseMarket(addresses.settlement, 2, false);
+    assert.equal(marketUnpause.route, "guardian");
   });
 
   it("resolves disputes through the governance Safe as arbiter: uphold rolls back, dismiss keeps", async () => {

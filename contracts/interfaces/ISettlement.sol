@@ -150,7 +150,7 @@ interface ISettlement {
         address feeRecipient; // account credited with fees by batches
         uint64 challengeWindow; // seconds from commit to finalizable
         uint64 challengeResponseWindow; // seconds the sequencer has to answer a challenge
-        uint64 withdrawalDelay; // seconds from request to withdraw; > challengeWindow + response window
+        uint64 withdrawalDelay; // seconds from request to withdraw; > challenge + response windows + dispute timeout
         uint64 disputeTimeout; // seconds the arbiter has to decide a dispute
         uint128 disputeBond; // native currency a dispute must post
     }
@@ -165,6 +165,7 @@ interface ISettlement {
         uint64 executableAt
     );
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
+    event WithdrawalCancelled(address indexed account, address indexed token);
     event OrderCancelled(address indexed trader, bytes32 indexed orderHash);
     event NoncesInvalidated(address indexed trader, uint64 minNonce);
 
@@ -231,6 +232,9 @@ interface ISettlement {
     error SettlementUnauthorized(address caller);
     error SettlementZeroAddress();
     error SettlementInvalidParameters();
+    /// @notice An upgrade or parameter change through a timelock whose delay (`timelockDelay`) is
+    /// shorter than the withdrawal delay plus the exit margin (`required`).
+    error SettlementExitWindowTooShort(uint256 timelockDelay, uint256 required);
     error SettlementPaused();
     error SettlementZeroAmount();
     error SettlementTokenNotAllowed(address token);
@@ -283,6 +287,10 @@ interface ISettlement {
     /// @notice Ask to withdraw `amount` of `token`; executable after `withdrawalDelay`. Replaces any
     /// earlier request of the caller for that token. Needs no sequencer and is never paused.
     function requestWithdrawal(address token, uint256 amount) external;
+
+    /// @notice Withdraw the caller's request for `token` (the sequencer releases its reservation).
+    /// Reverts `SettlementNoWithdrawalRequest` if there is none. Never paused.
+    function cancelWithdrawal(address token) external;
 
     /// @notice Execute the caller's matured request for `token`: transfers min(requested, balance),
     /// so batches committed before the request still finalize first. Never paused.
@@ -382,11 +390,11 @@ interface ISettlement {
     /// cancels, fraud proofs, challenges and disputes keep working.
     function pause() external;
 
-    /// @notice Timelock only.
+    /// @notice Guardian or timelock, at once: unpausing moves no balance (docs/protocol.md, section 6).
     function unpause() external;
 
-    /// @notice Pause (guardian or timelock) or unpause (timelock only) one market. A fill in a market
-    /// paused at its batch's commit block is provably invalid.
+    /// @notice Pause or unpause one market (guardian or timelock). A fill in a market paused at its
+    /// batch's commit block is provably invalid.
     function setMarketPaused(uint32 marketId, bool paused) external;
 
     /// @notice Timelock only: allow or disallow deposits of `token`.
@@ -408,7 +416,9 @@ interface ISettlement {
     /// @notice Timelock only.
     function setFeeRecipient(address feeRecipient) external;
 
-    /// @notice Timelock only; same rules as at initialization.
+    /// @notice Timelock only; same rules as at initialization, and the timelock's own delay must be
+    /// at least the new withdrawal delay plus 7 days (`SettlementExitWindowTooShort`), as for
+    /// upgrades: users can always leave before a change takes effect.
     function setParameters(
         uint64 challengeWindow,
         uint64 challengeResponseWindow,

@@ -7,7 +7,7 @@
  * - `timelock`: the governance Safe schedules the call on the TimelockController, waits the delay,
  *   then executes it (two Safe transactions: `schedule`, then `execute`). Upgrades, parameters,
  *   tokens, markets, roles, fee recipient, unpause, market unpause.
- * - `guardian`: the guardian Safe calls Settlement at once (`pause`, `setMarketPaused(id, true)`).
+ * - `guardian`: the guardian Safe calls Settlement at once (`pause`, `unpause`, `setMarketPaused`).
  * - `arbiter`: the governance Safe (the arbiter role) calls `resolveDispute` at once.
  *
  * Every step checks first and refuses with a `GovernanceError` whose `code` says why (threshold
@@ -252,25 +252,28 @@ export const actions = {
       }),
     );
   },
-  pause(settlement: Address) {
+  /** The guardian pauses, or unpauses (`paused` false), at once: neither moves a balance. */
+  pause(settlement: Address, paused = true) {
+    const verb = paused ? "pause" : "unpause";
     return call(
       "guardian",
-      "pause",
-      "pause Settlement (guardian, immediate)",
+      verb,
+      `${verb} Settlement (guardian, immediate)`,
       settlement,
-      encodeFunctionData({ abi: settlementAbi, functionName: "pause" }),
+      encodeFunctionData({ abi: settlementAbi, functionName: verb }),
     );
   },
-  pauseMarket(settlement: Address, marketId: number) {
+  pauseMarket(settlement: Address, marketId: number, paused = true) {
+    const verb = paused ? "pause" : "unpause";
     return call(
       "guardian",
-      "pauseMarket",
-      `pause market ${marketId} (guardian, immediate)`,
+      `${verb}Market`,
+      `${verb} market ${marketId} (guardian, immediate)`,
       settlement,
       encodeFunctionData({
         abi: settlementAbi,
         functionName: "setMarketPaused",
-        args: [marketId, true],
+        args: [marketId, paused],
       }),
     );
   },

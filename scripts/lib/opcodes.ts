@@ -79,8 +79,15 @@ function isAssemblyStart(code: Uint8Array, at: number): boolean {
 export function findForbiddenOpcodes(bytecode: Hex | Uint8Array): OpcodeFinding[] {
   const code = stripMetadataTrailer(typeof bytecode === "string" ? hexToBytes(bytecode) : bytecode);
   const findings: OpcodeFinding[] = [];
+  // Metadata blobs found by their bytes, not by instruction alignment: solc may place data after a
+  // contract's last instruction (e.g. 32-byte constants it CODECOPYs), which a linear decode reads
+  // as PUSH instructions that would run over the metadata and misread everything after it.
+  const metadataStarts: number[] = [];
+  for (let at = 0; at < code.length; at++) if (metadataLengthAt(code, at) > 0) metadataStarts.push(at);
+  let nextMetadata = 0; // index into metadataStarts of the first start >= pc
   let pc = 0;
   while (pc < code.length) {
+    while (nextMetadata < metadataStarts.length && metadataStarts[nextMetadata]! < pc) nextMetadata++;
     const op = code[pc]!;
     const embedded = metadataLengthAt(code, pc);
     if (embedded > 0) {
@@ -92,6 +99,9 @@ export function findForbiddenOpcodes(bytecode: Hex | Uint8Array): OpcodeFinding[
     const name = FORBIDDEN_OPCODES[op];
     if (name !== undefined) findings.push({ offset: pc, opcode: op, name });
     pc += op >= PUSH1 && op <= PUSH32 ? 1 + (op - PUSH1 + 1) : 1;
+    // A "push" that runs into a metadata blob was data: resume at the blob.
+    const blob = metadataStarts[nextMetadata];
+    if (blob !== undefined && blob < pc && blob > pc - 33) pc = blob;
   }
   return findings;
 }

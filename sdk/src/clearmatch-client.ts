@@ -412,6 +412,11 @@ export class ClearmatchClient {
     return this.#call("requestWithdrawal", [token, amount]);
   }
 
+  /** Takes back the withdrawal request for `token`; the sequencer releases its reservation. */
+  async cancelWithdrawal(token: Address): Promise<TxResult> {
+    return this.#call("cancelWithdrawal", [token]);
+  }
+
   /** Executes the matured withdrawal request for `token` (needs no sequencer). */
   async withdraw(token: Address): Promise<TxResult> {
     return this.#call("withdraw", [token]);
@@ -547,7 +552,8 @@ export class ClearmatchClient {
   }
 
   async #call(
-    functionName: "requestWithdrawal" | "withdraw" | "cancelOrder" | "invalidateNonces",
+    functionName:
+      "requestWithdrawal" | "cancelWithdrawal" | "withdraw" | "cancelOrder" | "invalidateNonces",
     args: readonly unknown[],
   ): Promise<TxResult> {
     return send(await this.#onChain(), {

@@ -122,6 +122,18 @@ describe("SDK on-chain", () => {
     expect(await client.getVaultBalance(usdc)).toBe(350_000_000n);
   });
 
+  it("takes a withdrawal request back", async () => {
+    const client = clientFor();
+    await client.requestWithdrawal(usdc, 1_000_000n);
+    expect((await client.getWithdrawalRequest(usdc)).amount).toBe(1_000_000n);
+    await client.cancelWithdrawal(usdc);
+    expect((await client.getWithdrawalRequest(usdc)).amount).toBe(0n);
+    await expect(client.cancelWithdrawal(usdc)).rejects.toMatchObject({
+      code: "TRANSACTION_FAILED",
+      details: { errorName: "SettlementNoWithdrawalRequest" },
+    });
+  });
+
   it("cancels an order on-chain and invalidates nonces below a clock floor", async () => {
     const client = clientFor();
     const signed = await client.signOrder(

@@ -60,6 +60,36 @@ describe("exchange core", () => {
     expect(core.apply(order(30, B, 1, 2_000n * 10n ** 6n, 10n ** 18n)).error).toBeUndefined();
   });
 
+  it("reserves a withdrawal request as seen, replaces it, and releases it when the trader cancels it", () => {
+    const core = new ExchangeCore();
+    for (const r of script().slice(0, 4)) core.apply(r);
+    const deposited = 10_000n * 10n ** 6n;
+    core.apply(
+      chain("WithdrawalRequested", { account: A, token: USDC, amount: 4_000n, executableAt: 1n }),
+    );
+    core.apply(
+      chain("WithdrawalRequested", { account: A, token: USDC, amount: 6_000n, executableAt: 2n }),
+    );
+    expect(core.ledger.balance(A, USDC)).toMatchObject({
+      withdrawalRequested: 6_000n,
+      available: deposited - 6_000n,
+    });
+    core.apply(chain("WithdrawalCancelled", { account: A, token: USDC }));
+    expect(core.ledger.balance(A, USDC)).toMatchObject({
+      withdrawalRequested: 0n,
+      available: deposited,
+    });
+    // A later withdrawal finds no request left to consume.
+    core.apply(
+      chain("WithdrawalRequested", { account: A, token: USDC, amount: 1_000n, executableAt: 3n }),
+    );
+    core.apply(chain("Withdrawn", { account: A, token: USDC, amount: 1_000n }));
+    expect(core.ledger.balance(A, USDC)).toMatchObject({
+      withdrawalRequested: 0n,
+      available: deposited - 1_000n,
+    });
+  });
+
   it("accepts an order only with more than the expiry margin left, and retires it that early", () => {
     const core = new ExchangeCore();
     for (const r of script().slice(0, 4)) core.apply(r);

@@ -41,7 +41,7 @@ export const PARAMS = {
   challengeWindow: 3_600n,
   challengeResponseWindow: 1_800n,
   withdrawalDelay: 7_200n,
-  disputeTimeout: 86_400n,
+  disputeTimeout: 1_200n,
   disputeBond: parseEther("0.1"),
 } as const;
 

@@ -20,6 +20,7 @@ import {
   PARAMS,
   TICK,
   createSettlementTest,
+  type SettlementFixture,
 } from "../helpers/settlement-fixture.js";
 
 /** ERC-7201: keccak256(abi.encode(uint256(keccak256(id)) - 1)) & ~bytes32(uint256(0xff)) */
@@ -30,7 +31,7 @@ function erc7201(id: string) {
 
 describe("Settlement initialization, governance and upgrades", async () => {
   const t = await createSettlementTest();
-  const { viem } = t;
+  const { viem, networkHelpers } = t;
 
   it("keeps its state in the ERC-7201 namespace clearmatch.storage.Settlement", async () => {
     const f = await t.load();
@@ -96,7 +97,11 @@ describe("Settlement initialization, governance and upgrades", async () => {
       { challengeWindow: 0n },
       { challengeResponseWindow: 0n },
       { disputeTimeout: 0n },
-      { withdrawalDelay: PARAMS.challengeWindow + PARAMS.challengeResponseWindow },
+      // Finding 8: a dispute could outlast the withdrawal delay (dispute, withdraw, let it expire).
+      {
+        withdrawalDelay:
+          PARAMS.challengeWindow + PARAMS.challengeResponseWindow + PARAMS.disputeTimeout,
+      },
     ]) {
       await viem.assertions.revertWithCustomError(
         fresh.write.initialize([{ ...f.initParams, ...bad }]),
@@ -129,7 +134,7 @@ describe("Settlement initialization, governance and upgrades", async () => {
     );
   });
 
-  it("pauses at once by the guardian, unpauses only by the timelock", async () => {
+  it("pauses and unpauses at once by the guardian or the timelock, no one else", async () => {
     const f = await t.load();
     const { guardian, timelock, alice } = f.wallets;
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -145,24 +150,32 @@ describe("Settlement initialization, governance and upgrades", async () => {
       [f.addr(guardian)],
     );
     assert.equal(await f.settlement.read.paused(), true);
-    await viem.assertions.revertWithCustomError(
-      f.settlement.write.unpause({ account: guardian.account }),
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.settlement.write.unpause({ account: alice.account }),
       f.settlement,
       "SettlementUnauthorized",
+      [f.addr(alice)],
     );
+    // Finding 8: unpausing must not wait out the exit window; it moves no balance.
+    await viem.assertions.emitWithArgs(
+      f.settlement.write.unpause({ account: guardian.account }),
+      f.settlement,
+      "Unpaused",
+      [f.addr(guardian)],
+    );
+    await f.settlement.write.pause({ account: timelock.account });
+    assert.equal(await f.settlement.read.paused(), true);
     await viem.assertions.emitWithArgs(
       f.settlement.write.unpause({ account: timelock.account }),
       f.settlement,
       "Unpaused",
       [f.addr(timelock)],
     );
-    await f.settlement.write.pause({ account: timelock.account });
-    assert.equal(await f.settlement.read.paused(), true);
   });
 
-  it("pauses a market by the guardian, unpauses it only by the timelock", async () => {
+  it("pauses and unpauses a market by the guardian or the timelock", async () => {
     const f = await t.load();
-    const { guardian, timelock } = f.wallets;
+    const { guardian, timelock, alice } = f.wallets;
     await viem.assertions.emitWithArgs(
       f.settlement.write.setMarketPaused([MARKET_ID, true], { account: guardian.account }),
       f.settlement,
@@ -171,10 +184,13 @@ describe("Settlement initialization, governance and upgrades", async () => {
     );
     assert.equal((await f.settlement.read.market([MARKET_ID])).paused, true);
     await viem.assertions.revertWithCustomError(
-      f.settlement.write.setMarketPaused([MARKET_ID, false], { account: guardian.account }),
+      f.settlement.write.setMarketPaused([MARKET_ID, false], { account: alice.account }),
       f.settlement,
       "SettlementUnauthorized",
     );
+    await f.settlement.write.setMarketPaused([MARKET_ID, false], { account: guardian.account });
+    assert.equal((await f.settlement.read.market([MARKET_ID])).paused, false);
+    await f.settlement.write.setMarketPaused([MARKET_ID, true], { account: timelock.account });
     await f.settlement.write.setMarketPaused([MARKET_ID, false], { account: timelock.account });
     assert.equal((await f.settlement.read.market([MARKET_ID])).paused, false);
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -304,48 +320,135 @@ describe("Settlement initialization, governance and upgrades", async () => {
       [c],
     );
     assert.equal(await f.settlement.read.feeRecipient(), c);
-
-    const next = [60n, 30n, 91n, 600n, 5n] as const;
     await viem.assertions.revertWithCustomError(
-      f.settlement.write.setParameters([...next]),
+      f.settlement.write.setParameters([60n, 30n, 691n, 600n, 5n]),
       f.settlement,
       "SettlementUnauthorized",
     );
+  });
+
+  /**
+   * A proxy whose timelock is a real TimelockController waiting `minDelay` seconds (the fixture's
+   * timelock is a plain account), and `run`, which schedules a call to it, waits and executes.
+   */
+  async function behindTimelock(f: SettlementFixture, minDelay: bigint) {
+    const operator = f.wallets.timelock;
+    const timelock = await viem.deployContract("TimelockController", [
+      minDelay,
+      [f.addr(operator)],
+      [f.addr(operator)],
+      zeroAddress,
+    ]);
+    const init = encodeFunctionData({
+      abi: f.settlement.abi,
+      functionName: "initialize",
+      args: [{ ...f.initParams, timelock: timelock.address }],
+    });
+    const proxy = await viem.deployContract("ERC1967Proxy", [f.implementation.address, init]);
+    const settlement = await viem.getContractAt("Settlement", proxy.address);
+    let salt = 0n;
+    const run = async (target: `0x${string}`, data: `0x${string}`) => {
+      const id = pad(toHex(++salt));
+      const as = { account: operator.account };
+      const delay = await timelock.read.getMinDelay();
+      await timelock.write.schedule([target, 0n, data, pad("0x00"), id, delay], as);
+      await networkHelpers.time.increase(delay);
+      return timelock.write.execute([target, 0n, data, pad("0x00"), id], as);
+    };
+    const setParameters = (p: readonly [bigint, bigint, bigint, bigint, bigint]) =>
+      run(
+        settlement.address,
+        encodeFunctionData({ abi: settlement.abi, functionName: "setParameters", args: [...p] }),
+      );
+    return { timelock, settlement, run, setParameters };
+  }
+
+  it("changes parameters only through a timelock that waits the withdrawal delay + 7 days (finding 8)", async () => {
+    const f = await t.load();
+    const exitMargin = 7n * 86_400n;
+    const { settlement, setParameters } = await behindTimelock(
+      f,
+      PARAMS.withdrawalDelay + exitMargin,
+    );
+    // The holds must end before a withdrawal matures: withdrawal > window + response + dispute.
     await viem.assertions.revertWithCustomError(
-      f.settlement.write.setParameters([60n, 30n, 90n, 600n, 5n], as),
-      f.settlement,
+      setParameters([60n, 30n, 690n, 600n, 5n]),
+      settlement,
       "SettlementInvalidParameters",
     );
-    await viem.assertions.emitWithArgs(
-      f.settlement.write.setParameters([...next], as),
-      f.settlement,
-      "ParametersSet",
-      [...next],
+    // Governance cannot raise the withdrawal delay past what its own delay leaves for exits.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      setParameters([60n, 30n, PARAMS.withdrawalDelay + 1n, 600n, 5n]),
+      settlement,
+      "SettlementExitWindowTooShort",
+      [PARAMS.withdrawalDelay + exitMargin, PARAMS.withdrawalDelay + 1n + exitMargin],
     );
-    assert.deepEqual(await f.settlement.read.parameters(), [...next]);
+    const next = [60n, 30n, 691n, 600n, 5n] as const;
+    await viem.assertions.emitWithArgs(setParameters(next), settlement, "ParametersSet", [...next]);
+    assert.deepEqual(await settlement.read.parameters(), [...next]);
   });
 
   it("upgrades only through the timelock, keeping state, to SettlementV2", async () => {
     const f = await t.load();
+    const exitMargin = 7n * 86_400n;
+    const { timelock, settlement, run } = await behindTimelock(
+      f,
+      PARAMS.withdrawalDelay + exitMargin,
+    );
+    await f.base.write.approve([settlement.address, DEPOSIT_BASE], {
+      account: f.wallets.alice.account,
+    });
+    await run(
+      settlement.address,
+      encodeFunctionData({
+        abi: settlement.abi,
+        functionName: "setTokenAllowed",
+        args: [f.base.address, true],
+      }),
+    );
+    await f.base.write.mint([f.addr(f.wallets.alice), DEPOSIT_BASE]);
+    await settlement.write.deposit([f.base.address, DEPOSIT_BASE], {
+      account: f.wallets.alice.account,
+    });
     const v2 = await viem.deployContract("SettlementV2");
     const data = encodeFunctionData({ abi: v2.abi, functionName: "initializeV2", args: [7n] });
+    const upgrade = encodeFunctionData({
+      abi: settlement.abi,
+      functionName: "upgradeToAndCall",
+      args: [v2.address, data],
+    });
     await viem.assertions.revertWithCustomErrorWithArgs(
-      f.settlement.write.upgradeToAndCall([v2.address, data], {
+      settlement.write.upgradeToAndCall([v2.address, data], {
         account: f.wallets.guardian.account,
       }),
-      f.settlement,
+      settlement,
       "SettlementUnauthorized",
       [f.addr(f.wallets.guardian)],
     );
-    await viem.assertions.emitWithArgs(
-      f.settlement.write.upgradeToAndCall([v2.address, data], {
-        account: f.wallets.timelock.account,
-      }),
-      f.settlement,
-      "Upgraded",
-      [getAddress(v2.address)],
+    // A timelock that lowered its own delay cannot upgrade until it raises it again: users
+    // always see an upgrade coming a withdrawal delay + 7 days ahead (finding 8).
+    await run(
+      timelock.address,
+      encodeFunctionData({ abi: timelock.abi, functionName: "updateDelay", args: [3_600n] }),
     );
-    const upgraded = await viem.getContractAt("SettlementV2", f.settlement.address);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      run(settlement.address, upgrade),
+      settlement,
+      "SettlementExitWindowTooShort",
+      [3_600n, PARAMS.withdrawalDelay + exitMargin],
+    );
+    await run(
+      timelock.address,
+      encodeFunctionData({
+        abi: timelock.abi,
+        functionName: "updateDelay",
+        args: [PARAMS.withdrawalDelay + exitMargin],
+      }),
+    );
+    await viem.assertions.emitWithArgs(run(settlement.address, upgrade), settlement, "Upgraded", [
+      getAddress(v2.address),
+    ]);
+    const upgraded = await viem.getContractAt("SettlementV2", settlement.address);
     assert.equal(await upgraded.read.version(), "2");
     assert.equal(await upgraded.read.marker(), 7n);
     assert.equal(

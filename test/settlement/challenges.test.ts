@@ -395,6 +395,7 @@ describe("Settlement challenges and disputes", async () => {
         "SettlementDisputeNotOpen",
         [1n],
       );
+      await f.passWindow();
       await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
       assert.equal((await f.settlement.read.batch([c.batchId])).status, FINALIZED);
     });

@@ -87,6 +87,37 @@ describe("Settlement vault: deposits, withdrawals, on-chain cancels", async () =
     );
   });
 
+  it("cancels a withdrawal request, also while paused, and only an existing one (finding 11)", async () => {
+    const f = await t.load();
+    const as = { account: f.wallets.alice.account };
+    const alice = f.addr(f.wallets.alice);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.settlement.write.cancelWithdrawal([f.base.address], as),
+      f.settlement,
+      "SettlementNoWithdrawalRequest",
+      [alice, f.base.address],
+    );
+    await f.settlement.write.requestWithdrawal([f.base.address, ONE_BASE], as);
+    await f.settlement.write.pause({ account: f.wallets.guardian.account });
+    await viem.assertions.emitWithArgs(
+      f.settlement.write.cancelWithdrawal([f.base.address], as),
+      f.settlement,
+      "WithdrawalCancelled",
+      [alice, f.base.address],
+    );
+    assert.deepEqual(await f.settlement.read.withdrawalRequest([alice, f.base.address]), {
+      amount: 0n,
+      executableAt: 0n,
+    });
+    await networkHelpers.time.increase(PARAMS.withdrawalDelay);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.settlement.write.withdraw([f.base.address], as),
+      f.settlement,
+      "SettlementNoWithdrawalRequest",
+      [alice, f.base.address],
+    );
+  });
+
   it("withdraws only a matured request, even while paused, and at most the balance left", async () => {
     const f = await t.load();
     const alice = f.wallets.alice;

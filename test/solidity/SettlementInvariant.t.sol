@@ -40,7 +40,7 @@ contract SettlementInvariantTest is Test {
             challengeWindow: 1 hours,
             challengeResponseWindow: 30 minutes,
             withdrawalDelay: 2 hours,
-            disputeTimeout: 1 days,
+            disputeTimeout: 20 minutes,
             disputeBond: 0.1 ether
         });
         Settlement implementation = new Settlement();

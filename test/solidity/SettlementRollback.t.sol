@@ -29,7 +29,7 @@ contract SettlementRollbackTest is Test {
             challengeWindow: 1 hours,
             challengeResponseWindow: 30 minutes,
             withdrawalDelay: 2 hours,
-            disputeTimeout: 1 days,
+            disputeTimeout: 20 minutes,
             disputeBond: 0
         });
         Settlement implementation = new Settlement();

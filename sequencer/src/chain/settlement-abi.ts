@@ -196,6 +196,22 @@ export const settlementAbi = [
     type: "error",
   },
   {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "timelockDelay",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "required",
+        type: "uint256",
+      },
+    ],
+    name: "SettlementExitWindowTooShort",
+    type: "error",
+  },
+  {
     inputs: [],
     name: "SettlementInvalidMarket",
     type: "error",
@@ -235,6 +251,17 @@ export const settlementAbi = [
       },
     ],
     name: "SettlementMarketPaused",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
+    ],
+    name: "SettlementNoBond",
     type: "error",
   },
   {
@@ -455,6 +482,44 @@ export const settlementAbi = [
       },
     ],
     name: "BatchesRolledBack",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
+      {
+        indexed: false,
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    name: "BondCredited",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
+      {
+        indexed: false,
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    name: "BondWithdrawn",
     type: "event",
   },
   {
@@ -849,6 +914,25 @@ export const settlementAbi = [
         name: "token",
         type: "address",
       },
+    ],
+    name: "WithdrawalCancelled",
+    type: "event",
+  },
+  {
+    anonymous: false,
+    inputs: [
+      {
+        indexed: true,
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
+      {
+        indexed: true,
+        internalType: "address",
+        name: "token",
+        type: "address",
+      },
       {
         indexed: false,
         internalType: "uint256",
@@ -1053,12 +1137,44 @@ export const settlementAbi = [
   {
     inputs: [
       {
+        internalType: "address",
+        name: "account",
+        type: "address",
+      },
+    ],
+    name: "bondCredit",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
         internalType: "bytes32",
         name: "orderHash",
         type: "bytes32",
       },
     ],
     name: "cancelOrder",
+    outputs: [],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "address",
+        name: "token",
+        type: "address",
+      },
+    ],
+    name: "cancelWithdrawal",
     outputs: [],
     stateMutability: "nonpayable",
     type: "function",
@@ -2323,6 +2439,19 @@ export const settlementAbi = [
       },
     ],
     name: "withdraw",
+    outputs: [
+      {
+        internalType: "uint256",
+        name: "amount",
+        type: "uint256",
+      },
+    ],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "withdrawBond",
     outputs: [
       {
         internalType: "uint256",

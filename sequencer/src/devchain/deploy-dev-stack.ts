@@ -148,7 +148,7 @@ export async function deployDevStack(
         challengeWindow: options.challengeWindow ?? 60n,
         challengeResponseWindow: options.challengeResponseWindow ?? 30n,
         withdrawalDelay: options.withdrawalDelay ?? 180n,
-        disputeTimeout: options.disputeTimeout ?? 3600n,
+        disputeTimeout: options.disputeTimeout ?? 60n,
         disputeBond: options.disputeBond ?? 10n ** 17n,
       },
     ],

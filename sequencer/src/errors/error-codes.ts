@@ -181,7 +181,7 @@ export const errorCodes = {
   SETTLEMENT_PAUSED: {
     status: 423,
     description:
-      "The settlement contract is paused by the guardian: no new orders until the timelock unpauses it (cancels and withdrawals still work).",
+      "The settlement contract is paused by the guardian: no new orders until the guardian or the timelock unpauses it (cancels and withdrawals still work).",
   },
   CHAIN_UNAVAILABLE: {
     status: 423,

@@ -201,7 +201,7 @@ export class SettlementPipeline {
         );
         record.commitTx = receipt.transactionHash;
       } catch (error) {
-        // Paused by the guardian (until the timelock unpauses), or an earlier batch landed in
+        // Paused by the guardian (until it or the timelock unpauses), or an earlier batch landed in
         // between: the batch is fine, only not committable yet.
         if (WAIT_ON_REVERT.has(revertErrorName(error) ?? "")) {
           return this.#wait(job, this.options.waitPollMs);
@@ -265,7 +265,7 @@ export class SettlementPipeline {
       record.finalizeTx = receipt.transactionHash;
     } catch (error) {
       // The window is measured in chain time (a node whose clock lags ours refuses once more);
-      // a paused contract finalizes nothing until the timelock unpauses it.
+      // a paused contract finalizes nothing until it is unpaused.
       const name = revertErrorName(error) ?? "";
       if (name === "SettlementBatchNotFinalizable" || WAIT_ON_REVERT.has(name)) {
         return this.#wait(job, this.options.waitPollMs);

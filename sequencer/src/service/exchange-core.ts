@@ -581,6 +581,15 @@ export class ExchangeCore {
         s.withdrawals.delete(k);
         break;
       }
+      case "WithdrawalCancelled": {
+        // The trader took its request back (ISettlement.cancelWithdrawal): release the reservation.
+        const k = `${String(a.account).toLowerCase()}:${String(a.token).toLowerCase()}`;
+        const prev = s.withdrawals.get(k) ?? 0n;
+        if (prev > 0n)
+          this.ledger.cancelWithdrawalRequest(a.account as Address, a.token as Address, prev);
+        s.withdrawals.delete(k);
+        break;
+      }
       case "OrderCancelled": {
         const hash = (a.orderHash as Hex).toLowerCase() as Hex;
         s.chainCancels.add(hash);

@@ -63,7 +63,12 @@ describe("bytecode scanner", () => {
     // solc may append 32-byte constants after a contract's last instruction; here one byte of such
     // data reads as PUSH8, which would swallow the start of the metadata and decode its hash
     // (filled with 0x49, BLOBHASH) as code. Settlement's creation code has this shape.
-    const code = concatHex(["0x600080fe", "0x67c8", metadataTrailer(0x49), "0x608060405260006000fd"]);
+    const code = concatHex([
+      "0x600080fe",
+      "0x67c8",
+      metadataTrailer(0x49),
+      "0x608060405260006000fd",
+    ]);
     assert.deepEqual(findForbiddenOpcodes(concatHex([code, metadataTrailer(0x5c)])), []);
   });
 

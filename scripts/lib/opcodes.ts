@@ -83,11 +83,13 @@ export function findForbiddenOpcodes(bytecode: Hex | Uint8Array): OpcodeFinding[
   // contract's last instruction (e.g. 32-byte constants it CODECOPYs), which a linear decode reads
   // as PUSH instructions that would run over the metadata and misread everything after it.
   const metadataStarts: number[] = [];
-  for (let at = 0; at < code.length; at++) if (metadataLengthAt(code, at) > 0) metadataStarts.push(at);
+  for (let at = 0; at < code.length; at++)
+    if (metadataLengthAt(code, at) > 0) metadataStarts.push(at);
   let nextMetadata = 0; // index into metadataStarts of the first start >= pc
   let pc = 0;
   while (pc < code.length) {
-    while (nextMetadata < metadataStarts.length && metadataStarts[nextMetadata]! < pc) nextMetadata++;
+    while (nextMetadata < metadataStarts.length && metadataStarts[nextMetadata]! < pc)
+      nextMetadata++;
     const op = code[pc]!;
     const embedded = metadataLengthAt(code, pc);
     if (embedded > 0) {

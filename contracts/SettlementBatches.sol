@@ -23,7 +23,8 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
 
         // The pending span (rolled-back ids inside it included) is capped, so a flood of batches
         // cannot outgrow what the challenge window and the batch interval call for.
-        if (batchId - $._nextFinalizeId >= MAX_PENDING_BATCHES) revert SettlementTooManyPending(MAX_PENDING_BATCHES);
+        if (batchId - $._nextFinalizeId >= MAX_PENDING_BATCHES)
+            revert SettlementTooManyPending(MAX_PENDING_BATCHES);
 
         // Join the open top segment, or push a new one after a rollback closed the top.
         uint64 segment = $._segmentTop;

@@ -75,8 +75,7 @@ abstract contract SettlementChallenges is SettlementCore {
         --b.openChallenges; // >= 1: this challenge was open on it
         emit ISettlement.ChallengeUpheld(challengeId);
         // Open challenges block finalization, so the batch is pending or already rolled back.
-        if (_isPending(c.batchId, b))
-            _rollback(c.batchId, ISettlement.RollbackReason.ChallengeUnanswered);
+        if (_isPending(c.batchId, b)) _rollback(c.batchId, ISettlement.RollbackReason.ChallengeUnanswered);
     }
 
     function _openChallenge(

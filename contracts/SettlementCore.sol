@@ -95,7 +95,10 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     /// passed by the finalize cursor, and inside a live segment (its slot not dropped or reused by a
     /// rollback, and the id below the segment's end once it is closed). O(1): docs/protocol.md,
     /// section 2.
-    function _isPending(uint64 batchId, SettlementStorage.StoredBatch storage b) internal view returns (bool) {
+    function _isPending(
+        uint64 batchId,
+        SettlementStorage.StoredBatch storage b
+    ) internal view returns (bool) {
         SettlementStorage.Layout storage $ = _s();
         if (b.status != ISettlement.BatchStatus.Pending || batchId < $._nextFinalizeId) return false;
         uint64 index = b.segment;
@@ -174,7 +177,10 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     function _checkExitWindow(uint64 withdrawalDelay) internal view {
         uint256 timelockDelay = TimelockController(payable(_s()._timelock)).getMinDelay();
         if (timelockDelay < uint256(withdrawalDelay) + EXIT_MARGIN)
-            revert ISettlement.SettlementExitWindowTooShort(timelockDelay, uint256(withdrawalDelay) + EXIT_MARGIN);
+            revert ISettlement.SettlementExitWindowTooShort(
+                timelockDelay,
+                uint256(withdrawalDelay) + EXIT_MARGIN
+            );
     }
 
     /// @dev The withdrawal delay must outlast every hold a batch committed before a withdrawal

@@ -44,7 +44,8 @@ abstract contract SettlementVault is ISettlement, SettlementCore {
     /// @inheritdoc ISettlement
     function cancelWithdrawal(address token) external {
         SettlementStorage.Layout storage $ = _s();
-        if ($._withdrawals[msg.sender][token].amount == 0) revert SettlementNoWithdrawalRequest(msg.sender, token);
+        if ($._withdrawals[msg.sender][token].amount == 0)
+            revert SettlementNoWithdrawalRequest(msg.sender, token);
         delete $._withdrawals[msg.sender][token];
         emit WithdrawalCancelled(msg.sender, token);
     }

@@ -138,7 +138,7 @@ contract SettlementRollbackTest is Test {
             seed = uint256(keccak256(abi.encode(seed, step)));
             uint256 action = seed % 8;
             if (action < 4 && next < 199) {
-                amounts[next] = int256(1 + (seed >> 8) % 3);
+                amounts[next] = int256(1 + ((seed >> 8) % 3));
                 _commit(_aliceToBob(amounts[next]));
                 model[next++] = 1;
             } else if (action < 6) {
@@ -186,14 +186,19 @@ contract SettlementRollbackTest is Test {
 
     /// @dev Commits 1 + `later` batches after a first one, rolls back the second (taking `later`
     /// more with it), then finalizes the first, skipping the range; returns both gas figures.
-    function _rollbackSecondThenFinalizeFirst(uint256 later) internal returns (uint256 rollbackGas, uint256 finalizeGas) {
+    function _rollbackSecondThenFinalizeFirst(
+        uint256 later
+    ) internal returns (uint256 rollbackGas, uint256 finalizeGas) {
         _commit(_aliceToBob(1));
         for (uint256 i; i <= later; ++i) _commit(_aliceToBob(1));
         uint256 disputeId = settlement.openDispute(2, keccak256("claim"));
         // Gas of the call itself (the test contract's own memory grows with the queue).
         settlement.resolveDispute(disputeId, true);
         rollbackGas = vm.lastCallGas().gasTotalUsed;
-        assertEq(uint8(settlement.batch(uint64(2 + later)).status), uint8(ISettlement.BatchStatus.RolledBack));
+        assertEq(
+            uint8(settlement.batch(uint64(2 + later)).status),
+            uint8(ISettlement.BatchStatus.RolledBack)
+        );
 
         vm.warp(settlement.batch(1).finalizableAt);
         settlement.finalizeBatch(1, _aliceToBob(1));

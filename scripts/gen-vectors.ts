@@ -247,6 +247,10 @@ const invalidSignatures = [
     reason: "SIGNATURE_HIGH_S",
     signature: serializeSignature({ r: valid.r, s: word(N - s), yParity: 1 - valid.yParity! }),
   },
+  // The contract (OpenZeppelin ECDSA) refuses v = 0 and 1: a trader who signed so could challenge
+  // its own fill and the answer would fail on-chain (finding 6), so the sequencer refuses them too.
+  { name: "v = 0", reason: "SIGNATURE_V", signature: `${orders[0]!.signature.slice(0, 130)}00` },
+  { name: "v = 1", reason: "SIGNATURE_V", signature: `${orders[0]!.signature.slice(0, 130)}01` },
   { name: "v = 29", reason: "SIGNATURE_V", signature: `${orders[0]!.signature.slice(0, 130)}1d` },
   {
     name: "v = 37 (EIP-155 style)",

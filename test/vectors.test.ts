@@ -17,7 +17,11 @@ interface Vectors {
     order: Record<string, string | number>;
     digest: Hex;
     cancelDigest: Hex;
+    signer: Address;
+    signature: Hex;
+    cancelSignature: Hex;
   }[];
+  invalidSignatures: { name: string; digest: Hex; signature: Hex }[];
   fills: { fill: Record<string, string | number>; leafHash: Hex }[];
   batch: { fillIndices: number[]; root: Hex; proofs: Hex[][] };
 }
@@ -33,8 +37,34 @@ describe("shared test vectors", async () => {
   const { viem } = await network.create();
   const orderLib = await viem.deployContract("OrderLibHarness");
   const fillLib = await viem.deployContract("FillLibHarness");
+  const signatures = await viem.deployContract("SignatureLibHarness");
   const chainId = await (await viem.getPublicClient()).getChainId();
   const { verifyingContract } = vectors.domain;
+
+  it("the contract accepts every vector signature and refuses every invalid one, as the sequencer does (finding 6)", async () => {
+    for (const v of vectors.orders) {
+      assert.equal(
+        await signatures.read.isValidSignatureNow([v.signer, v.digest, v.signature]),
+        true,
+        v.name,
+      );
+      assert.equal(
+        await signatures.read.isValidSignatureNow([v.signer, v.cancelDigest, v.cancelSignature]),
+        true,
+        v.name,
+      );
+    }
+    const signer = vectors.orders[0]!.signer;
+    for (const v of vectors.invalidSignatures) {
+      // "not hex" cannot even be sent as bytes: it is refused before any call.
+      if (!/^0x([0-9a-fA-F]{2})*$/.test(v.signature)) continue;
+      assert.equal(
+        await signatures.read.isValidSignatureNow([signer, v.digest, v.signature]),
+        false,
+        v.name,
+      );
+    }
+  });
 
   it("runs on the vectors' chain id (the harness domain uses block.chainid)", () => {
     assert.equal(chainId, vectors.domain.chainId);

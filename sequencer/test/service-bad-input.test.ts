@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { getAddress } from "viem";
+import { getAddress, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import type { StreamEvent } from "../../sdk/src/stream.js";
@@ -201,6 +201,18 @@ describe("service bad input corpus (real service, real signatures)", () => {
       [
         "garbage signature",
         wire({ ...good, signature: `0x${"00".repeat(65)}` }),
+        400,
+        "BAD_SIGNATURE",
+      ],
+      [
+        // The trader's own valid signature with v = 0: the contract refuses it, so a fill of it
+        // could be challenged by its own signer and the answer would fail on-chain (finding 6).
+        "v = 0 (refused by the contract)",
+        wire({
+          ...good,
+          signature:
+            `${good.signature.slice(0, 130)}0${Number(`0x${good.signature.slice(130)}`) - 27}` as Hex,
+        }),
         400,
         "BAD_SIGNATURE",
       ],

@@ -91,10 +91,13 @@ function parseInto(signature: Hex | Uint8Array): number {
   } else {
     throw new CryptoError(CryptoErrorReason.SignatureLength, "signature is not 65 bytes");
   }
+  // Exactly what the contract accepts (OpenZeppelin ECDSA): v = 0 or 1 recovers mathematically,
+  // but a trader who signed so could challenge its own fill and the on-chain answer would fail
+  // (docs/protocol.md, section 4; the shared vectors test both sides).
   const v = sig[64]!;
-  const recovery = v >= 27 ? v - 27 : v;
-  if (recovery !== 0 && recovery !== 1)
-    throw new CryptoError(CryptoErrorReason.SignatureV, `signature v is ${v}, not 0, 1, 27 or 28`);
+  if (v !== 27 && v !== 28)
+    throw new CryptoError(CryptoErrorReason.SignatureV, `signature v is ${v}, not 27 or 28`);
+  const recovery = v - 27;
   if (isZero32(sig, 0) || compare32(sig, 0, N) >= 0)
     throw new CryptoError(CryptoErrorReason.SignatureRange, "signature r is zero or not below n");
   if (isZero32(sig, 32) || compare32(sig, 32, N) >= 0)

@@ -66,8 +66,8 @@ parentPort.on("message", (message) => {
     out.set(digest, answer + 1);
     const sig = at + ${ORDER_STRUCT_BYTES};
     const v = data[sig + 64];
-    const recid = v >= 27 ? v - 27 : v;
-    if (recid !== 0 && recid !== 1) continue;
+    if (v !== 27 && v !== 28) continue; // the contract's rule (recover.ts refuses it anyway)
+    const recid = v - 27;
     try {
       secp.ecdsaRecover(data.subarray(sig, sig + 64), recid, digest, false, pub);
       out[answer] = 1;

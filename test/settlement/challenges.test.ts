@@ -123,6 +123,21 @@ describe("Settlement challenges and disputes", async () => {
       assert.equal((await f.settlement.read.challenge([1n])).status, C.Answered);
     });
 
+    it("counts the trader's own ECDSA signature even after its address gains code that revokes it (finding 5, EIP-7702)", async () => {
+      const f = await t.load();
+      const { takerOrder } = await challenged(f); // bob, an EOA, challenges his own order's fill
+      const signature = await f.signOrder(f.wallets.bob, takerOrder);
+      // bob's address then gains code that answers "not mine" to every ERC-1271 query, as an
+      // EIP-7702 delegation could (simulated with hardhat_setCode: the chain runs shanghai).
+      const revoker = await viem.deployContract("TestERC1271Wallet", [f.addr(f.wallets.dave)]);
+      const code = await t.publicClient.getCode({ address: revoker.address });
+      await networkHelpers.setCode(f.addr(f.wallets.bob), code!);
+      await f.settlement.write.answerChallenge([1n, takerOrder, signature], {
+        account: f.wallets.sequencer.account,
+      });
+      assert.equal((await f.settlement.read.challenge([1n])).status, C.Answered);
+    });
+
     it("refuses challenges by traders not in the fill, twice for one order, after the window or on a settled batch", async () => {
       const f = await t.load();
       const { c } = await challenged(f);

@@ -64,8 +64,9 @@ const PARAMS = {
   challengeWindow: 3_600n,
   challengeResponseWindow: 1_800n,
   withdrawalDelay: 7_200n,
-  disputeTimeout: 86_400n,
+  disputeTimeout: 1_200n, // withdrawalDelay > window + response + dispute (enforced)
   disputeBond: 10n ** 17n,
+  cancelGraceBlocks: 5,
 } as const;
 
 /** Intrinsic gas of every transaction. */

@@ -45,6 +45,8 @@ contract Settlement is
             p.disputeTimeout,
             p.disputeBond
         );
+        if (p.cancelGraceBlocks == 0) revert SettlementInvalidParameters();
+        $._cancelGraceBlocks = p.cancelGraceBlocks;
         $._nextBatchId = 1;
         $._nextFinalizeId = 1;
         $._segmentTopClosed = true; // no segment yet: the first commit pushes segment 1

@@ -48,7 +48,11 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
             openDisputes: 0,
             status: BatchStatus.Pending,
             segment: segment,
-            segmentStart: $._segments[segment].start
+            segmentStart: $._segments[segment].start,
+            // Cancels and nonce bumps up to this block bind the batch (ISettlement, time rules).
+            cancelCutoffBlock: block.number > $._cancelGraceBlocks
+                ? uint64(block.number) - $._cancelGraceBlocks
+                : 0
         });
         $._nextBatchId = batchId + 1;
         emit BatchCommitted(batchId, fillsRoot, deltasHash, fillCount, finalizableAt);

@@ -42,6 +42,11 @@ abstract contract SettlementForwarding is ISettlement, SettlementCore {
     }
 
     /// @inheritdoc ISettlement
+    function proveMislabelledFill(uint64, Fill calldata, bytes32[] calldata) external {
+        _forward();
+    }
+
+    /// @inheritdoc ISettlement
     function challengeFill(Fill calldata, bytes32[] calldata) external returns (uint256) {
         return _forward();
     }

@@ -60,6 +60,19 @@ abstract contract SettlementProofs is SettlementCore {
         _rollback(later, ISettlement.RollbackReason.ConflictingFills);
     }
 
+    /// @notice See `ISettlement`.
+    function proveMislabelledFill(
+        uint64 batchId,
+        ISettlement.Fill memory fill,
+        bytes32[] calldata proof
+    ) external {
+        SettlementStorage.StoredBatch storage b = _pendingBatch(batchId);
+        _verifyFill(b, fill, proof);
+        if (fill.batchId == batchId && fill.index < b.fillCount) revert ISettlement.SettlementNoFraud();
+        emit ISettlement.FraudProven(batchId, bytes32(0), ISettlement.FraudKind.MislabelledLeaf);
+        _rollback(batchId, ISettlement.RollbackReason.FraudProof);
+    }
+
     /// @dev The first fraud of `fill` against `order`; reverts `SettlementNoFraud` if there is none.
     function _findFraud(
         SettlementStorage.StoredBatch storage b,
@@ -84,9 +97,9 @@ abstract contract SettlementProofs is SettlementCore {
         }
     }
 
-    /// @dev What the chain said about the order and its market at the batch's commit. "Before the
-    /// commit" is a block strictly earlier than commitBlock (the sequencer cannot see an event of
-    /// its own block). A market counts as paused at the commit if it was paused at the end of
+    /// @dev What the chain said about the order and its market at the batch's commit. Cancels and
+    /// nonce bumps count up to the batch's cancelCutoffBlock (commitBlock - cancel grace). A market
+    /// counts as paused at the commit if it was paused at the end of
     /// block commitBlock - 1 or at the end of commitBlock: the pause may precede the commit within
     /// the block, and block granularity cannot tell, so doubt goes to the traders.
     function _commitContext(
@@ -97,12 +110,15 @@ abstract contract SettlementProofs is SettlementCore {
     ) private view returns (FillLib.CommitContext memory ctx) {
         SettlementStorage.Layout storage $ = _s();
         uint48 commitBlock = SafeCast.toUint48(b.commitBlock);
+        uint48 cutoff = SafeCast.toUint48(b.cancelCutoffBlock);
         uint64 cancelledAt = $._cancelledAt[trader][orderHash];
         Checkpoints.Trace208 storage pauses = $._marketPauses[marketId];
 
         ctx.committedAt = b.committedAt;
-        ctx.cancelledBeforeCommit = cancelledAt != 0 && cancelledAt < commitBlock;
-        ctx.minNonceBeforeCommit = uint64($._minNonces[trader].upperLookupRecent(commitBlock - 1));
+        // A cancel or nonce bump binds the batch only from the cancel grace on (finding 10): one in
+        // the blocks just before the commit cannot make the trader's own fill provable.
+        ctx.cancelledBeforeCommit = cancelledAt != 0 && cancelledAt <= cutoff;
+        ctx.minNonceBeforeCommit = uint64($._minNonces[trader].upperLookupRecent(cutoff));
         ctx.marketPausedAtCommit =
             pauses.upperLookupRecent(commitBlock - 1) != 0 ||
             pauses.upperLookupRecent(commitBlock) != 0;

@@ -53,7 +53,8 @@ abstract contract SettlementViews is ISettlement, SettlementCore {
                 fillCount: b.fillCount,
                 openChallenges: b.openChallenges,
                 openDisputes: b.openDisputes,
-                status: _statusOf(batchId)
+                status: _statusOf(batchId),
+                cancelCutoffBlock: b.cancelCutoffBlock
             });
     }
 
@@ -65,6 +66,11 @@ abstract contract SettlementViews is ISettlement, SettlementCore {
     /// @inheritdoc ISettlement
     function nextFinalizeId() external view returns (uint64) {
         return _s()._nextFinalizeId;
+    }
+
+    /// @inheritdoc ISettlement
+    function cancelGraceBlocks() external view returns (uint32) {
+        return _s()._cancelGraceBlocks;
     }
 
     /// @inheritdoc ISettlement

@@ -10,8 +10,12 @@ import {OrderLib} from "../libraries/OrderLib.sol";
 /// a challenge window (fraud proofs, unanswered trader challenges, disputes upheld by the arbiter),
 /// and are finalized strictly in order by anyone after the window. See DESIGN.md.
 /// @dev Time rules, used throughout:
-/// - "before the commit" means in a block strictly earlier than the batch's `commitBlock`: the
-///   sequencer cannot be expected to have seen an event in the same block it commits in.
+/// - an on-chain cancel or nonce bump binds a batch when it happened at or before the batch's
+///   `cancelCutoffBlock` (`commitBlock - cancelGraceBlocks`): the sequencer honours it as soon as it
+///   sees it, and the grace covers what it may already have matched and cut (docs/protocol.md,
+///   section 5), so a trader cannot make its own fill provable by cancelling just before the commit.
+/// - a market paused at the end of `commitBlock - 1` or of `commitBlock` makes the batch's fills in
+///   it provable (the sequencer cannot see an event of the block it commits in).
 /// - an order is expired at a batch when `order.expiry <= batch.committedAt` (unix seconds).
 interface ISettlement {
     // ---------------------------------------------------------------- types
@@ -74,6 +78,7 @@ interface ISettlement {
         uint32 openChallenges; // unanswered trader challenges: block finalization
         uint32 openDisputes; // unresolved disputes: block finalization
         BatchStatus status;
+        uint64 cancelCutoffBlock; // commitBlock - cancelGraceBlocks: cancels and nonce bumps up to this block bind the batch
     }
 
     /// @notice A pending withdrawal request of one account in one token.
@@ -138,7 +143,8 @@ interface ISettlement {
         NonceInvalidated,
         MarketPaused,
         BadQuoteAmount,
-        OffTickOrLot
+        OffTickOrLot,
+        MislabelledLeaf // a leaf of the batch names another batch id or an index >= its fill count
     }
 
     /// @notice Everything `initialize` sets. Roles may not be the zero address.
@@ -153,6 +159,7 @@ interface ISettlement {
         uint64 withdrawalDelay; // seconds from request to withdraw; > challenge + response windows + dispute timeout
         uint64 disputeTimeout; // seconds the arbiter has to decide a dispute
         uint128 disputeBond; // native currency a dispute must post
+        uint32 cancelGraceBlocks; // an on-chain cancel or nonce bump in block c binds commits in blocks >= c + this (>= 1)
     }
 
     // ---------------------------------------------------------------- events
@@ -348,6 +355,13 @@ interface ISettlement {
         bool bIsMaker
     ) external;
 
+    /// @notice Prove that pending batch `batchId` commits a leaf labelled with another batch id or
+    /// with an index at or beyond its fill count (such a leaf could not be proven wrong or
+    /// challenged through its own batch id). Emits `FraudProven(batchId, 0, MislabelledLeaf)` and
+    /// rolls back `batchId` and every later batch; reverts `SettlementNoFraud` for a leaf labelled
+    /// right.
+    function proveMislabelledFill(uint64 batchId, Fill calldata fill, bytes32[] calldata proof) external;
+
     /// @notice As the trader named on one side of `fill`, claim never to have signed that side's order.
     /// Only while the batch is pending and before its `finalizableAt`.
     /// @return challengeId
@@ -443,6 +457,8 @@ interface ISettlement {
     /// @notice The id the next finalization must use (== nextBatchId when nothing is pending).
     function nextFinalizeId() external view returns (uint64);
     function challenge(uint256 challengeId) external view returns (Challenge memory);
+    /// @notice Blocks between an on-chain cancel or nonce bump and the first commit it binds.
+    function cancelGraceBlocks() external view returns (uint32);
     /// @notice Native currency owed to `account` by `withdrawBond`.
     function bondCredit(address account) external view returns (uint256);
     function dispute(uint256 disputeId) external view returns (Dispute memory);

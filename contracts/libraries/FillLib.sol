@@ -15,8 +15,8 @@ library FillLib {
     /// the contract (the checks themselves stay pure).
     struct CommitContext {
         uint64 committedAt; // batch.committedAt
-        bool cancelledBeforeCommit; // the order was cancelled in a block < commitBlock
-        uint64 minNonceBeforeCommit; // trader's minimum nonce at the end of block commitBlock - 1
+        bool cancelledBeforeCommit; // the order was cancelled at or before batch.cancelCutoffBlock
+        uint64 minNonceBeforeCommit; // trader's minimum nonce at the end of batch.cancelCutoffBlock
         bool marketPausedAtCommit; // market paused at the end of commitBlock - 1 or of commitBlock
         ISettlement.Market market; // the fill's market
     }

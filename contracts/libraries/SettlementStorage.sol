@@ -33,6 +33,7 @@ library SettlementStorage {
         ISettlement.BatchStatus status;
         uint64 segment; // index of its segment in the stack
         uint64 segmentStart; // first batch id of that segment when it was committed
+        uint64 cancelCutoffBlock; // commitBlock - cancel grace (ISettlement.Batch)
     }
 
     /// @dev A run of consecutive live batch ids [start, end); `end` is meaningful once the segment
@@ -88,6 +89,8 @@ library SettlementStorage {
         bool _segmentTopClosed;
         // ---- native currency owed (refunded or forfeited bonds), paid only by withdrawBond
         mapping(address account => uint256 amount) _bondCredits;
+        // ---- blocks between an on-chain cancel or nonce bump and the first commit it binds
+        uint32 _cancelGraceBlocks;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("clearmatch.storage.Settlement")) - 1)) & ~bytes32(uint256(0xff))

@@ -7,7 +7,9 @@
  *
  * Parameters (module "Settlement"): `sequencer` (address), `feeRecipient` (address),
  * `challengeWindow`, `challengeResponseWindow`, `withdrawalDelay`, `disputeTimeout` (seconds),
- * `disputeBond` (wei). The contract checks `withdrawalDelay > challengeWindow + challengeResponseWindow`.
+ * `disputeBond` (wei), `cancelGraceBlocks` (blocks from an on-chain cancel or nonce bump to the
+ * first commit it binds). The contract checks `withdrawalDelay > challengeWindow +
+ * challengeResponseWindow + disputeTimeout` and `cancelGraceBlocks >= 1` (docs/protocol.md).
  */
 import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
 import type { buildGovernanceModule } from "./Governance.js";
@@ -28,6 +30,7 @@ export function buildSettlementModule(governanceModule: ReturnType<typeof buildG
         withdrawalDelay: m.getParameter("withdrawalDelay"),
         disputeTimeout: m.getParameter("disputeTimeout"),
         disputeBond: m.getParameter("disputeBond"),
+        cancelGraceBlocks: m.getParameter("cancelGraceBlocks"),
       },
     ]);
     const proxy = m.contract("ERC1967Proxy", [implementation, initData], {

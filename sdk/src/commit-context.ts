@@ -7,8 +7,8 @@
  * | context field | contract | read here through |
  * | --- | --- | --- |
  * | committedAt | `batch.committedAt` | `batch(batchId)` |
- * | cancelledBeforeCommit | `_cancelledAt[trader][hash] != 0 && < commitBlock` | `cancelledAtBlock(trader, hash)` |
- * | minNonceBeforeCommit | `_minNonces[trader]` at block commitBlock - 1 | `minNonceAt(trader, commitBlock - 1)` |
+ * | cancelledBeforeCommit | `_cancelledAt[trader][hash] != 0 && <= batch.cancelCutoffBlock` | `cancelledAtBlock(trader, hash)` |
+ * | minNonceBeforeCommit | `_minNonces[trader]` at block `batch.cancelCutoffBlock` | `minNonceAt(trader, cancelCutoffBlock)` |
  * | marketPausedAtCommit | `_marketPauses[id]` at commitBlock - 1 or commitBlock | `MarketPaused` event logs (no view exposes the history) |
  * | market | `_markets[id]` | `market(id)` |
  *
@@ -29,6 +29,8 @@ export interface OnChainBatchRecord {
   readonly fillsRoot: Hex;
   readonly committedAt: bigint;
   readonly commitBlock: bigint;
+  /** commitBlock - the cancel grace: on-chain cancels and nonce bumps up to it bind the batch. */
+  readonly cancelCutoffBlock: bigint;
   readonly finalizableAt: bigint;
   readonly fillCount: number;
   /** 0 none, 1 pending, 2 finalized, 3 rolled back (`ISettlement.BatchStatus`). */
@@ -75,6 +77,7 @@ export class CommitContextReader {
           fillsRoot: b.fillsRoot,
           committedAt: b.committedAt,
           commitBlock: b.commitBlock,
+          cancelCutoffBlock: b.cancelCutoffBlock,
           finalizableAt: b.finalizableAt,
           fillCount: Number(b.fillCount),
           status: Number(b.status),
@@ -137,14 +140,14 @@ export class CommitContextReader {
         address: this.#settlement,
         abi: settlementAbi,
         functionName: "minNonceAt",
-        args: [order.trader, b.commitBlock - 1n],
+        args: [order.trader, b.cancelCutoffBlock],
       }),
       this.marketPausedAtCommit(fill.marketId, b.commitBlock),
       this.market(fill.marketId),
     ]);
     return {
       committedAt: b.committedAt,
-      cancelledBeforeCommit: cancelledAt !== 0n && cancelledAt < b.commitBlock,
+      cancelledBeforeCommit: cancelledAt !== 0n && cancelledAt <= b.cancelCutoffBlock,
       minNonceBeforeCommit: minNonce,
       marketPausedAtCommit: paused,
       market,

@@ -19,7 +19,7 @@ import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
 import { KillSwitch } from "../src/risk/kill-switch.js";
 import { buildFillTree } from "../src/settlement/merkle.js";
 import { StubOrderService } from "./api-test-kit.js";
-import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import { mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, sdkClient } from "./sdk-fixtures.js";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { createWalletClient, http as httpTransport } from "viem";
@@ -202,7 +202,7 @@ describe("auditCommitted", () => {
     ).toEqual({ committed: 2, provable: [], problems: [], coverage: [] });
   });
 
-  it("reports a fill of an order cancelled before its commit, and a fill re-claiming part of an order", async () => {
+  it("reports a fill of an order cancelled the cancel grace before its commit, and a fill re-claiming part of an order", async () => {
     const maker = await sign(12, "sell", 5n);
     const taker = await sign(13, "buy", 5n);
     const taker2 = await sign(13, "buy", 6n);
@@ -218,6 +218,8 @@ describe("auditCommitted", () => {
       }),
     });
     await wallet.cancelOrderOnChain(taker.orderHash);
+    // A cancel binds commits from the contract's cancel grace on (30 blocks on the dev chain).
+    await mineBlocks(chain.node.url, 30);
     const { batchId, ids } = await commit([
       { maker, taker, makerAfter: 3n * 10n ** 18n, takerAfter: 3n * 10n ** 18n },
       // the maker order's [0, 1) WETH again: the first batch's first fill claimed it

@@ -127,11 +127,12 @@ const cases: {
 
 describe("fraud rules (FillLib.findFraud mirror)", () => {
   it("names the kinds in ISettlement.FraudKind order", () => {
-    expect(FRAUD_KINDS).toHaveLength(12);
+    expect(FRAUD_KINDS).toHaveLength(13);
     expect(fraudKindCode("PriceWorseThanLimit")).toBe(0);
     expect(fraudKindCode("OffTickOrLot")).toBe(11);
+    expect(fraudKindCode("MislabelledLeaf")).toBe(12);
     expect(fraudKindName(7)).toBe("Cancelled");
-    expect(fraudKindName(12n)).toBeUndefined();
+    expect(fraudKindName(13n)).toBeUndefined();
   });
 
   it("finds nothing in a valid fill, on either side", () => {

@@ -10,7 +10,7 @@ import { nonceFloorAt } from "../../sdk/src/order-params.js";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { devAccount, devTokenAbi, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { buildFillTree } from "../src/settlement/merkle.js";
-import { advanceTime, startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import { advanceTime, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
 import { fillStruct } from "../../sdk/src/onchain-actions.js";
 import type { FillProofView } from "../src/api/order-service.js";
@@ -278,7 +278,7 @@ describe("SDK on-chain", () => {
       };
     }
 
-    it("reports no provable side for an honest fill, and a side cancelled on-chain before a later commit", async () => {
+    it("reports no provable side for an honest fill, and a side cancelled on-chain the cancel grace before a later commit", async () => {
       const signed = await orders();
       const first = await commitFill(signed, 10n ** 18n);
       const client = clientFor();
@@ -288,10 +288,14 @@ describe("SDK on-chain", () => {
         provable: [],
       });
 
-      // The taker cancels on-chain: the committed fill stays valid, a later commit is provable.
+      // The taker cancels on-chain: the committed fill stays valid, and so does one committed
+      // within the cancel grace (30 blocks on the dev chain); a commit after it is provable.
       await clientFor(devAccount(13).account).cancelOrderOnChain(signed.taker.orderHash);
       expect(await client.verifyFillProof(first)).toMatchObject({ valid: true, provable: [] });
-      const second = await commitFill(signed, 2n * 10n ** 18n);
+      const within = await commitFill(signed, 2n * 10n ** 18n);
+      expect(await client.verifyFillProof(within)).toMatchObject({ valid: true, provable: [] });
+      await mineBlocks(chain.node.url, 30);
+      const second = await commitFill(signed, 3n * 10n ** 18n);
       const verdict = await client.verifyFillProof(second);
       expect(verdict).toMatchObject({
         valid: true,

@@ -46,6 +46,9 @@ export const PARAMS = {
 } as const;
 
 /** WETH/USDC: base 18 decimals, quote 6; tick 0.01 USDC, lot 0.0001 WETH (lot·tick = 10^18). */
+/** Blocks between an on-chain cancel or nonce bump and the first commit it binds. */
+export const CANCEL_GRACE = 5;
+
 export const MARKET_ID = 1;
 export const BASE_DECIMALS = 18;
 export const ONE_BASE = 10n ** 18n;
@@ -155,6 +158,7 @@ export async function createSettlementTest() {
       sequencer: addr(sequencer),
       feeRecipient: addr(feeRecipient),
       ...PARAMS,
+      cancelGraceBlocks: CANCEL_GRACE,
     };
     const initData = encodeFunctionData({
       abi: implementation.abi,

@@ -19,6 +19,7 @@ import {
 } from "../../sequencer/src/settlement/fraud-rules.js";
 import {
   BUY,
+  CANCEL_GRACE,
   LOT,
   ONE_BASE,
   SELL,
@@ -224,13 +225,14 @@ describe("fraud rules agree with the contract", async () => {
       },
     },
     {
-      name: "cancelled on-chain before the commit block",
+      name: "cancelled on-chain the cancel grace before the commit block",
       kind: "Cancelled",
       build: async (f) => {
         const taker = bobBuys(f);
         await f.settlement.write.cancelOrder([f.hashOrder(taker)], {
           account: f.wallets.bob.account,
         });
+        await t.networkHelpers.mine(CANCEL_GRACE - 1);
         return {
           fill: f.fillOf(aliceSells(f), taker, ONE_BASE / 2n),
           order: taker,
@@ -239,11 +241,12 @@ describe("fraud rules agree with the contract", async () => {
       },
     },
     {
-      name: "nonce invalidated before the commit block",
+      name: "nonce invalidated the cancel grace before the commit block",
       kind: "NonceInvalidated",
       build: async (f) => {
         const maker = aliceSells(f, { nonce: 4n });
         await f.settlement.write.invalidateNonces([5n], { account: f.wallets.alice.account });
+        await t.networkHelpers.mine(CANCEL_GRACE - 1);
         return { fill: f.fillOf(maker, bobBuys(f), ONE_BASE / 2n), order: maker, isMaker: true };
       },
     },
@@ -330,6 +333,19 @@ describe("fraud rules agree with the contract", async () => {
     });
     await f.settlement.write.invalidateNonces([9n], { account: f.wallets.alice.account });
     await f.settlement.write.setMarketPaused([1, true], { account: f.wallets.guardian.account });
+    await agree(f, c, makerOrder, true, undefined);
+    await agree(f, c, takerOrder, false, undefined);
+  });
+
+  it("a cancel or nonce bump within the cancel grace does not count", async () => {
+    const f = await t.load();
+    const { fill, makerOrder, takerOrder } = f.simpleTrade();
+    await f.settlement.write.cancelOrder([f.hashOrder(takerOrder)], {
+      account: f.wallets.bob.account,
+    });
+    await f.settlement.write.invalidateNonces([9n], { account: f.wallets.alice.account });
+    await t.networkHelpers.mine(CANCEL_GRACE - 3);
+    const c = await f.commit([fill]);
     await agree(f, c, makerOrder, true, undefined);
     await agree(f, c, takerOrder, false, undefined);
   });

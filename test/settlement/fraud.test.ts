@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { zeroHash } from "viem";
 import {
   BUY,
+  CANCEL_GRACE,
+  buildTree,
+  deltasOf,
   LOT,
   ONE_BASE,
   SELL,
@@ -25,6 +29,7 @@ const Kind = {
   MarketPaused: 9,
   BadQuoteAmount: 10,
   OffTickOrLot: 11,
+  MislabelledLeaf: 12,
 } as const;
 const FRAUD_PROOF = 0;
 const CONFLICTING_FILLS = 1;
@@ -33,7 +38,7 @@ const ROLLED_BACK = 3;
 
 describe("Settlement fraud proofs", async () => {
   const t = await createSettlementTest();
-  const { viem } = t;
+  const { viem, networkHelpers } = t;
 
   /** The taker side of the plain trade: bob buys up to 1 WETH at 2,100 USDC, 30 bps max fee. */
   const bobBuys = (f: SettlementFixture, o: Partial<Order> = {}) =>
@@ -157,17 +162,45 @@ describe("Settlement fraud proofs", async () => {
     await proves(f, f.fillOf(aliceSells(f), taker, ONE_BASE / 2n), taker, false, Kind.Expired);
   });
 
-  it("proves Cancelled: cancelled on-chain in a block before the commit", async () => {
+  it("proves Cancelled: cancelled on-chain at least the cancel grace before the commit", async () => {
     const f = await t.load();
     const taker = bobBuys(f);
     await f.settlement.write.cancelOrder([f.hashOrder(taker)], { account: f.wallets.bob.account });
+    await networkHelpers.mine(CANCEL_GRACE - 1); // the commit lands CANCEL_GRACE blocks after
     await proves(f, f.fillOf(aliceSells(f), taker, ONE_BASE / 2n), taker, false, Kind.Cancelled);
   });
 
-  it("proves NonceInvalidated: the trader raised its minimum nonce before the commit", async () => {
+  it("does not let a trader make its own fill provable by cancelling or bumping its nonce just before the commit (finding 10)", async () => {
+    const f = await t.load();
+    const taker = bobBuys(f, { nonce: 4n });
+    const maker = aliceSells(f);
+    // Both land in the block before the commit (the v1 race: the prover then picked when to roll
+    // back every later batch); within the grace they bind nothing.
+    await f.settlement.write.cancelOrder([f.hashOrder(taker)], { account: f.wallets.bob.account });
+    await networkHelpers.mine(CANCEL_GRACE - 3);
+    await f.settlement.write.invalidateNonces([9n], { account: f.wallets.alice.account });
+    const c = await f.commit([f.fillOf(maker, taker, ONE_BASE / 2n)]);
+    assert.equal(
+      (await f.settlement.read.batch([c.batchId])).cancelCutoffBlock,
+      (await t.publicClient.getBlockNumber()) - BigInt(CANCEL_GRACE),
+    );
+    for (const [order, isMaker] of [
+      [maker, true],
+      [taker, false],
+    ] as const) {
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, order, isMaker]),
+        f.settlement,
+        "SettlementNoFraud",
+      );
+    }
+  });
+
+  it("proves NonceInvalidated: the trader raised its minimum nonce the cancel grace before the commit", async () => {
     const f = await t.load();
     const taker = bobBuys(f, { nonce: 4n });
     await f.settlement.write.invalidateNonces([5n], { account: f.wallets.bob.account });
+    await networkHelpers.mine(CANCEL_GRACE - 1);
     await proves(
       f,
       f.fillOf(aliceSells(f), taker, ONE_BASE / 2n),
@@ -228,6 +261,55 @@ describe("Settlement fraud proofs", async () => {
         "SettlementNoFraud",
       );
     }
+  });
+
+  it("proves a leaf labelled with another batch id or an index beyond the fill count (finding 4)", async () => {
+    for (const label of [{ batchId: 7n }, { index: 1 }] as const) {
+      const f = await t.load();
+      const { fill, makerOrder, takerOrder } = f.simpleTrade();
+      const batchId = await f.settlement.read.nextBatchId();
+      // A malicious sequencer commits one leaf labelled so that proveFillFraud and challengeFill,
+      // which look the batch up by the leaf's own batchId, would never reach this batch.
+      const leaf = { ...fill, batchId, index: 0, ...label };
+      const { root, proofs } = buildTree([leaf]);
+      const deltas = deltasOf(
+        [leaf],
+        f.base.address,
+        f.quote.address,
+        f.addr(f.wallets.feeRecipient),
+      );
+      await f.settlement.write.commitBatch([batchId, root, deltas, 1], {
+        account: f.wallets.sequencer.account,
+      });
+      const later = await f.commit([f.simpleTrade().fill]);
+      // Correct in every term but its label: no order-based proof reaches it.
+      for (const [order, isMaker] of [
+        [makerOrder, true],
+        [takerOrder, false],
+      ] as const) {
+        await assert.rejects(
+          f.settlement.simulate.proveFillFraud([leaf, proofs[0]!, order, isMaker]),
+        );
+      }
+      await viem.assertions.emitWithArgs(
+        f.settlement.write.proveMislabelledFill([batchId, leaf, proofs[0]!], {
+          account: f.wallets.dave.account,
+        }),
+        f.settlement,
+        "FraudProven",
+        [batchId, zeroHash, Kind.MislabelledLeaf],
+      );
+      assert.equal((await f.settlement.read.batch([batchId])).status, ROLLED_BACK);
+      assert.equal((await f.settlement.read.batch([later.batchId])).status, ROLLED_BACK);
+    }
+    // A leaf labelled right is no fraud.
+    const f = await t.load();
+    const c = await f.commit([f.simpleTrade().fill]);
+    await viem.assertions.revertWithCustomError(
+      f.settlement.write.proveMislabelledFill([c.batchId, c.fills[0]!, c.proofs[0]!]),
+      f.settlement,
+      "SettlementNoFraud",
+    );
   });
 
   it("refuses a fill not in the batch, an order that does not hash to the fill's, or a batch not pending", async () => {

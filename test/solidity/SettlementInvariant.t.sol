@@ -41,7 +41,8 @@ contract SettlementInvariantTest is Test {
             challengeResponseWindow: 30 minutes,
             withdrawalDelay: 2 hours,
             disputeTimeout: 20 minutes,
-            disputeBond: 0.1 ether
+            disputeBond: 0.1 ether,
+            cancelGraceBlocks: 1
         });
         Settlement implementation = new Settlement();
         settlement = ISettlement(

@@ -30,7 +30,8 @@ contract SettlementRollbackTest is Test {
             challengeResponseWindow: 30 minutes,
             withdrawalDelay: 2 hours,
             disputeTimeout: 20 minutes,
-            disputeBond: 0
+            disputeBond: 0,
+            cancelGraceBlocks: 1
         });
         Settlement implementation = new Settlement();
         settlement = ISettlement(

@@ -1125,6 +1125,11 @@ export const settlementAbi = [
             name: "status",
             type: "uint8",
           },
+          {
+            internalType: "uint64",
+            name: "cancelCutoffBlock",
+            type: "uint64",
+          },
         ],
         internalType: "struct ISettlement.Batch",
         name: "",
@@ -1148,6 +1153,19 @@ export const settlementAbi = [
         internalType: "uint256",
         name: "",
         type: "uint256",
+      },
+    ],
+    stateMutability: "view",
+    type: "function",
+  },
+  {
+    inputs: [],
+    name: "cancelGraceBlocks",
+    outputs: [
+      {
+        internalType: "uint32",
+        name: "",
+        type: "uint32",
       },
     ],
     stateMutability: "view",
@@ -2186,6 +2204,106 @@ export const settlementAbi = [
         type: "uint8",
       },
     ],
+    stateMutability: "nonpayable",
+    type: "function",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint64",
+        name: "batchId",
+        type: "uint64",
+      },
+      {
+        components: [
+          {
+            internalType: "uint64",
+            name: "batchId",
+            type: "uint64",
+          },
+          {
+            internalType: "uint32",
+            name: "index",
+            type: "uint32",
+          },
+          {
+            internalType: "bytes32",
+            name: "makerOrderHash",
+            type: "bytes32",
+          },
+          {
+            internalType: "bytes32",
+            name: "takerOrderHash",
+            type: "bytes32",
+          },
+          {
+            internalType: "address",
+            name: "maker",
+            type: "address",
+          },
+          {
+            internalType: "address",
+            name: "taker",
+            type: "address",
+          },
+          {
+            internalType: "uint32",
+            name: "marketId",
+            type: "uint32",
+          },
+          {
+            internalType: "uint8",
+            name: "takerSide",
+            type: "uint8",
+          },
+          {
+            internalType: "uint128",
+            name: "price",
+            type: "uint128",
+          },
+          {
+            internalType: "uint128",
+            name: "baseAmount",
+            type: "uint128",
+          },
+          {
+            internalType: "uint128",
+            name: "quoteAmount",
+            type: "uint128",
+          },
+          {
+            internalType: "uint128",
+            name: "makerFee",
+            type: "uint128",
+          },
+          {
+            internalType: "uint128",
+            name: "takerFee",
+            type: "uint128",
+          },
+          {
+            internalType: "uint128",
+            name: "makerFilledAfter",
+            type: "uint128",
+          },
+          {
+            internalType: "uint128",
+            name: "takerFilledAfter",
+            type: "uint128",
+          },
+        ],
+        internalType: "struct ISettlement.Fill",
+        name: "fill",
+        type: "tuple",
+      },
+      {
+        internalType: "bytes32[]",
+        name: "proof",
+        type: "bytes32[]",
+      },
+    ],
+    name: "proveMislabelledFill",
+    outputs: [],
     stateMutability: "nonpayable",
     type: "function",
   },

@@ -53,6 +53,8 @@ export interface DevStackOptions {
   withdrawalDelay?: bigint;
   disputeTimeout?: bigint;
   disputeBond?: bigint;
+  /** Blocks between an on-chain cancel and the first commit it binds (default 30: 1 s blocks). */
+  cancelGraceBlocks?: number;
   markets?: DevMarketSpec[];
 }
 
@@ -150,6 +152,7 @@ export async function deployDevStack(
         withdrawalDelay: options.withdrawalDelay ?? 180n,
         disputeTimeout: options.disputeTimeout ?? 60n,
         disputeBond: options.disputeBond ?? 10n ** 17n,
+        cancelGraceBlocks: options.cancelGraceBlocks ?? 30,
       },
     ],
   });

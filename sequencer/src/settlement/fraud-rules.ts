@@ -16,10 +16,11 @@
  * What the contract does NOT prove (so neither do these rules; DESIGN.md lists some of them):
  * - a price better than the taker's limit but not the maker's limit (only "worse than the limit");
  * - order flags (post-only, IOC, FOK);
- * - a grace period after an on-chain cancel or nonce bump (any block before the commit block counts);
- * - a leaf naming another batch or an index beyond the batch's fill count: `proveFillFraud` and
- *   `challengeFill` look the batch up by the leaf's own `batchId`, so such a leaf cannot be proven
- *   or challenged at all (`audit-batch.ts` reports it as a leaf fault the sequencer must never commit).
+ *
+ * A leaf naming another batch or an index beyond the batch's fill count is provable on its own,
+ * without an order (`proveMislabelledFill`, kind `MislabelledLeaf`); `audit-batch.ts` reports it as
+ * a leaf fault the sequencer must never commit. On-chain cancels and nonce bumps count up to the
+ * batch's `cancelCutoffBlock` (the cancel grace before the commit block).
  */
 import type { Address, Hex } from "viem";
 import type { FillLeaf, Order } from "../eip712/types.js";
@@ -38,6 +39,7 @@ export const FRAUD_KINDS = [
   "MarketPaused",
   "BadQuoteAmount",
   "OffTickOrLot",
+  "MislabelledLeaf",
 ] as const;
 
 /** A `FraudKind` by name. */
@@ -86,9 +88,9 @@ export const UNREGISTERED_MARKET: MarketRules = {
 export interface CommitContext {
   /** `batch.committedAt`: the commit block's timestamp, unix seconds. */
   readonly committedAt: bigint;
-  /** The order was cancelled on-chain (by its trader) in a block < commitBlock. */
+  /** The order was cancelled on-chain (by its trader) at or before `batch.cancelCutoffBlock`. */
   readonly cancelledBeforeCommit: boolean;
-  /** The trader's minimum nonce at the end of block commitBlock - 1. */
+  /** The trader's minimum nonce at the end of block `batch.cancelCutoffBlock`. */
   readonly minNonceBeforeCommit: bigint;
   /** The market was paused at the end of block commitBlock - 1 or at the end of commitBlock. */
   readonly marketPausedAtCommit: boolean;

@@ -50,6 +50,11 @@ export async function advanceTime(url: string, seconds: number | bigint): Promis
   await rpc(url, "evm_mine");
 }
 
+/** Mines `blocks` empty blocks (e.g. to pass the contract's cancel grace). */
+export async function mineBlocks(url: string, blocks: number): Promise<void> {
+  await rpc(url, "hardhat_mine", [`0x${blocks.toString(16)}`]);
+}
+
 /** A queue name no other test uses. */
 export const uniqueQueue = (prefix: string) => `${prefix}-${randomUUID()}`;
 

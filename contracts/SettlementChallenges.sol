@@ -18,8 +18,10 @@ abstract contract SettlementChallenges is SettlementCore {
     ) external returns (uint256 challengeId) {
         SettlementStorage.Layout storage $ = _s();
         SettlementStorage.StoredBatch storage b = _pendingBatch(fill.batchId);
-        if (block.timestamp >= b.finalizableAt)
-            revert ISettlement.SettlementChallengeWindowClosed(fill.batchId);
+        // A late challenge (the batch still pending after its window, waiting for an earlier one)
+        // holds nothing: it rolls the batch back only if still pending and unanswered at its
+        // deadline, so no hold outlasts the exit window (docs/protocol.md, section 5).
+        bool late = block.timestamp >= b.finalizableAt;
         _verifyFill(b, fill, proof);
         bytes32 orderHash = _challengedOrder(fill);
         if ($._challengeOf[fill.batchId][orderHash] != 0)
@@ -34,10 +36,11 @@ abstract contract SettlementChallenges is SettlementCore {
                 deadline: uint64(block.timestamp) + $._challengeResponseWindow,
                 status: ISettlement.ChallengeStatus.Open
             }),
-            orderHash
+            orderHash,
+            late
         );
         $._challengeOf[fill.batchId][orderHash] = challengeId;
-        ++b.openChallenges;
+        if (!late) ++b.openChallenges;
         emit ISettlement.ChallengeOpened(challengeId, fill.batchId, orderHash, msg.sender);
     }
 
@@ -53,12 +56,17 @@ abstract contract SettlementChallenges is SettlementCore {
         bytes32 orderHash = _checkOrder(order, record.orderHash);
         // The order hash covers the trader, so the order names the challenger iff this holds.
         if (order.trader != c.trader) revert ISettlement.SettlementOrderMismatch(orderHash);
-        if (!SignatureLib.isValidSignatureNow(c.trader, orderHash, signature)) {
-            revert ISettlement.SettlementInvalidSignature();
+        // The trader's ECDSA signature, whatever code its address has; else a contract wallet's
+        // approval recorded on-chain by the batch's cancel cutoff (a grace before the commit).
+        // Nothing the trader controls is asked now, so nothing can be revoked (finding 5).
+        if (!SignatureLib.recovers(c.trader, orderHash, signature)) {
+            uint64 approvedAt = _s()._approvedAt[c.trader][orderHash];
+            if (approvedAt == 0 || approvedAt > _s()._batches[c.batchId].cancelCutoffBlock)
+                revert ISettlement.SettlementInvalidSignature();
         }
 
         c.status = ISettlement.ChallengeStatus.Answered;
-        --_s()._batches[c.batchId].openChallenges; // >= 1: this challenge was open on it
+        if (!record.late) --_s()._batches[c.batchId].openChallenges; // >= 1: it holds the batch
         emit ISettlement.ChallengeAnswered(challengeId);
     }
 
@@ -66,15 +74,17 @@ abstract contract SettlementChallenges is SettlementCore {
     /// @dev If the batch already rolled back for another reason, the challenge is closed as upheld
     /// without a second rollback.
     function upholdChallenge(uint256 challengeId) external {
-        ISettlement.Challenge storage c = _openChallenge(challengeId).challenge;
+        SettlementStorage.ChallengeRecord storage record = _openChallenge(challengeId);
+        ISettlement.Challenge storage c = record.challenge;
         if (block.timestamp < c.deadline)
             revert ISettlement.SettlementChallengeDeadlineNotReached(challengeId);
 
         c.status = ISettlement.ChallengeStatus.Upheld;
         SettlementStorage.StoredBatch storage b = _s()._batches[c.batchId];
-        --b.openChallenges; // >= 1: this challenge was open on it
+        if (!record.late) --b.openChallenges; // >= 1: it holds the batch
         emit ISettlement.ChallengeUpheld(challengeId);
-        // Open challenges block finalization, so the batch is pending or already rolled back.
+        // A holding challenge kept the batch pending (or it rolled back for another reason); a
+        // late one held nothing, so the batch may also have finalized: then nothing rolls back.
         if (_isPending(c.batchId, b)) _rollback(c.batchId, ISettlement.RollbackReason.ChallengeUnanswered);
     }
 

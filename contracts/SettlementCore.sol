@@ -34,6 +34,10 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     /// delay and withdraw first (docs/protocol.md, section 6).
     uint64 internal constant EXIT_MARGIN = 7 days;
 
+    /// @notice Gas `recordApproval` gives a wallet's ERC-1271 `isValidSignature` (the EIP's own
+    /// suggestion for a bounded check).
+    uint256 internal constant APPROVAL_GAS = 50_000;
+
     modifier onlyTimelock() {
         _checkCaller(_s()._timelock);
         _;

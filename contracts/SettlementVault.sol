@@ -8,6 +8,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {SettlementCore} from "./SettlementCore.sol";
 import {SettlementStorage} from "./libraries/SettlementStorage.sol";
+import {SignatureLib} from "./libraries/SignatureLib.sol";
 
 /// @title SettlementVault
 /// @notice Custody: deposits, the sequencer-free withdrawal path, and on-chain order invalidation.
@@ -77,6 +78,26 @@ abstract contract SettlementVault is ISettlement, SettlementCore {
         if (cancelled[orderHash] != 0) return;
         cancelled[orderHash] = uint64(block.number);
         emit OrderCancelled(msg.sender, orderHash);
+    }
+
+    /// @inheritdoc ISettlement
+    function approveOrder(bytes32 orderHash) external {
+        _approve(msg.sender, orderHash);
+    }
+
+    /// @inheritdoc ISettlement
+    function recordApproval(address trader, bytes32 orderHash, bytes calldata signature) external {
+        if (!SignatureLib.erc1271Accepts(trader, orderHash, signature, APPROVAL_GAS))
+            revert SettlementInvalidSignature();
+        _approve(trader, orderHash);
+    }
+
+    /// @dev The first approval counts: a later block would only narrow the batches it covers.
+    function _approve(address trader, bytes32 orderHash) private {
+        mapping(bytes32 => uint64) storage approved = _s()._approvedAt[trader];
+        if (approved[orderHash] != 0) return;
+        approved[orderHash] = uint64(block.number);
+        emit OrderApproved(trader, orderHash);
     }
 
     /// @inheritdoc ISettlement

@@ -94,6 +94,11 @@ abstract contract SettlementViews is ISettlement, SettlementCore {
     }
 
     /// @inheritdoc ISettlement
+    function approvedAtBlock(address trader, bytes32 orderHash) external view returns (uint64) {
+        return _s()._approvedAt[trader][orderHash];
+    }
+
+    /// @inheritdoc ISettlement
     function minNonceAt(address trader, uint64 blockNumber) external view returns (uint64) {
         Checkpoints.Trace208 storage history = _s()._minNonces[trader];
         // Checkpoint keys are uint48 block numbers; any later block sees the latest value.

@@ -174,6 +174,8 @@ interface ISettlement {
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
     event WithdrawalCancelled(address indexed account, address indexed token);
     event OrderCancelled(address indexed trader, bytes32 indexed orderHash);
+    /// @notice A contract wallet's consent to an order, fixed on-chain (docs/protocol.md, section 4).
+    event OrderApproved(address indexed trader, bytes32 indexed orderHash);
     event NoncesInvalidated(address indexed trader, uint64 minNonce);
 
     event TokenAllowed(address indexed token, bool allowed);
@@ -304,11 +306,22 @@ interface ISettlement {
     /// @return amount what was transferred
     function withdraw(address token) external returns (uint256 amount);
 
-    /// @notice Cancel one of the caller's orders on-chain. A fill of it committed in a later block
-    /// is provably invalid.
+    /// @notice Cancel one of the caller's orders on-chain. A fill of it committed `cancelGraceBlocks`
+    /// or more blocks later is provably invalid.
     function cancelOrder(bytes32 orderHash) external;
 
-    /// @notice Invalidate all the caller's orders with `nonce < minNonce` (must increase).
+    /// @notice As a contract wallet, consent on-chain to the order `orderHash` names: fills of it in
+    /// batches committed `cancelGraceBlocks` or more blocks later count as signed (a challenge is
+    /// answered by this record; no wallet code runs then). The first approval counts.
+    function approveOrder(bytes32 orderHash) external;
+
+    /// @notice Anyone records contract wallet `trader`'s ERC-1271 consent to `orderHash`: asks
+    /// `isValidSignature(orderHash, signature)` once, with at most 50,000 gas, and stores the block
+    /// as `approveOrder` would. Reverts `SettlementInvalidSignature` if the wallet does not accept.
+    function recordApproval(address trader, bytes32 orderHash, bytes calldata signature) external;
+
+    /// @notice Invalidate all the caller's orders with `nonce < minNonce` (must increase), for
+    /// batches committed `cancelGraceBlocks` or more blocks later.
     function invalidateNonces(uint64 minNonce) external;
 
     // ---------------------------------------------------------------- batches
@@ -362,16 +375,21 @@ interface ISettlement {
     /// right.
     function proveMislabelledFill(uint64 batchId, Fill calldata fill, bytes32[] calldata proof) external;
 
-    /// @notice As the trader named on one side of `fill`, claim never to have signed that side's order.
-    /// Only while the batch is pending and before its `finalizableAt`.
+    /// @notice As the trader named on one side of `fill`, claim never to have signed that side's order,
+    /// while the batch is pending. Opened before the batch's `finalizableAt`, the challenge holds
+    /// its finalization until answered or upheld; opened later (the batch still waits, e.g. for an
+    /// earlier one), it holds nothing, and rolls the batch back only if the batch is still pending
+    /// and unanswered at its deadline, so no hold outlasts the exit window (docs/protocol.md, 5).
     /// @return challengeId
     function challengeFill(
         Fill calldata fill,
         bytes32[] calldata proof
     ) external returns (uint256 challengeId);
 
-    /// @notice Answer a challenge with the signed order (EOA signature or ERC-1271). Anyone may answer;
-    /// the sequencer does so automatically.
+    /// @notice Answer a challenge with the signed order: the challenger's ECDSA signature (whatever
+    /// code its address has), or, for a contract wallet, any `signature` once the order was approved
+    /// on-chain (`approveOrder`, `recordApproval`) at or before the batch's `cancelCutoffBlock`.
+    /// Anyone may answer; the sequencer does so automatically.
     function answerChallenge(
         uint256 challengeId,
         OrderLib.Order calldata order,
@@ -464,6 +482,8 @@ interface ISettlement {
     function dispute(uint256 disputeId) external view returns (Dispute memory);
     /// @notice The block an order was cancelled in by its trader, 0 if never.
     function cancelledAtBlock(address trader, bytes32 orderHash) external view returns (uint64);
+    /// @notice Block of the first on-chain approval of `orderHash` by `trader`, 0 if none.
+    function approvedAtBlock(address trader, bytes32 orderHash) external view returns (uint64);
     /// @notice The minimum valid nonce of `trader` as of the end of block `blockNumber`.
     function minNonceAt(address trader, uint64 blockNumber) external view returns (uint64);
     function minNonce(address trader) external view returns (uint64);

@@ -15,6 +15,7 @@ library SettlementStorage {
     struct ChallengeRecord {
         ISettlement.Challenge challenge;
         bytes32 orderHash;
+        bool late; // opened at or after the batch's finalizableAt: holds nothing (see challengeFill)
     }
 
     /// @dev A committed batch as stored: the public `ISettlement.Batch` fields (whose `status` here
@@ -91,6 +92,8 @@ library SettlementStorage {
         mapping(address account => uint256 amount) _bondCredits;
         // ---- blocks between an on-chain cancel or nonce bump and the first commit it binds
         uint32 _cancelGraceBlocks;
+        // ---- contract wallets' consent to orders, fixed on-chain (block of the first approval)
+        mapping(address trader => mapping(bytes32 orderHash => uint64 blockNumber)) _approvedAt;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("clearmatch.storage.Settlement")) - 1)) & ~bytes32(uint256(0xff))

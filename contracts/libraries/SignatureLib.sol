@@ -5,27 +5,32 @@ import {IERC1271} from "@openzeppelin/contracts/interfaces/IERC1271.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 
 /// @title SignatureLib
-/// @notice A trader's signature as the contract judges it: a plain ECDSA signature by the trader
-/// counts **whatever code the address has**, so an EOA that later delegates through EIP-7702 (or
-/// any account that gains code) cannot revoke what it signed. Otherwise, an address with code is
-/// asked through ERC-1271 (OpenZeppelin 5.4's `SignatureChecker`, reproduced).
-/// @dev Why not import SignatureChecker: in 5.4 it imports utils/Bytes.sol, whose inline assembly
-/// uses MCOPY, which does not compile for the shanghai target (DESIGN.md, zkEVM chains).
-/// The ERC-1271 branch is still read when an answer is given, so a contract wallet can still
-/// revoke; docs/protocol.md section 4 specifies its replacement (an approval recorded on-chain a
-/// grace period before the commit), not yet built.
+/// @notice A trader's signature as the contract judges it (docs/protocol.md, section 4): a plain
+/// ECDSA signature by the trader counts **whatever code the address has**, so an EOA that later
+/// delegates through EIP-7702 (or any account that gains code) cannot revoke what it signed. A
+/// contract wallet's consent is never asked when a challenge is answered: it is recorded on-chain
+/// beforehand (`approveOrder`, or `recordApproval`, which asks ERC-1271 once through
+/// `erc1271Accepts`), so no trader code runs in an answer and nothing can be revoked.
+/// @dev Why not import OpenZeppelin's SignatureChecker: in 5.4 it imports utils/Bytes.sol, whose
+/// inline assembly uses MCOPY, which does not compile for the shanghai target (DESIGN.md).
 library SignatureLib {
-    /// @notice Whether `signature` is `signer`'s over `hash`: its ECDSA signature (65 bytes, v 27
-    /// or 28, low s), or, if `signer` has code, what its ERC-1271 `isValidSignature` says.
-    function isValidSignatureNow(
-        address signer,
-        bytes32 hash,
-        bytes memory signature
-    ) internal view returns (bool) {
+    /// @notice Whether `signature` is `signer`'s ECDSA signature over `hash` (65 bytes, v 27 or 28,
+    /// low s: OpenZeppelin's ECDSA, the rule the sequencer applies too).
+    function recovers(address signer, bytes32 hash, bytes memory signature) internal pure returns (bool) {
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(hash, signature);
-        if (err == ECDSA.RecoverError.NoError && recovered == signer) return true;
-        if (signer.code.length == 0) return false;
-        (bool success, bytes memory result) = signer.staticcall(
+        return err == ECDSA.RecoverError.NoError && recovered == signer;
+    }
+
+    /// @notice Whether contract `wallet` accepts `signature` over `hash` through ERC-1271, asked with
+    /// at most `gasLimit` gas (false for an address without code, or any other answer).
+    function erc1271Accepts(
+        address wallet,
+        bytes32 hash,
+        bytes calldata signature,
+        uint256 gasLimit
+    ) internal view returns (bool) {
+        if (wallet.code.length == 0) return false;
+        (bool success, bytes memory result) = wallet.staticcall{gas: gasLimit}(
             abi.encodeCall(IERC1271.isValidSignature, (hash, signature))
         );
         return (success &&

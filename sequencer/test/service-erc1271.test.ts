@@ -15,7 +15,7 @@ import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js"
 import { OrderHasher } from "../src/eip712/order-hasher.js";
 import { clearmatchDomain, type Order } from "../src/eip712/types.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
-import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import { eventually, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { startRpcCounter, type RpcCounter } from "./helpers/rpc-counter.js";
 import {
   config,
@@ -45,20 +45,23 @@ describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
   let wallet: Address;
   const owner = devAccount(traderIndex(0)).account;
   const stranger = devAccount(traderIndex(2)).account;
-
-  beforeAll(async () => {
-    chain = await startDevChain();
-    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, Address>;
-    const ownerClient = createWalletClient({
+  let ownerClient: ReturnType<typeof ownerWallet>;
+  const ownerWallet = () =>
+    createWalletClient({
       chain: chain.stack.chain,
       transport: http(chain.node.url),
       account: owner as Account,
     });
-    const send = async (hash: Hex) => {
-      const receipt = await chain.stack.publicClient.waitForTransactionReceipt({ hash });
-      expect(receipt.status).toBe("success");
-      return receipt;
-    };
+  const send = async (hash: Hex) => {
+    const receipt = await chain.stack.publicClient.waitForTransactionReceipt({ hash });
+    expect(receipt.status).toBe("success");
+    return receipt;
+  };
+
+  beforeAll(async () => {
+    chain = await startDevChain();
+    const { WETH, USDC: usdc } = chain.stack.tokens as Record<string, Address>;
+    ownerClient = ownerWallet();
     const artifact = JSON.parse(
       await readFile(
         "artifacts/contracts/test/TestERC1271Wallet.sol/TestERC1271Wallet.json",
@@ -137,7 +140,45 @@ describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
     return { order, signature: await signer.sign!({ hash }), hash };
   }
 
-  it("accepts and matches an order the wallet's owner signed, verified by isValidSignature", async () => {
+  /**
+   * The wallet approves `hash` on-chain (its owner calls `approveOrder` through it), then, unless
+   * `wait` is false, the chain moves past the contract's cancel grace (30 blocks on the dev chain).
+   */
+  async function approveOnChain(hash: Hex, wait = true) {
+    const data = encodeFunctionData({
+      abi: settlementAbi,
+      functionName: "approveOrder",
+      args: [hash],
+    });
+    await send(
+      await ownerClient.writeContract({
+        address: wallet,
+        abi: walletAbi,
+        functionName: "execute",
+        args: [chain.stack.settlement, data],
+      }),
+    );
+    if (wait) await mineBlocks(chain.node.url, 30);
+  }
+
+  it("refuses a wallet order its owner signed until the wallet approved it on-chain a cancel grace ago (finding 5)", async () => {
+    const bid = await walletOrder(owner, 1n);
+    // isValidSignature would say yes, but a wallet can revoke that later: not enough.
+    let res = await post(service.url, "/v1/orders", wire(bid));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("BAD_SIGNATURE");
+    expect(res.body.error.details.reason).toBe("NOT_APPROVED_ON_CHAIN");
+    await approveOnChain(bid.hash, false);
+    res = await post(service.url, "/v1/orders", wire(bid));
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.reason).toBe("APPROVAL_TOO_RECENT");
+    expect(BigInt(res.body.error.details.usableFromBlock)).toBeGreaterThan(
+      await chain.stack.publicClient.getBlockNumber(),
+    );
+    expect((await get(service.url, `/v1/orders/${bid.hash}`)).status).toBe(404);
+  });
+
+  it("accepts and matches an order the wallet approved on-chain a cancel grace ago", async () => {
     const ask = await signedOrder(chain, traderIndex(1), {
       side: 1,
       price: USDC(2_000n),
@@ -145,6 +186,7 @@ describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
     });
     expect((await post(service.url, "/v1/orders", wire(ask))).status).toBe(201);
     const bid = await walletOrder(owner, 1n);
+    await mineBlocks(chain.node.url, 30); // approved by the test before
     const res = await post(service.url, "/v1/orders", wire(bid));
     expect(res.status).toBe(201);
     expect(res.body.order.orderHash).toBe(bid.hash);
@@ -219,6 +261,7 @@ describe("smart-contract wallet traders (ERC-1271 through the chain)", () => {
     expect(calls() - before[1]!).toBeLessThanOrEqual(6);
     // The wallet's own orders still pass after the forged ones.
     const genuine = await walletOrder(owner, 2_000n);
+    await approveOnChain(genuine.hash);
     expect((await post(service.url, "/v1/orders", wire(genuine))).status).toBe(201);
   }, 60_000);
 

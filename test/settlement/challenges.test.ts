@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeFunctionData, getAddress, keccak256, toHex } from "viem";
 import {
+  CANCEL_GRACE,
   ONE_BASE,
   PARAMS,
   SELL,
@@ -38,6 +39,20 @@ describe("Settlement challenges and disputes", async () => {
       "SettlementNoBond",
       [who],
     );
+  }
+
+  /** carol, the owner of contract wallet `wallet`, challenges the first fill of `c` as the wallet. */
+  async function challengeThrough(
+    f: SettlementFixture,
+    wallet: Awaited<ReturnType<typeof viem.deployContract<"TestERC1271Wallet">>>,
+    c: Awaited<ReturnType<SettlementFixture["commit"]>>,
+  ) {
+    const data = encodeFunctionData({
+      abi: f.settlement.abi,
+      functionName: "challengeFill",
+      args: [c.fills[0]!, c.proofs[0]!],
+    });
+    await wallet.write.execute([f.settlement.address, data], { account: f.wallets.carol.account });
   }
 
   /** Commits the plain trade and has bob (its taker) challenge it, `late` seconds into the window. */
@@ -90,37 +105,64 @@ describe("Settlement challenges and disputes", async () => {
       assert.equal((await f.settlement.read.batch([c.batchId])).status, FINALIZED);
     });
 
-    it("accepts an ERC-1271 wallet's signature when the wallet is the challenger", async () => {
+    it("answers a contract wallet's challenge by its on-chain approval a grace before the commit, never by asking the wallet (finding 5)", async () => {
       const f = await t.load();
       const wallet = await viem.deployContract("TestERC1271Wallet", [f.addr(f.wallets.carol)]);
       const makerOrder = f.order(wallet.address, { side: SELL });
       const takerOrder = f.order(f.addr(f.wallets.bob), { price: 2_100n * 10n ** 6n });
-      const c = await f.commit([f.fillOf(makerOrder, takerOrder, ONE_BASE / 2n)]);
-      const data = encodeFunctionData({
-        abi: f.settlement.abi,
-        functionName: "challengeFill",
-        args: [c.fills[0]!, c.proofs[0]!],
-      });
-      await wallet.write.execute([f.settlement.address, data], {
-        account: f.wallets.carol.account,
-      });
-      assert.equal((await f.settlement.read.challenge([1n])).trader, getAddress(wallet.address));
-      // Signed by someone else than the wallet's owner: refused.
+      const hash = f.hashOrder(makerOrder);
+      // The wallet's owner approves through the wallet itself; anyone may record the wallet's
+      // ERC-1271 consent instead (checked with capped gas, once).
       await viem.assertions.revertWithCustomError(
-        f.settlement.write.answerChallenge([
-          1n,
-          makerOrder,
+        f.settlement.write.recordApproval([
+          wallet.address,
+          hash,
           await f.signOrder(f.wallets.dave, makerOrder),
         ]),
         f.settlement,
         "SettlementInvalidSignature",
       );
-      await f.settlement.write.answerChallenge([
-        1n,
-        makerOrder,
-        await f.signOrder(f.wallets.carol, makerOrder),
-      ]);
+      await viem.assertions.emitWithArgs(
+        f.settlement.write.recordApproval(
+          [wallet.address, hash, await f.signOrder(f.wallets.carol, makerOrder)],
+          { account: f.wallets.dave.account },
+        ),
+        f.settlement,
+        "OrderApproved",
+        [getAddress(wallet.address), hash],
+      );
+      const approvedAt = await f.settlement.read.approvedAtBlock([wallet.address, hash]);
+      assert.equal(approvedAt, await t.publicClient.getBlockNumber());
+      await networkHelpers.mine(CANCEL_GRACE - 1);
+      const c = await f.commit([f.fillOf(makerOrder, takerOrder, ONE_BASE / 2n)]);
+      await challengeThrough(f, wallet, c);
+      assert.equal((await f.settlement.read.challenge([1n])).trader, getAddress(wallet.address));
+      // The wallet now answers "not mine" to everything: nothing asks it any more.
+      const revoker = await viem.deployContract("TestERC1271Wallet", [f.addr(f.wallets.dave)]);
+      await networkHelpers.setCode(
+        wallet.address,
+        (await t.publicClient.getCode({ address: revoker.address }))!,
+      );
+      await f.settlement.write.answerChallenge([1n, makerOrder, "0x"]);
       assert.equal((await f.settlement.read.challenge([1n])).status, C.Answered);
+    });
+
+    it("does not answer a contract wallet's challenge by an approval recorded within the grace, nor by a live ERC-1271 answer", async () => {
+      const f = await t.load();
+      const wallet = await viem.deployContract("TestERC1271Wallet", [f.addr(f.wallets.carol)]);
+      const makerOrder = f.order(wallet.address, { side: SELL });
+      const takerOrder = f.order(f.addr(f.wallets.bob), { price: 2_100n * 10n ** 6n });
+      const signature = await f.signOrder(f.wallets.carol, makerOrder);
+      await f.settlement.write.recordApproval([wallet.address, f.hashOrder(makerOrder), signature]);
+      const c = await f.commit([f.fillOf(makerOrder, takerOrder, ONE_BASE / 2n)]); // too soon
+      await challengeThrough(f, wallet, c);
+      // The wallet's owner did sign (ERC-1271 would say yes), but consent asked at answer time
+      // could as well be withdrawn: only the on-chain record counts, and it is too late.
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.answerChallenge([1n, makerOrder, signature]),
+        f.settlement,
+        "SettlementInvalidSignature",
+      );
     });
 
     it("counts the trader's own ECDSA signature even after its address gains code that revokes it (finding 5, EIP-7702)", async () => {
@@ -138,7 +180,7 @@ describe("Settlement challenges and disputes", async () => {
       assert.equal((await f.settlement.read.challenge([1n])).status, C.Answered);
     });
 
-    it("refuses challenges by traders not in the fill, twice for one order, after the window or on a settled batch", async () => {
+    it("refuses challenges by traders not in the fill, twice for one order, or on a settled batch", async () => {
       const f = await t.load();
       const { c } = await challenged(f);
       const [fill, proof] = [c.fills[0]!, c.proofs[0]!];
@@ -162,12 +204,6 @@ describe("Settlement challenges and disputes", async () => {
         "SettlementInvalidProof",
       );
       await f.passWindow();
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        f.settlement.write.challengeFill([fill, proof], { account: f.wallets.alice.account }),
-        f.settlement,
-        "SettlementChallengeWindowClosed",
-        [c.batchId],
-      );
       await networkHelpers.time.increase(PARAMS.challengeResponseWindow);
       await f.settlement.write.upholdChallenge([1n]);
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -176,6 +212,50 @@ describe("Settlement challenges and disputes", async () => {
         "SettlementBatchNotPending",
         [c.batchId],
       );
+    });
+
+    /**
+     * Two batches; a dispute holds the first, so the second waits past its own window, and bob
+     * then challenges it: v1 refused that (SettlementChallengeWindowClosed) although the batch
+     * was still pending.
+     */
+    async function lateChallenge(f: SettlementFixture) {
+      const first = await f.commit([f.simpleTrade().fill]);
+      const c = await f.commit([f.simpleTrade().fill]);
+      await f.settlement.write.openDispute([first.batchId, keccak256(toHex("claim"))], {
+        account: f.wallets.carol.account,
+        value: PARAMS.disputeBond,
+      });
+      await f.passWindow();
+      await networkHelpers.time.increase(60n);
+      await f.settlement.write.challengeFill([c.fills[0]!, c.proofs[0]!], {
+        account: f.wallets.bob.account,
+      });
+      return { first, c };
+    }
+
+    it("takes a challenge while the batch waits past its window, without letting it hold the batch (finding 11)", async () => {
+      const f = await t.load();
+      const { first, c } = await lateChallenge(f);
+      assert.equal((await f.settlement.read.batch([c.batchId])).openChallenges, 0);
+      // It holds nothing: once the first batch is decided, the second finalizes at once...
+      await f.settlement.write.resolveDispute([1n, false], { account: f.wallets.arbiter.account });
+      await f.settlement.write.finalizeBatch([first.batchId, first.deltas]);
+      await f.settlement.write.finalizeBatch([c.batchId, c.deltas]);
+      assert.equal((await f.settlement.read.batch([c.batchId])).status, FINALIZED);
+      // ...and its deadline then rolls nothing back.
+      await networkHelpers.time.increase(PARAMS.challengeResponseWindow);
+      await f.settlement.write.upholdChallenge([1n]);
+      assert.equal((await f.settlement.read.batch([c.batchId])).status, FINALIZED);
+    });
+
+    it("rolls a still-waiting batch back when a late challenge goes unanswered", async () => {
+      const f = await t.load();
+      const { first, c } = await lateChallenge(f);
+      await networkHelpers.time.increase(PARAMS.challengeResponseWindow);
+      await f.settlement.write.upholdChallenge([1n]);
+      assert.equal((await f.settlement.read.batch([c.batchId])).status, ROLLED_BACK);
+      assert.equal((await f.settlement.read.batch([first.batchId])).status, 1); // still pending
     });
 
     it("refuses answers with another order, after the deadline, or to a closed challenge", async () => {

@@ -23,6 +23,7 @@ import { FLAG_POST_ONLY } from "../engine/types.js";
 import { orderTypes, type Order } from "../eip712/types.js";
 import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
+import { settlementAbi } from "../chain/settlement-abi.js";
 import type { JournalWriter } from "../journal/journal-writer.js";
 import type { PriceBand } from "../risk/price-band.js";
 import type { RateLimiter } from "../risk/rate-limiter.js";
@@ -144,6 +145,8 @@ export class OrderIntake {
   readonly #maxLifetimeSec: bigint;
   readonly #limits: ChainSignerLimits;
   /** Whether an address holds code, by lowercase address: `[hasCode, until ms]` (insertion order). */
+  /** The contract's cancel grace (`cancelGraceBlocks`), read once when a wallet order needs it. */
+  #cancelGrace: Promise<number> | undefined;
   readonly #codeCache = new Map<string, [boolean, number]>();
   /** Code lookups on their way, by lowercase address (concurrent requests share one). */
   readonly #codeLookups = new Map<string, Promise<boolean | undefined>>();
@@ -269,8 +272,11 @@ export class OrderIntake {
     if (signer === undefined) {
       this.#async = true;
       signer = digest
-        ? await this.#verify(digest, signed.signature, o.trader, budget)
-        : await this.#verify(orderHash, signed.signature, o.trader, budget, true);
+        ? await this.#verify(digest, signed.signature, o.trader, budget, { order: true })
+        : await this.#verify(orderHash, signed.signature, o.trader, budget, {
+            order: true,
+            viem: true,
+          });
     }
     d.rateLimiter.consume(signer.toLowerCase(), now);
     // Kill switch and market halts are core state (journaled admin and breaker records).
@@ -374,14 +380,26 @@ export class OrderIntake {
     }
   }
 
-  /** The signer: `expected` when the signature recovers to it or its ERC-1271 wallet accepts it. */
+  /**
+   * The signer: `expected` when the signature recovers to it, or, for a smart-contract wallet, when
+   * it consents: for an order (`order`), only through an approval recorded on-chain at least the
+   * contract's cancel grace ago, the one consent the contract counts when a challenge is answered
+   * (docs/protocol.md, section 4); for a cancel, its ERC-1271 answer now (a cancel only removes).
+   */
   async #verify(
     digest: Uint8Array | Hex,
     signature: Hex,
     expected: Address,
     budget: ChainBudget,
-    viem = false,
+    { viem = false, order = false }: { viem?: boolean; order?: boolean } = {},
   ): Promise<Address> {
+    const walletConsents = async (): Promise<boolean> => {
+      if (!order) return this.#erc1271(digest, signature, expected, budget);
+      const approval = await this.#approvedOnChain(digest, expected, budget);
+      if (approval === true) return true;
+      if (approval === false) return false;
+      throw new ClearmatchError("BAD_SIGNATURE", approval.message, { details: approval.details });
+    };
     let recovered: Address | undefined;
     try {
       recovered = viem
@@ -389,7 +407,7 @@ export class OrderIntake {
         : recoverAddress(digest, signature);
     } catch (error) {
       if (!(error instanceof CryptoError)) throw error;
-      if (!(await this.#erc1271(digest, signature, expected, budget))) {
+      if (!(await walletConsents())) {
         throw new ClearmatchError("BAD_SIGNATURE", error.message, {
           details: { reason: error.reason },
           cause: error,
@@ -398,10 +416,73 @@ export class OrderIntake {
       return expected;
     }
     if (recovered.toLowerCase() === expected.toLowerCase()) return expected;
-    if (await this.#erc1271(digest, signature, expected, budget)) return expected;
+    if (await walletConsents()) return expected;
     throw new ClearmatchError("BAD_SIGNATURE", "the signature does not recover to the trader", {
       details: { recovered, expected },
     });
+  }
+
+  /**
+   * Whether smart-contract wallet `account` approved the order `digest` on-chain
+   * (`approvedAtBlock`) at least `cancelGraceBlocks` before the chain head, so that any commit from
+   * now on counts the approval: true; false for an address without code (or a chain that does not
+   * answer); the reason otherwise. Every chain call is bounded and counted against `budget`.
+   */
+  async #approvedOnChain(
+    digest: Uint8Array | Hex,
+    account: Address,
+    budget: ChainBudget,
+  ): Promise<boolean | { message: string; details: Record<string, unknown> }> {
+    const client = this.deps.publicClient;
+    if (!client) return false;
+    if (!(await this.#hasCode(client, account, budget))) return false;
+    if (budget.calls < 3) return false;
+    budget.calls -= 3;
+    const hash = typeof digest === "string" ? digest : bytesToHex(digest);
+    const read = <T>(functionName: "approvedAtBlock" | "cancelGraceBlocks", args: unknown[]) =>
+      client.readContract({
+        address: this.deps.settlement,
+        abi: settlementAbi,
+        functionName,
+        args,
+      } as never) as Promise<T>;
+    const answers = await within(
+      Promise.all([
+        read<bigint>("approvedAtBlock", [account, hash]),
+        (this.#cancelGrace ??= read<number>("cancelGraceBlocks", []).catch((error) => {
+          this.#cancelGrace = undefined;
+          throw error;
+        })),
+        client.getBlockNumber({ cacheTime: 0 }),
+      ]).catch(() => undefined),
+      this.#limits.callTimeoutMs,
+    );
+    if (answers === undefined) {
+      budget.calls = 0; // a chain that did not answer in time will not answer the next check
+      return false;
+    }
+    const [approvedAt, grace, head] = answers;
+    if (approvedAt === 0n) {
+      return {
+        message:
+          "a contract wallet's order counts only once approved on-chain: approveOrder(orderHash) from the wallet, or recordApproval(wallet, orderHash, signature)",
+        details: { reason: "NOT_APPROVED_ON_CHAIN", orderHash: hash },
+      };
+    }
+    const usableFrom = approvedAt + BigInt(grace);
+    if (usableFrom > head) {
+      return {
+        message: `the order's on-chain approval counts from block ${usableFrom} (the contract's cancel grace after it); submit it then`,
+        details: {
+          reason: "APPROVAL_TOO_RECENT",
+          orderHash: hash,
+          approvedAt: approvedAt.toString(),
+          usableFromBlock: usableFrom.toString(),
+        },
+      };
+    }
+    budget.calls += 3; // a wallet's own consent is real work, not charged
+    return true;
   }
 
   /** viem's EIP-712 digest of `order` (what `recoverTypedDataAddress` hashes). */

@@ -8,7 +8,8 @@ import {ISettlement} from "../interfaces/ISettlement.sol";
 /// @notice The whole upgradeable state of `Settlement`, in one ERC-7201 namespace so that upgrades
 /// (and inherited OpenZeppelin parts, which use their own namespaces) can never collide with it.
 /// @dev Append new fields at the end of `Layout` only; a later version that needs unrelated state
-/// takes its own namespace (see `contracts/test/SettlementV2.sol`).
+/// takes its own namespace (see `contracts/test/SettlementV2.sol`). `SettlementLayout.t.sol` reads
+/// every field back from its raw slot, so a reordering or retyping fails the tests.
 library SettlementStorage {
     /// @dev A challenge as the contract keeps it: the public view plus the order hash it is about,
     /// which `answerChallenge` must match.

@@ -144,7 +144,9 @@ interface ISettlement {
         MarketPaused,
         BadQuoteAmount,
         OffTickOrLot,
-        MislabelledLeaf // a leaf of the batch names another batch id or an index >= its fill count
+        MislabelledLeaf, // a leaf of the batch names another batch id or an index >= its fill count
+        NotMakersPrice, // the fill's price is not the maker order's limit (the execution price rule)
+        FlagsViolated // a post-only order filled as taker, or an IOC or FOK order filled as maker (it rested)
     }
 
     /// @notice Everything `initialize` sets. Roles may not be the zero address.

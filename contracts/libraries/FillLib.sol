@@ -86,6 +86,15 @@ library FillLib {
         if (!MarketLib.onGrid(ctx.market, fill.price, fill.baseAmount)) {
             return (true, ISettlement.FraudKind.OffTickOrLot);
         }
+        // A fill executes at the resting (maker) order's limit: a better price for the taker is
+        // the taker's, never handed to the maker (DESIGN.md; review finding 9).
+        if (isMaker && fill.price != order.price) return (true, ISettlement.FraudKind.NotMakersPrice);
+        // A post-only order never takes; an IOC or FOK order never rests, so it is never a maker.
+        if (
+            isMaker
+                ? order.flags & (OrderLib.FLAG_IOC | OrderLib.FLAG_FOK) != 0
+                : order.flags & OrderLib.FLAG_POST_ONLY != 0
+        ) return (true, ISettlement.FraudKind.FlagsViolated);
         return (false, ISettlement.FraudKind.PriceWorseThanLimit);
     }
 

@@ -127,12 +127,13 @@ const cases: {
 
 describe("fraud rules (FillLib.findFraud mirror)", () => {
   it("names the kinds in ISettlement.FraudKind order", () => {
-    expect(FRAUD_KINDS).toHaveLength(13);
+    expect(FRAUD_KINDS).toHaveLength(15);
     expect(fraudKindCode("PriceWorseThanLimit")).toBe(0);
     expect(fraudKindCode("OffTickOrLot")).toBe(11);
     expect(fraudKindCode("MislabelledLeaf")).toBe(12);
     expect(fraudKindName(7)).toBe("Cancelled");
-    expect(fraudKindName(13n)).toBeUndefined();
+    expect(fraudKindCode("FlagsViolated")).toBe(14);
+    expect(fraudKindName(15n)).toBeUndefined();
   });
 
   it("finds nothing in a valid fill, on either side", () => {

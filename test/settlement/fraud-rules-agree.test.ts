@@ -293,6 +293,46 @@ describe("fraud rules agree with the contract", async () => {
       },
     },
     {
+      name: "a maker filled above its limit: the taker's price improvement handed to the maker",
+      kind: "NotMakersPrice",
+      build: async (f) => {
+        const maker = aliceSells(f); // 2,000 USDC limit; bob would pay up to 2,100
+        const fill = f.fillOf(maker, bobBuys(f), ONE_BASE / 2n, {
+          price: 2_100n * 10n ** 6n,
+          quoteAmount: 1_050n * 10n ** 6n,
+        });
+        return { fill, order: maker, isMaker: true };
+      },
+    },
+    {
+      name: "a post-only order filled as taker",
+      kind: "FlagsViolated",
+      build: async (f) => {
+        const taker = bobBuys(f, { flags: 1 });
+        return {
+          fill: f.fillOf(aliceSells(f), taker, ONE_BASE / 2n),
+          order: taker,
+          isMaker: false,
+        };
+      },
+    },
+    {
+      name: "an IOC order filled as maker (it rested)",
+      kind: "FlagsViolated",
+      build: async (f) => {
+        const maker = aliceSells(f, { flags: 2 });
+        return { fill: f.fillOf(maker, bobBuys(f), ONE_BASE / 2n), order: maker, isMaker: true };
+      },
+    },
+    {
+      name: "a FOK order filled as maker (it rested)",
+      kind: "FlagsViolated",
+      build: async (f) => {
+        const maker = aliceSells(f, { flags: 4 });
+        return { fill: f.fillOf(maker, bobBuys(f), ONE_BASE / 2n), order: maker, isMaker: true };
+      },
+    },
+    {
       name: "several frauds: the first in the contract's order",
       kind: "PriceWorseThanLimit",
       build: async (f) => {

@@ -30,6 +30,8 @@ const Kind = {
   BadQuoteAmount: 10,
   OffTickOrLot: 11,
   MislabelledLeaf: 12,
+  NotMakersPrice: 13,
+  FlagsViolated: 14,
 } as const;
 const FRAUD_PROOF = 0;
 const CONFLICTING_FILLS = 1;
@@ -230,6 +232,53 @@ describe("Settlement fraud proofs", async () => {
     const taker = bobBuys(f);
     const fill = f.fillOf(aliceSells(f), taker, LOT / 2n); // quote still exact: 100 atoms
     await proves(f, fill, taker, false, Kind.OffTickOrLot);
+  });
+
+  it("proves NotMakersPrice: the taker's price improvement handed to the maker (finding 9)", async () => {
+    const f = await t.load();
+    const maker = aliceSells(f); // limit 2,000 USDC; bob's limit is 2,100
+    const fill = f.fillOf(maker, bobBuys(f), ONE_BASE / 2n, {
+      price: 2_050n * 10n ** 6n,
+      quoteAmount: 1_025n * 10n ** 6n,
+    });
+    await proves(f, fill, maker, true, Kind.NotMakersPrice);
+  });
+
+  it("proves FlagsViolated: a post-only order that took, an IOC or FOK order that rested (finding 9)", async () => {
+    const postOnlyTaker = async () => {
+      const f = await t.load();
+      const taker = bobBuys(f, { flags: 1 });
+      await proves(
+        f,
+        f.fillOf(aliceSells(f), taker, ONE_BASE / 2n),
+        taker,
+        false,
+        Kind.FlagsViolated,
+      );
+    };
+    await postOnlyTaker();
+    for (const flags of [2, 4]) {
+      const f = await t.load();
+      const maker = aliceSells(f, { flags });
+      await proves(f, f.fillOf(maker, bobBuys(f), ONE_BASE / 2n), maker, true, Kind.FlagsViolated);
+    }
+    // The legitimate roles are no fraud: a post-only maker, an IOC or FOK taker.
+    const f = await t.load();
+    const maker = aliceSells(f, { flags: 1 });
+    for (const flags of [2, 4]) {
+      const taker = bobBuys(f, { flags, nonce: BigInt(10 + flags) });
+      const c = await f.commit([f.fillOf(maker, taker, ONE_BASE / 2n)]);
+      for (const [order, isMaker] of [
+        [maker, true],
+        [taker, false],
+      ] as const) {
+        await viem.assertions.revertWithCustomError(
+          f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, order, isMaker]),
+          f.settlement,
+          "SettlementNoFraud",
+        );
+      }
+    }
   });
 
   it("reports the first fraud in the fixed order when a fill has several", async () => {

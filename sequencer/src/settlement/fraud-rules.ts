@@ -14,8 +14,8 @@
  * not cannot be hashed, so it cannot be committed or proven either).
  *
  * What the contract does NOT prove (so neither do these rules; DESIGN.md lists some of them):
- * - a price better than the taker's limit but not the maker's limit (only "worse than the limit");
- * - order flags (post-only, IOC, FOK);
+ * - a FOK order filled in part (it needs the leaf to say which fill is the order's last; the v2
+ *   commit of docs/protocol.md, section 3);
  *
  * A leaf naming another batch or an index beyond the batch's fill count is provable on its own,
  * without an order (`proveMislabelledFill`, kind `MislabelledLeaf`); `audit-batch.ts` reports it as
@@ -24,6 +24,7 @@
  */
 import type { Address, Hex } from "viem";
 import type { FillLeaf, Order } from "../eip712/types.js";
+import { FLAG_FOK, FLAG_IOC, FLAG_POST_ONLY } from "../engine/types.js";
 
 /** `ISettlement.FraudKind`, in enum order: the index of a name is its on-chain value. */
 export const FRAUD_KINDS = [
@@ -40,6 +41,8 @@ export const FRAUD_KINDS = [
   "BadQuoteAmount",
   "OffTickOrLot",
   "MislabelledLeaf",
+  "NotMakersPrice",
+  "FlagsViolated",
 ] as const;
 
 /** A `FraudKind` by name. */
@@ -179,6 +182,9 @@ export function findFraud(
   if (!quoteIsExact(ctx.market, fill.baseAmount, fill.price, fill.quoteAmount))
     return "BadQuoteAmount";
   if (!onGrid(ctx.market, fill.price, fill.baseAmount)) return "OffTickOrLot";
+  if (isMaker && fill.price !== order.price) return "NotMakersPrice";
+  if (isMaker ? (order.flags & (FLAG_IOC | FLAG_FOK)) !== 0 : (order.flags & FLAG_POST_ONLY) !== 0)
+    return "FlagsViolated";
   return undefined;
 }
 

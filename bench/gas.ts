@@ -13,7 +13,15 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { network } from "hardhat";
-import { encodeFunctionData, getAddress, keccak256, toHex, type Address, type Hex } from "viem";
+import {
+  encodeFunctionData,
+  getAddress,
+  keccak256,
+  toHex,
+  zeroHash,
+  type Address,
+  type Hex,
+} from "viem";
 import type { Delta, FillLeaf } from "../sequencer/src/eip712/types.js";
 import { buildDeltas } from "../sequencer/src/settlement/deltas.js";
 import { buildFillTree } from "../sequencer/src/settlement/merkle.js";
@@ -72,11 +80,17 @@ const PARAMS = {
 /** Intrinsic gas of every transaction. */
 const TX_BASE_GAS = 21_000n;
 
+/** The contract's caps on one batch (SettlementCore.MAX_BATCH_FILLS, MAX_BATCH_DELTAS). */
+const MAX_BATCH_FILLS = 1_024;
+const MAX_BATCH_DELTAS = 512;
+
 /** One row of the results. */
 interface Row {
   fills: number;
   traders: number;
-  /** Netted (account, token) deltas the batch carries. */
+  /** Batches the caps need for these fills (each committed and finalized). */
+  batches: number;
+  /** Netted (account, token) deltas the batches carry, together. */
   deltas: number;
   commitGas: bigint;
   finalizeGas: bigint;
@@ -84,8 +98,40 @@ interface Row {
   gasPerFill: number;
   /** Calldata part (4 per zero byte, 16 per other byte) of commit + finalize. */
   calldataGas: bigint;
-  /** Execution part (total - 2 x 21,000 - calldata): hashing, validation, storage. */
+  /** Execution part (total - 2 x 21,000 x batches - calldata): hashing, validation, storage. */
   executionGas: bigint;
+  /** The most gas any one transaction of the row used. */
+  maxTxGas: bigint;
+}
+
+/**
+ * Splits `fills` in order into batches within the caps, as the sequencer's cut does: a batch ends
+ * before a fill that would make its fills touch more than MAX_BATCH_DELTAS (account, token) pairs
+ * (base and quote of maker and taker, quote of the fee recipient).
+ */
+function splitByCaps(fills: FillLeaf[], base: Address, quote: Address, fee: Address): FillLeaf[][] {
+  const out: FillLeaf[][] = [];
+  let batch: FillLeaf[] = [];
+  let pairs = new Set<string>();
+  for (const f of fills) {
+    const touched = new Set([
+      `${f.maker}:${base}`,
+      `${f.maker}:${quote}`,
+      `${f.taker}:${base}`,
+      `${f.taker}:${quote}`,
+      `${fee}:${quote}`,
+    ]);
+    const added = [...touched].filter((k) => !pairs.has(k));
+    if (batch.length === MAX_BATCH_FILLS || pairs.size + added.length > MAX_BATCH_DELTAS) {
+      out.push(batch);
+      batch = [];
+      pairs = new Set();
+    }
+    batch.push(f);
+    for (const k of touched) pairs.add(k);
+  }
+  if (batch.length > 0) out.push(batch);
+  return out;
 }
 
 function int(random: () => number, n: number): number {
@@ -211,10 +257,44 @@ async function main() {
   }
   process.stdout.write("\n");
 
-  /** Commits and finalizes one batch; returns its gas figures. */
-  async function settle(fills: number, traderCount: number, seed: number) {
+  /** Commits and finalizes `fills` fills in as many batches as the caps need; returns the row. */
+  async function settle(fills: number, traderCount: number, seed: number): Promise<Row> {
+    const all = buildFills(0n, fills, traders.slice(0, traderCount), seed);
+    const fee = feeRecipient!.account.address;
+    const row: Row = {
+      fills,
+      traders: traderCount,
+      batches: 0,
+      deltas: 0,
+      commitGas: 0n,
+      finalizeGas: 0n,
+      gasPerFill: 0,
+      calldataGas: 0n,
+      executionGas: 0n,
+      maxTxGas: 0n,
+    };
+    for (const chunk of splitByCaps(all, base.address, quote.address, fee)) {
+      const one = await settleBatch(chunk);
+      row.batches += 1;
+      row.deltas += one.deltas;
+      row.commitGas += one.commitGas;
+      row.finalizeGas += one.finalizeGas;
+      row.calldataGas += one.calldataGas;
+      row.maxTxGas = [row.maxTxGas, one.commitGas, one.finalizeGas].reduce((a, b) =>
+        a > b ? a : b,
+      );
+    }
+    const total = row.commitGas + row.finalizeGas;
+    row.gasPerFill = Math.round(Number(total) / fills);
+    row.executionGas = total - 2n * TX_BASE_GAS * BigInt(row.batches) - row.calldataGas;
+    return row;
+  }
+
+  /** Commits and finalizes one batch of `chunk` (renumbered into it); returns its gas figures. */
+  async function settleBatch(chunk: FillLeaf[]) {
     const batchId = await settlement.read.nextBatchId();
-    const batchFills = buildFills(batchId, fills, traders.slice(0, traderCount), seed);
+    const batchFills = chunk.map((f, index) => ({ ...f, batchId, index }));
+    const fills = batchFills.length;
     const deltas: Delta[] = buildDeltas(batchFills, markets, feeRecipient!.account.address);
     const { root } = buildFillTree(batchFills);
 
@@ -235,17 +315,12 @@ async function main() {
       [commitHash, finalizeHash].map((hash) => publicClient.getTransaction({ hash })),
     );
     const calldata = inputs.reduce((sum, tx) => sum + calldataGas(tx.input), 0n);
-    const total = commit.gasUsed + finalize.gasUsed;
     return {
-      fills,
-      traders: traderCount,
       deltas: deltas.length,
       commitGas: commit.gasUsed,
       finalizeGas: finalize.gasUsed,
-      gasPerFill: Math.round(Number(total) / fills),
       calldataGas: calldata,
-      executionGas: total - 2n * TX_BASE_GAS - calldata,
-    } satisfies Row;
+    };
   }
 
   // A first batch so that no measured batch pays for the fee recipient's first credit.
@@ -260,6 +335,7 @@ async function main() {
   const header = [
     "fills",
     "traders",
+    "batches",
     "deltas",
     "commit gas",
     "finalize gas",
@@ -269,6 +345,7 @@ async function main() {
   const lines = rows.map((r) => [
     fmt(r.fills),
     fmt(r.traders),
+    fmt(r.batches),
     fmt(r.deltas),
     fmt(r.commitGas),
     fmt(r.finalizeGas),
@@ -294,10 +371,50 @@ async function main() {
     `\nTarget: < ${fmt(TARGET.gasPerFill)} gas per fill at ${fmt(TARGET.fills)} fills over ` +
       `${fmt(TARGET.traders)} traders: ${fmt(target.gasPerFill)} (${met ? "met" : "MISSED"})`,
   );
-  const largest = rows.reduce((a, b) =>
-    a.commitGas + a.finalizeGas > b.commitGas + b.finalizeGas ? a : b,
+  const maxTx = rows.reduce((m, r) => (r.maxTxGas > m ? r.maxTxGas : m), 0n);
+
+  // ---- the worst batch the caps admit: 511 credits to fresh storage slots, then a debit that
+  // makes a balance negative at the last delta, so finalize applies and undoes them all. What a
+  // sender must provide is the gas limit estimateGas asks for (test/settlement/batch-limits.test.ts
+  // asserts it stays under the 15M budget).
+  const worstDeltas: Delta[] = [
+    ...Array.from({ length: MAX_BATCH_DELTAS - 1 }, (_, i) => ({
+      account: getAddress(`0x${(0x1000 + i).toString(16).padStart(40, "0")}`),
+      token: base.address,
+      delta: 1n,
+    })),
+    {
+      account: getAddress(`0x${"ff".repeat(20)}`),
+      token: base.address,
+      delta: -BigInt(MAX_BATCH_DELTAS - 1),
+    },
+  ];
+  const worstId = await settlement.read.nextBatchId();
+  const worstCommit = {
+    address: settlement.address,
+    abi: settlement.abi,
+    functionName: "commitBatch",
+    args: [worstId, zeroHash, worstDeltas, MAX_BATCH_FILLS],
+    account: sequencer!.account,
+  } as const;
+  const worstCommitGas = await publicClient.estimateContractGas(worstCommit);
+  await settlement.write.commitBatch([worstId, zeroHash, worstDeltas, MAX_BATCH_FILLS], {
+    account: sequencer!.account,
+  });
+  await networkHelpers.time.increase(PARAMS.challengeWindow);
+  const worstFinalizeGas = await publicClient.estimateContractGas({
+    address: settlement.address,
+    abi: settlement.abi,
+    functionName: "finalizeBatch",
+    args: [worstId, worstDeltas],
+    account: deployer!.account,
+  });
+  const worstCaseTxGas = worstFinalizeGas > worstCommitGas ? worstFinalizeGas : worstCommitGas;
+  console.log(
+    `Worst case the caps admit (${MAX_BATCH_FILLS} fills, ${MAX_BATCH_DELTAS} deltas, every ` +
+      `credit a new slot, negative at the last): commit ${fmt(worstCommitGas)}, finalize ` +
+      `${fmt(worstFinalizeGas)} gas asked by estimateGas (budget 15,000,000)`,
   );
-  const maxTx = largest.commitGas > largest.finalizeGas ? largest.commitGas : largest.finalizeGas;
   console.log(`Largest transaction: ${fmt(maxTx)} gas (block gas limit ${fmt(blockGasLimit)})`);
 
   await mkdir("bench/results", { recursive: true });
@@ -313,6 +430,7 @@ async function main() {
     },
     target: { ...TARGET, measured: target.gasPerFill, met },
     rows,
+    worstCaseTxGas,
     references: REFERENCES,
   };
   await writeFile(

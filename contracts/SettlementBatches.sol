@@ -19,6 +19,8 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
         SettlementStorage.Layout storage $ = _s();
         if (batchId != $._nextBatchId) revert SettlementBatchOutOfOrder($._nextBatchId, batchId);
         if (fillCount == 0) revert SettlementEmptyBatch();
+        if (fillCount > MAX_BATCH_FILLS || deltas.length > MAX_BATCH_DELTAS)
+            revert SettlementBatchTooLarge(fillCount, deltas.length);
         DeltaLib.validate(deltas);
 
         // The pending span (rolled-back ids inside it included) is capped, so a flood of batches

@@ -29,6 +29,13 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     /// window needs 900 (docs/protocol.md, section 2).
     uint64 internal constant MAX_PENDING_BATCHES = 1024;
 
+    /// @notice The most fills and deltas one batch may carry, so that finalizing it fits the 15M
+    /// gas budget in the worst case (every credit a new storage slot, a negative balance at the
+    /// last delta: `test/settlement/batch-limits.test.ts`) and a committed batch can always be
+    /// finalized or rolled back (docs/protocol.md, section 3).
+    uint32 internal constant MAX_BATCH_FILLS = 1024;
+    uint256 internal constant MAX_BATCH_DELTAS = 512;
+
     /// @notice How much longer than the withdrawal delay the timelock must wait before any upgrade
     /// or parameter change, so that a user who sees one scheduled can always request, wait out the
     /// delay and withdraw first (docs/protocol.md, section 6).

@@ -265,6 +265,8 @@ interface ISettlement {
     error SettlementTooManyPending(uint64 max);
     error SettlementBatchNotFinalizable(uint64 batchId);
     error SettlementEmptyBatch();
+    /// @notice A batch over 1,024 fills or 512 deltas: finalizing it might not fit a block.
+    error SettlementBatchTooLarge(uint32 fillCount, uint256 deltaCount);
     error SettlementDeltasNotSorted(uint256 index);
     error SettlementDeltasNotBalanced(address token);
     error SettlementDeltaZero(uint256 index);

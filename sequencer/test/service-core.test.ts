@@ -60,6 +60,35 @@ describe("exchange core", () => {
     expect(core.apply(order(30, B, 1, 2_000n * 10n ** 6n, 10n ** 18n)).error).toBeUndefined();
   });
 
+  it("cuts before a batch's fills touch more (account, token) pairs than maxDeltas, deterministically", () => {
+    const C = "0x000000000000000000000000000000000000000c" as Address;
+    const records: ServiceRecord[] = [
+      ...script().slice(0, 4),
+      chain("Deposited", { account: C, token: USDC, amount: 10_000n * 10n ** 6n }),
+      order(1, B, 1, 2_000n * 10n ** 6n, 10n ** 18n),
+      order(2, A, 0, 2_000n * 10n ** 6n, 10n ** 18n / 2n), // fill 1: A, B and the fee recipient (5 pairs)
+      order(3, C, 0, 2_000n * 10n ** 6n, 10n ** 18n / 4n), // fill 2: adds C's base and quote (7)
+      { kind: "cut", ms: T0 + 10, maxFills: 100, maxDeltas: 6 },
+      { kind: "cut", ms: T0 + 20, maxFills: 100, maxDeltas: 6 },
+    ];
+    const run = () => {
+      const core = new ExchangeCore();
+      return records.map((r) => core.apply(r).outputs.find((o) => o.type === "batchCut"));
+    };
+    const cuts = run().filter((o) => o !== undefined);
+    expect(cuts.map((c) => c.type === "batchCut" && c.batch.fillIds.length)).toEqual([1, 1]);
+    const json = (x: unknown) =>
+      JSON.stringify(x, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
+    expect(json(run())).toBe(json(run())); // a replay cuts the same batches
+    // Without the limit (a journal written before it), both fills go in one batch, as they did.
+    const old = new ExchangeCore();
+    const outs = records
+      .map((r) => (r.kind === "cut" ? { kind: "cut" as const, ms: r.ms, maxFills: 100 } : r))
+      .map((r) => old.apply(r).outputs.find((o) => o.type === "batchCut"))
+      .filter((o) => o !== undefined);
+    expect(outs.map((c) => c.type === "batchCut" && c.batch.fillIds.length)).toEqual([2]);
+  });
+
   it("reserves a withdrawal request as seen, replaces it, and releases it when the trader cancels it", () => {
     const core = new ExchangeCore();
     for (const r of script().slice(0, 4)) core.apply(r);

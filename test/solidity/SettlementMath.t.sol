@@ -208,13 +208,18 @@ contract SettlementMathTest is Test {
         OrderLib.Order memory order = _orderFor(fill, isMaker);
         order.price = limit;
 
-        (bool found, ) = FillLib.findFraud(fill, order, isMaker, _context(m));
-        assertFalse(found, "consistent fill reported as fraud");
+        (bool found, ISettlement.FraudKind kind) = FillLib.findFraud(fill, order, isMaker, _context(m));
+        if (isMaker && improvement != 0) {
+            // A maker executes at its own limit: an improvement is the taker's (finding 9).
+            assertTrue(found, "a maker filled off its limit is not reported");
+            assertEq(uint8(kind), uint8(ISettlement.FraudKind.NotMakersPrice));
+        } else {
+            assertFalse(found, "consistent fill reported as fraud");
+        }
 
         // One tick past the limit, with the quote amount recomputed so only the price is wrong.
         fill.price = orderBuys ? limit + m.tickSize : limit - m.tickSize;
         fill.quoteAmount = uint128((uint256(baseAmount) * fill.price) / 10 ** m.baseDecimals);
-        ISettlement.FraudKind kind;
         (found, kind) = FillLib.findFraud(fill, order, isMaker, _context(m));
         assertTrue(found);
         assertEq(uint8(kind), uint8(ISettlement.FraudKind.PriceWorseThanLimit));

@@ -39,6 +39,22 @@ export const settlementAbi = [
     type: "error",
   },
   {
+    inputs: [
+      {
+        internalType: "uint32",
+        name: "fillCount",
+        type: "uint32",
+      },
+      {
+        internalType: "uint256",
+        name: "deltaCount",
+        type: "uint256",
+      },
+    ],
+    name: "SettlementBatchTooLarge",
+    type: "error",
+  },
+  {
     inputs: [],
     name: "SettlementBondTransferFailed",
     type: "error",

@@ -113,9 +113,16 @@ export const configVariables = {
     description: "Blocks the chain watcher waits before acting on an event or a receipt.",
   }),
   BATCH_MAX_FILLS: variable({
-    schema: integer(1, 100_000),
+    schema: integer(1, 1_024),
     default: "1000",
-    description: "A batch is cut when it holds this many fills...",
+    description:
+      "A batch is cut when it holds this many fills (at most 1,024, the contract's cap: a larger batch could not be committed)...",
+  }),
+  BATCH_MAX_DELTAS: variable({
+    schema: integer(5, 512),
+    default: "512",
+    description:
+      "A batch is cut before its fills touch more (account, token) pairs than this: its netted deltas then fit the contract's cap of 512, under which finalizing it always fits the gas budget.",
   }),
   BATCH_MAX_MS: variable({
     schema: integer(10, 3_600_000),

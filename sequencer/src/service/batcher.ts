@@ -26,6 +26,8 @@ export interface BatcherDeps {
   store: BatchStore;
   commit: (record: ServiceRecord) => Promise<ApplyResult>;
   maxFills: number;
+  /** Cut before the batch's fills touch more (account, token) pairs (journaled in the cut). */
+  maxDeltas?: number;
   maxMs: number;
   now: () => number;
   /** Unix seconds by which a commit sent now lands (ChainClock.commitBy); journaled in the cut. */
@@ -73,6 +75,7 @@ export class Batcher {
         kind: "cut",
         ms: this.deps.now(),
         maxFills: this.deps.maxFills,
+        ...(this.deps.maxDeltas !== undefined ? { maxDeltas: this.deps.maxDeltas } : {}),
         ...(commitBy ? { commitBy: commitBy() } : {}),
       });
     } catch (error) {

@@ -837,14 +837,18 @@ export class ExchangeCore {
     const deadline = BigInt(r.commitBy ?? recordTime(r) + this.expiryMarginSec);
     const bust: number[] = [];
     const take: CoreFill[] = [];
+    // (account, token) pairs the taken fills touch: their netted deltas are at most this many.
+    const pairs = new Set<string>();
+    let full = false;
     for (const id of ids) {
       const f = s.fills.get(id)!;
       const why = this.#invalidAtCommit(f, deadline);
       if (why) {
         this.#bust(f, why, outputs, true);
         bust.push(id);
-      } else if (!this.engine.isPaused(f.fill.marketId) && take.length < r.maxFills) {
-        take.push(f);
+      } else if (!full && !this.engine.isPaused(f.fill.marketId) && take.length < r.maxFills) {
+        if (r.maxDeltas !== undefined && !this.#fitsDeltas(f, pairs, r.maxDeltas)) full = true;
+        else take.push(f);
       }
     }
     this.#reverse(bust, r, outputs);
@@ -863,6 +867,29 @@ export class ExchangeCore {
     s.batches.set(String(batchId), batch);
     outputs.push({ type: "batchCut", batch, leaves });
     return { outputs, mutated: true };
+  }
+
+  /**
+   * Adds the (account, token) pairs `f` touches to `pairs` if they stay within `max`; false (and
+   * `pairs` unchanged) if they would not. Fills keep their order: the cut stops at the first that
+   * does not fit, so the next batch starts with it.
+   */
+  #fitsDeltas(f: CoreFill, pairs: Set<string>, max: number): boolean {
+    const market = this.engine.marketConfig(f.fill.marketId);
+    const { maker, taker } = f.fill;
+    const base = market?.baseToken ?? "base";
+    const quote = market?.quoteToken ?? "quote";
+    const touched = [
+      `${maker}:${base}`,
+      `${maker}:${quote}`,
+      `${taker}:${base}`,
+      `${taker}:${quote}`,
+      `${this.#s.feeRecipient}:${quote}`,
+    ].map((k) => k.toLowerCase());
+    const added = touched.filter((k, i) => !pairs.has(k) && touched.indexOf(k) === i);
+    if (pairs.size + added.length > max) return false;
+    for (const k of added) pairs.add(k);
+    return true;
   }
 
   /**

@@ -61,6 +61,12 @@ export interface CutRecord extends Stamped {
   kind: "cut";
   maxFills: number;
   /**
+   * The most (account, token) pairs the batch's fills may touch (each fill touches five: base and
+   * quote of maker and taker, quote of the fee recipient), so its netted deltas fit the contract's
+   * cap. Absent in journals written before it existed: no limit, as they were cut.
+   */
+  maxDeltas?: number;
+  /**
    * Unix seconds by which this batch's commit lands (the chain's time plus COMMIT_LATENCY_MAX,
    * ChainClock.commitBy): a fill of an order that expires by then is busted, not committed.
    * Absent in journals written before it existed: the record's time plus the expiry margin.

@@ -452,6 +452,7 @@ export async function startService(
     store,
     commit,
     maxFills: config.BATCH_MAX_FILLS,
+    maxDeltas: config.BATCH_MAX_DELTAS,
     maxMs: config.BATCH_MAX_MS,
     now,
     commitBy,

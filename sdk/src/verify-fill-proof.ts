@@ -8,7 +8,7 @@
  * would succeed against. A provable fill is still a valid proof (it is what the chain committed);
  * the batch will roll back as soon as anyone proves it.
  */
-import { recoverTypedDataAddress, type Address, type Hex, type PublicClient } from "viem";
+import { recoverTypedDataAddress, zeroHash, type Address, type Hex, type PublicClient } from "viem";
 import type { FillProofView } from "../../sequencer/src/api/order-service.js";
 import type { OrderHasher } from "../../sequencer/src/eip712/order-hasher.js";
 import { orderTypes } from "../../sequencer/src/eip712/types.js";
@@ -57,7 +57,8 @@ export interface OnChainBatchInfo {
 /** One side of the fill that `proveFillFraud` would prove fraudulent, and the kind it would emit. */
 export interface ProvableFraud {
   readonly kind: FraudKindName;
-  readonly side: "maker" | "taker";
+  /** The order side the proof names; "leaf" for a leaf mislabelled in its batch (no order). */
+  readonly side: "maker" | "taker" | "leaf";
   readonly orderHash: Hex;
 }
 
@@ -186,6 +187,9 @@ export async function verifyFillProof(
   if (context.checkRules === false) return { valid: true, leafHash, root, onChain: onChainInfo };
 
   const provable: ProvableFraud[] = [];
+  // An index at or beyond the batch's fill count (`proveMislabelledFill`, no order needed).
+  if (leaf.index >= onChain.fillCount)
+    provable.push({ kind: "MislabelledLeaf", side: "leaf", orderHash: zeroHash });
   for (const [side, signed] of [
     ["maker", proof.makerOrder],
     ["taker", proof.takerOrder],

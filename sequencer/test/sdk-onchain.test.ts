@@ -9,7 +9,8 @@ import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { nonceFloorAt } from "../../sdk/src/order-params.js";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { devAccount, devTokenAbi, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
-import { buildFillTree } from "../src/settlement/merkle.js";
+import { buildFillTree, buildMerkleTree } from "../src/settlement/merkle.js";
+import { fillLeafHashBytes } from "../src/settlement/fill-leaf.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
 import { fillStruct } from "../../sdk/src/onchain-actions.js";
@@ -246,11 +247,12 @@ describe("SDK on-chain", () => {
     async function commitFill(
       { maker, taker }: Awaited<ReturnType<typeof orders>>,
       after: bigint,
+      index = 0,
     ): Promise<FillProofView> {
       const batchId = await read<bigint>("nextBatchId", []);
       const leaf: FillLeaf = {
         batchId,
-        index: 0,
+        index,
         makerOrderHash: maker.orderHash,
         takerOrderHash: taker.orderHash,
         maker: maker.order.trader,
@@ -265,7 +267,8 @@ describe("SDK on-chain", () => {
         makerFilledAfter: after,
         takerFilledAfter: after,
       };
-      const tree = buildFillTree([leaf]);
+      // buildFillTree refuses a leaf labelled off its position; a malicious sequencer would not.
+      const tree = index === 0 ? buildFillTree([leaf]) : buildMerkleTree([fillLeafHashBytes(leaf)]);
       await chain.client.commitBatch(batchId, tree.root, [], 1);
       return {
         fillId: `${batchId}:0`,
@@ -277,6 +280,22 @@ describe("SDK on-chain", () => {
         takerOrder: taker,
       };
     }
+
+    it("reports a leaf whose index is beyond its batch's fill count, as the contract proves it", async () => {
+      const signed = await orders();
+      const mislabelled = await commitFill(signed, 10n ** 18n, 1); // the batch declares 1 fill
+      expect(await clientFor().verifyFillProof(mislabelled)).toMatchObject({
+        valid: true,
+        provable: [{ kind: "MislabelledLeaf", side: "leaf" }],
+      });
+      await chain.stack.publicClient.simulateContract({
+        account: devAccount(13).account.address,
+        address: chain.stack.settlement,
+        abi: settlementAbi,
+        functionName: "proveMislabelledFill",
+        args: [mislabelled.leaf.batchId, fillStruct(mislabelled.leaf), [...mislabelled.proof]],
+      });
+    });
 
     it("reports no provable side for an honest fill, and a side cancelled on-chain the cancel grace before a later commit", async () => {
       const signed = await orders();

@@ -48,6 +48,25 @@ describe("Settlement fraud proofs", async () => {
   const aliceSells = (f: SettlementFixture, o: Partial<Order> = {}) =>
     f.order(f.addr(f.wallets.alice), { side: SELL, ...o });
 
+  /** Neither side of the batch's first fill is provable against its order. */
+  async function provesNothing(
+    f: SettlementFixture,
+    c: Awaited<ReturnType<SettlementFixture["commit"]>>,
+    maker: Order,
+    taker: Order,
+  ) {
+    for (const [order, isMaker] of [
+      [maker, true],
+      [taker, false],
+    ] as const) {
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, order, isMaker]),
+        f.settlement,
+        "SettlementNoFraud",
+      );
+    }
+  }
+
   /** Commits `fill` as a batch (plus a later batch to show the cascade) and proves it fraudulent. */
   async function proves(
     f: SettlementFixture,
@@ -186,16 +205,7 @@ describe("Settlement fraud proofs", async () => {
       (await f.settlement.read.batch([c.batchId])).cancelCutoffBlock,
       (await t.publicClient.getBlockNumber()) - BigInt(CANCEL_GRACE),
     );
-    for (const [order, isMaker] of [
-      [maker, true],
-      [taker, false],
-    ] as const) {
-      await viem.assertions.revertWithCustomError(
-        f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, order, isMaker]),
-        f.settlement,
-        "SettlementNoFraud",
-      );
-    }
+    await provesNothing(f, c, maker, taker);
   });
 
   it("proves NonceInvalidated: the trader raised its minimum nonce the cancel grace before the commit", async () => {
@@ -268,16 +278,7 @@ describe("Settlement fraud proofs", async () => {
     for (const flags of [2, 4]) {
       const taker = bobBuys(f, { flags, nonce: BigInt(10 + flags) });
       const c = await f.commit([f.fillOf(maker, taker, ONE_BASE / 2n)]);
-      for (const [order, isMaker] of [
-        [maker, true],
-        [taker, false],
-      ] as const) {
-        await viem.assertions.revertWithCustomError(
-          f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, order, isMaker]),
-          f.settlement,
-          "SettlementNoFraud",
-        );
-      }
+      await provesNothing(f, c, maker, taker);
     }
   });
 
@@ -300,16 +301,7 @@ describe("Settlement fraud proofs", async () => {
     });
     await f.settlement.write.invalidateNonces([9n], { account: f.wallets.alice.account });
     await f.settlement.write.setMarketPaused([1, true], { account: f.wallets.guardian.account });
-    for (const [order, isMaker] of [
-      [makerOrder, true],
-      [takerOrder, false],
-    ] as const) {
-      await viem.assertions.revertWithCustomError(
-        f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, order, isMaker]),
-        f.settlement,
-        "SettlementNoFraud",
-      );
-    }
+    await provesNothing(f, c, makerOrder, takerOrder);
   });
 
   it("proves a leaf labelled with another batch id or an index beyond the fill count (finding 4)", async () => {

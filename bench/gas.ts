@@ -23,7 +23,11 @@ import {
   type Hex,
 } from "viem";
 import type { Delta, FillLeaf } from "../sequencer/src/eip712/types.js";
-import { buildDeltas } from "../sequencer/src/settlement/deltas.js";
+import {
+  buildDeltas,
+  DeltaPairBudget,
+  type MarketTokens,
+} from "../sequencer/src/settlement/deltas.js";
 import { buildFillTree } from "../sequencer/src/settlement/merkle.js";
 import { mulberry32 } from "../scripts/lib/mulberry32.js";
 
@@ -105,30 +109,22 @@ interface Row {
 }
 
 /**
- * Splits `fills` in order into batches within the caps, as the sequencer's cut does: a batch ends
- * before a fill that would make its fills touch more than MAX_BATCH_DELTAS (account, token) pairs
- * (base and quote of maker and taker, quote of the fee recipient).
+ * Splits `fills` in order into batches within the caps, with the sequencer's own rule
+ * (`DeltaPairBudget`, as the core's cut uses it): a batch ends before a fill that would make it
+ * exceed MAX_BATCH_FILLS fills or MAX_BATCH_DELTAS (account, token) pairs.
  */
-function splitByCaps(fills: FillLeaf[], base: Address, quote: Address, fee: Address): FillLeaf[][] {
+function splitByCaps(fills: FillLeaf[], tokens: MarketTokens, fee: Address): FillLeaf[][] {
   const out: FillLeaf[][] = [];
   let batch: FillLeaf[] = [];
-  let pairs = new Set<string>();
+  let budget = new DeltaPairBudget(MAX_BATCH_DELTAS);
   for (const f of fills) {
-    const touched = new Set([
-      `${f.maker}:${base}`,
-      `${f.maker}:${quote}`,
-      `${f.taker}:${base}`,
-      `${f.taker}:${quote}`,
-      `${fee}:${quote}`,
-    ]);
-    const added = [...touched].filter((k) => !pairs.has(k));
-    if (batch.length === MAX_BATCH_FILLS || pairs.size + added.length > MAX_BATCH_DELTAS) {
+    if (batch.length === MAX_BATCH_FILLS || !budget.tryTake(f, tokens, fee)) {
       out.push(batch);
       batch = [];
-      pairs = new Set();
+      budget = new DeltaPairBudget(MAX_BATCH_DELTAS);
+      budget.tryTake(f, tokens, fee);
     }
     batch.push(f);
-    for (const k of touched) pairs.add(k);
   }
   if (batch.length > 0) out.push(batch);
   return out;
@@ -273,7 +269,8 @@ async function main() {
       executionGas: 0n,
       maxTxGas: 0n,
     };
-    for (const chunk of splitByCaps(all, base.address, quote.address, fee)) {
+    const tokens = { baseToken: base.address, quoteToken: quote.address };
+    for (const chunk of splitByCaps(all, tokens, fee)) {
       const one = await settleBatch(chunk);
       row.batches += 1;
       row.deltas += one.deltas;

@@ -73,31 +73,27 @@ abstract contract SettlementVault is ISettlement, SettlementCore {
 
     /// @inheritdoc ISettlement
     function cancelOrder(bytes32 orderHash) external {
-        mapping(bytes32 => uint64) storage cancelled = _s()._cancelledAt[msg.sender];
-        // The first cancel counts: a later block would only narrow what it invalidates.
-        if (cancelled[orderHash] != 0) return;
-        cancelled[orderHash] = uint64(block.number);
-        emit OrderCancelled(msg.sender, orderHash);
+        if (_stampFirst(_s()._cancelledAt[msg.sender], orderHash)) emit OrderCancelled(msg.sender, orderHash);
     }
 
     /// @inheritdoc ISettlement
     function approveOrder(bytes32 orderHash) external {
-        _approve(msg.sender, orderHash);
+        if (_stampFirst(_s()._approvedAt[msg.sender], orderHash)) emit OrderApproved(msg.sender, orderHash);
     }
 
     /// @inheritdoc ISettlement
     function recordApproval(address trader, bytes32 orderHash, bytes calldata signature) external {
         if (!SignatureLib.erc1271Accepts(trader, orderHash, signature, APPROVAL_GAS))
             revert SettlementInvalidSignature();
-        _approve(trader, orderHash);
+        if (_stampFirst(_s()._approvedAt[trader], orderHash)) emit OrderApproved(trader, orderHash);
     }
 
-    /// @dev The first approval counts: a later block would only narrow the batches it covers.
-    function _approve(address trader, bytes32 orderHash) private {
-        mapping(bytes32 => uint64) storage approved = _s()._approvedAt[trader];
-        if (approved[orderHash] != 0) return;
-        approved[orderHash] = uint64(block.number);
-        emit OrderApproved(trader, orderHash);
+    /// @dev Records the current block for `orderHash` unless one is recorded; whether it did. The
+    /// first cancel or approval counts: a later block would only narrow the batches it reaches.
+    function _stampFirst(mapping(bytes32 => uint64) storage at, bytes32 orderHash) private returns (bool) {
+        if (at[orderHash] != 0) return false;
+        at[orderHash] = uint64(block.number);
+        return true;
     }
 
     /// @inheritdoc ISettlement

@@ -3,10 +3,9 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
-import {Settlement} from "../../contracts/Settlement.sol";
+import {SettlementDeploy} from "./SettlementDeploy.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {FeeOnTransferERC20} from "../../contracts/test/FeeOnTransferERC20.sol";
 import {SettlementHandler} from "./SettlementHandler.sol";
@@ -31,23 +30,7 @@ contract SettlementInvariantTest is Test {
         feeToken = new FeeOnTransferERC20("Fee On Transfer", "FOT", 100); // 1% burnt per transfer
 
         // This test is the timelock and guardian; the handler becomes sequencer and arbiter below.
-        ISettlement.InitParams memory p = ISettlement.InitParams({
-            timelock: address(this),
-            guardian: address(this),
-            arbiter: address(this),
-            sequencer: address(this),
-            feeRecipient: FEE_RECIPIENT,
-            challengeWindow: 1 hours,
-            challengeResponseWindow: 30 minutes,
-            withdrawalDelay: 2 hours,
-            disputeTimeout: 20 minutes,
-            disputeBond: 0.1 ether,
-            cancelGraceBlocks: 1
-        });
-        Settlement implementation = new Settlement();
-        settlement = ISettlement(
-            address(new ERC1967Proxy(address(implementation), abi.encodeCall(Settlement.initialize, (p))))
-        );
+        settlement = SettlementDeploy.proxy(SettlementDeploy.params(address(this), FEE_RECIPIENT, 0.1 ether));
         settlement.setTokenAllowed(address(base), true);
         settlement.setTokenAllowed(address(quote), true);
         // Allowed, so that only its short delivery can refuse its deposits.

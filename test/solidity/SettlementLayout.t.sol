@@ -2,9 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
-import {Settlement} from "../../contracts/Settlement.sol";
+import {SettlementDeploy} from "./SettlementDeploy.sol";
 import {SettlementStorage} from "../../contracts/libraries/SettlementStorage.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 
@@ -33,10 +32,7 @@ contract SettlementLayoutTest is Test {
             disputeBond: 15,
             cancelGraceBlocks: 16
         });
-        Settlement implementation = new Settlement();
-        settlement = ISettlement(
-            address(new ERC1967Proxy(address(implementation), abi.encodeCall(Settlement.initialize, (p))))
-        );
+        settlement = SettlementDeploy.proxy(p);
     }
 
     function _word(uint256 offset) internal view returns (uint256) {

@@ -2,9 +2,8 @@
 pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
-import {Settlement} from "../../contracts/Settlement.sol";
+import {SettlementDeploy} from "./SettlementDeploy.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 
 /// @dev Rolling back a pending batch that is not the oldest one: the cascade covers it and every
@@ -20,23 +19,7 @@ contract SettlementRollbackTest is Test {
     function setUp() public {
         token = new TestERC20("Token", "TKN", 18);
         // This test holds every role; disputes need no bond so the arbiter path is one call.
-        ISettlement.InitParams memory p = ISettlement.InitParams({
-            timelock: address(this),
-            guardian: address(this),
-            arbiter: address(this),
-            sequencer: address(this),
-            feeRecipient: address(0xFEE),
-            challengeWindow: 1 hours,
-            challengeResponseWindow: 30 minutes,
-            withdrawalDelay: 2 hours,
-            disputeTimeout: 20 minutes,
-            disputeBond: 0,
-            cancelGraceBlocks: 1
-        });
-        Settlement implementation = new Settlement();
-        settlement = ISettlement(
-            address(new ERC1967Proxy(address(implementation), abi.encodeCall(Settlement.initialize, (p))))
-        );
+        settlement = SettlementDeploy.proxy(SettlementDeploy.params(address(this), address(0xFEE), 0));
         settlement.setTokenAllowed(address(token), true);
         token.mint(ALICE, 100);
         vm.startPrank(ALICE);

@@ -3,9 +3,8 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
-import {ERC1967Proxy} from "@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
-import {Settlement} from "../../contracts/Settlement.sol";
+import {SettlementDeploy} from "./SettlementDeploy.sol";
 import {FillLib} from "../../contracts/libraries/FillLib.sol";
 import {OrderLib} from "../../contracts/libraries/OrderLib.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
@@ -203,22 +202,8 @@ contract SettlementWatcherInvariantTest is StdInvariant, Test {
     function setUp() public {
         base = new TestERC20("Wrapped Ether", "WETH", 18);
         quote = new TestERC20("USD Coin", "USDC", 6);
-        ISettlement.InitParams memory p = ISettlement.InitParams({
-            timelock: address(this),
-            guardian: address(this),
-            arbiter: address(this),
-            sequencer: address(this),
-            feeRecipient: address(0xFEE),
-            challengeWindow: 1 hours,
-            challengeResponseWindow: 30 minutes,
-            withdrawalDelay: 2 hours,
-            disputeTimeout: 20 minutes,
-            disputeBond: 0.1 ether,
-            cancelGraceBlocks: 1
-        });
-        Settlement implementation = new Settlement();
-        settlement = ISettlement(
-            address(new ERC1967Proxy(address(implementation), abi.encodeCall(Settlement.initialize, (p))))
+        settlement = SettlementDeploy.proxy(
+            SettlementDeploy.params(address(this), address(0xFEE), 0.1 ether)
         );
         settlement.setTokenAllowed(address(base), true);
         settlement.setTokenAllowed(address(quote), true);

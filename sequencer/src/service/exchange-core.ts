@@ -46,7 +46,7 @@ import {
 } from "../risk/balance-ledger.js";
 import type { MarketHalt } from "../risk/circuit-breaker.js";
 import type { KillSwitchState } from "../risk/kill-switch.js";
-import { buildDeltas } from "../settlement/deltas.js";
+import { buildDeltas, DeltaPairBudget } from "../settlement/deltas.js";
 import type {
   ApplyResult,
   CoreBatch,
@@ -119,6 +119,11 @@ export interface ExchangeCoreOptions {
 const CLOSED: ReadonlySet<CoreOrderStatus> = new Set(["filled", "cancelled", "expired"]);
 /** Past any id the core assigns: "before the newest" in archive queries. */
 const NO_BOUND = Number.MAX_SAFE_INTEGER;
+
+/** The key of an account's withdrawal request in one token (`CoreState.withdrawals`). */
+function withdrawalKey(account: Address, token: Address): string {
+  return `${account.toLowerCase()}:${token.toLowerCase()}`;
+}
 
 export class ExchangeCore {
   engine: MatchingEngine;
@@ -554,19 +559,16 @@ export class ExchangeCore {
         this.ledger.deposit(a.account as Address, a.token as Address, a.amount as bigint);
         break;
       case "WithdrawalRequested": {
-        const k = `${String(a.account).toLowerCase()}:${String(a.token).toLowerCase()}`;
-        const prev = s.withdrawals.get(k) ?? 0n;
         // A new request replaces the earlier one (ISettlement.requestWithdrawal).
-        if (prev > 0n)
-          this.ledger.cancelWithdrawalRequest(a.account as Address, a.token as Address, prev);
+        this.#releaseWithdrawalRequest(a.account as Address, a.token as Address);
         const amount = a.amount as bigint;
         if (amount > 0n)
           this.ledger.requestWithdrawal(a.account as Address, a.token as Address, amount);
-        s.withdrawals.set(k, amount);
+        s.withdrawals.set(withdrawalKey(a.account as Address, a.token as Address), amount);
         break;
       }
       case "Withdrawn": {
-        const k = `${String(a.account).toLowerCase()}:${String(a.token).toLowerCase()}`;
+        const k = withdrawalKey(a.account as Address, a.token as Address);
         const prev = s.withdrawals.get(k) ?? 0n;
         const amount = a.amount as bigint;
         // `withdraw` pays min(requested, balance) and consumes the whole request.
@@ -581,15 +583,10 @@ export class ExchangeCore {
         s.withdrawals.delete(k);
         break;
       }
-      case "WithdrawalCancelled": {
-        // The trader took its request back (ISettlement.cancelWithdrawal): release the reservation.
-        const k = `${String(a.account).toLowerCase()}:${String(a.token).toLowerCase()}`;
-        const prev = s.withdrawals.get(k) ?? 0n;
-        if (prev > 0n)
-          this.ledger.cancelWithdrawalRequest(a.account as Address, a.token as Address, prev);
-        s.withdrawals.delete(k);
+      case "WithdrawalCancelled":
+        // The trader took its request back (ISettlement.cancelWithdrawal).
+        this.#releaseWithdrawalRequest(a.account as Address, a.token as Address);
         break;
-      }
       case "OrderCancelled": {
         const hash = (a.orderHash as Hex).toLowerCase() as Hex;
         s.chainCancels.add(hash);
@@ -837,8 +834,7 @@ export class ExchangeCore {
     const deadline = BigInt(r.commitBy ?? recordTime(r) + this.expiryMarginSec);
     const bust: number[] = [];
     const take: CoreFill[] = [];
-    // (account, token) pairs the taken fills touch: their netted deltas are at most this many.
-    const pairs = new Set<string>();
+    const deltas = r.maxDeltas === undefined ? undefined : new DeltaPairBudget(r.maxDeltas);
     let full = false;
     for (const id of ids) {
       const f = s.fills.get(id)!;
@@ -847,7 +843,10 @@ export class ExchangeCore {
         this.#bust(f, why, outputs, true);
         bust.push(id);
       } else if (!full && !this.engine.isPaused(f.fill.marketId) && take.length < r.maxFills) {
-        if (r.maxDeltas !== undefined && !this.#fitsDeltas(f, pairs, r.maxDeltas)) full = true;
+        // Fills keep their order: the cut stops at the first that would overflow the deltas cap,
+        // and the next batch starts with it. A fill exists only in a market the engine knows.
+        const market = this.engine.marketConfig(f.fill.marketId)!;
+        if (deltas && !deltas.tryTake(f.fill, market, s.feeRecipient)) full = true;
         else take.push(f);
       }
     }
@@ -869,27 +868,12 @@ export class ExchangeCore {
     return { outputs, mutated: true };
   }
 
-  /**
-   * Adds the (account, token) pairs `f` touches to `pairs` if they stay within `max`; false (and
-   * `pairs` unchanged) if they would not. Fills keep their order: the cut stops at the first that
-   * does not fit, so the next batch starts with it.
-   */
-  #fitsDeltas(f: CoreFill, pairs: Set<string>, max: number): boolean {
-    const market = this.engine.marketConfig(f.fill.marketId);
-    const { maker, taker } = f.fill;
-    const base = market?.baseToken ?? "base";
-    const quote = market?.quoteToken ?? "quote";
-    const touched = [
-      `${maker}:${base}`,
-      `${maker}:${quote}`,
-      `${taker}:${base}`,
-      `${taker}:${quote}`,
-      `${this.#s.feeRecipient}:${quote}`,
-    ].map((k) => k.toLowerCase());
-    const added = touched.filter((k, i) => !pairs.has(k) && touched.indexOf(k) === i);
-    if (pairs.size + added.length > max) return false;
-    for (const k of added) pairs.add(k);
-    return true;
+  /** Releases the amount `account` has requested to withdraw in `token`, if any, in the ledger. */
+  #releaseWithdrawalRequest(account: Address, token: Address): void {
+    const k = withdrawalKey(account, token);
+    const prev = this.#s.withdrawals.get(k) ?? 0n;
+    if (prev > 0n) this.ledger.cancelWithdrawalRequest(account, token, prev);
+    this.#s.withdrawals.delete(k);
   }
 
   /**

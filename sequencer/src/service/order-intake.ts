@@ -439,20 +439,21 @@ export class OrderIntake {
     if (budget.calls < 3) return false;
     budget.calls -= 3;
     const hash = typeof digest === "string" ? digest : bytesToHex(digest);
-    const read = <T>(functionName: "approvedAtBlock" | "cancelGraceBlocks", args: unknown[]) =>
-      client.readContract({
-        address: this.deps.settlement,
-        abi: settlementAbi,
-        functionName,
-        args,
-      } as never) as Promise<T>;
+    const settlement = { address: this.deps.settlement, abi: settlementAbi } as const;
     const answers = await within(
       Promise.all([
-        read<bigint>("approvedAtBlock", [account, hash]),
-        (this.#cancelGrace ??= read<number>("cancelGraceBlocks", []).catch((error) => {
-          this.#cancelGrace = undefined;
-          throw error;
-        })),
+        client.readContract({
+          ...settlement,
+          functionName: "approvedAtBlock",
+          args: [account, hash],
+        }),
+        // A deployment parameter: read once (again only after a failed read).
+        (this.#cancelGrace ??= client
+          .readContract({ ...settlement, functionName: "cancelGraceBlocks" })
+          .catch((error: unknown) => {
+            this.#cancelGrace = undefined;
+            throw error;
+          })),
         client.getBlockNumber({ cacheTime: 0 }),
       ]).catch(() => undefined),
       this.#limits.callTimeoutMs,

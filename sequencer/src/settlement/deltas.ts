@@ -104,3 +104,40 @@ export function buildDeltas(
   }
   return deltas;
 }
+
+/**
+ * Bounds the deltas of a batch being cut: it tracks the (account, token) pairs the batch's fills
+ * change (base and quote of maker and taker, quote of the fee recipient, as `buildDeltas` nets
+ * them), whose count bounds the netted deltas from above, and takes a fill only while the pairs
+ * stay within `max` (the contract's `MAX_BATCH_DELTAS`). The sequencer's cut and the gas bench
+ * split batches with it, so both cut where the contract's cap requires.
+ */
+export class DeltaPairBudget {
+  readonly #pairs = new Set<string>();
+
+  constructor(readonly max: number) {}
+
+  /** Takes the pairs `fill` changes if they stay within `max`; false, taking nothing, if not. */
+  tryTake(
+    fill: { readonly maker: Address; readonly taker: Address },
+    tokens: MarketTokens,
+    feeRecipient: Address,
+  ): boolean {
+    const base = tokens.baseToken.toLowerCase();
+    const quote = tokens.quoteToken.toLowerCase();
+    const maker = fill.maker.toLowerCase();
+    const taker = fill.taker.toLowerCase();
+    const keys = new Set([
+      maker + base,
+      maker + quote,
+      taker + base,
+      taker + quote,
+      feeRecipient.toLowerCase() + quote,
+    ]);
+    let added = 0;
+    for (const key of keys) if (!this.#pairs.has(key)) added++;
+    if (this.#pairs.size + added > this.max) return false;
+    for (const key of keys) this.#pairs.add(key);
+    return true;
+  }
+}

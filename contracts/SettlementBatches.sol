@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {CommitLib} from "./libraries/CommitLib.sol";
 import {DeltaLib} from "./libraries/DeltaLib.sol";
 import {ISettlement} from "./interfaces/ISettlement.sol";
 import {SettlementCore} from "./SettlementCore.sol";
@@ -12,16 +13,23 @@ abstract contract SettlementBatches is ISettlement, SettlementCore {
     /// @inheritdoc ISettlement
     function commitBatch(
         uint64 batchId,
-        bytes32 fillsRoot,
-        Delta[] calldata deltas,
-        uint32 fillCount
+        bytes calldata fills,
+        Delta[] calldata deltas
     ) external onlySequencer whenNotPaused {
+        // Top-level only, so anyone rebuilds every fill from the transaction's input alone (no trace).
+        if (msg.sender != tx.origin) revert SettlementNotTopLevel();
         SettlementStorage.Layout storage $ = _s();
         if (batchId != $._nextBatchId) revert SettlementBatchOutOfOrder($._nextBatchId, batchId);
-        if (fillCount == 0) revert SettlementEmptyBatch();
-        if (fillCount > MAX_BATCH_FILLS || deltas.length > MAX_BATCH_DELTAS)
-            revert SettlementBatchTooLarge(fillCount, deltas.length);
+        uint256 records = fills.length / CommitLib.RECORD_BYTES;
+        if (
+            records > MAX_BATCH_FILLS ||
+            deltas.length > MAX_BATCH_DELTAS ||
+            msg.data.length > MAX_COMMIT_BYTES
+        ) revert SettlementBatchTooLarge(records, deltas.length, msg.data.length);
         DeltaLib.validate(deltas);
+        // Validity where it is cheap: the root and the netting are rebuilt here from the fills, so a
+        // delta no fill justifies, or a leaf naming another batch or index, cannot be committed.
+        (bytes32 fillsRoot, uint32 fillCount) = CommitLib.check($, batchId, fills, deltas);
 
         // The pending span (rolled-back ids inside it included) is capped, so a flood of batches
         // cannot outgrow what the challenge window and the batch interval call for.

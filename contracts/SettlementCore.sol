@@ -35,6 +35,9 @@ abstract contract SettlementCore is ReentrancyGuardUpgradeable {
     /// finalized or rolled back (docs/protocol.md, section 3).
     uint32 internal constant MAX_BATCH_FILLS = 1024;
     uint256 internal constant MAX_BATCH_DELTAS = 512;
+    /// @dev Most calldata bytes of one commit: Geth and Bor refuse transactions over 128 KB,
+    /// zkEVM-profile pools over 100 KB (docs/protocol.md, section 3).
+    uint256 internal constant MAX_COMMIT_BYTES = 120_000;
 
     /// @notice How much longer than the withdrawal delay the timelock must wait before any upgrade
     /// or parameter change, so that a user who sees one scheduled can always request, wait out the

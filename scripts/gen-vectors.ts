@@ -12,8 +12,10 @@ import { writeFileSync } from "node:fs";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { format } from "prettier";
 import {
+  concat,
   domainSeparator,
   encodeAbiParameters,
+  encodePacked,
   getAddress,
   hashTypedData,
   keccak256,
@@ -279,6 +281,9 @@ const market = {
   baseToken: getAddress("0x5fbdb2315678afecb367f032d93f642f64180aa3"),
   quoteToken: getAddress("0xe7f1725e7734ce288f8367e1bb143e90bb3f0512"),
   baseDecimals: 18,
+  // Steps of the v2 commit's packed fills (price in ticks, amounts in lots): lot * tick = 10^18.
+  tickSize: 10_000n,
+  lotSize: 10n ** 14n,
 };
 const feeRecipient = accounts[9]!.address;
 const quoteOf = (base: bigint, price: bigint) => (base * price) / E18;
@@ -412,9 +417,11 @@ const extremeFills: Fill[] = [
   },
 ];
 
+// Leaves in batch order, as the contract rebuilds the root at commit (docs/protocol.md, section 3).
 const tree = StandardMerkleTree.of(
   fills.map((f) => [...tuple(f)]),
   LEAF_ENCODING,
+  { sortLeaves: false },
 );
 const batch = {
   batchId,
@@ -445,8 +452,9 @@ for (const [account, token, amount] of movements) {
   const prev = net.get(key);
   net.set(key, [account, token, (prev?.[2] ?? 0n) + amount]);
 }
+// Every pair a fill touches keeps its delta, zero included: the v2 commit points each fill at its
+// five deltas (docs/protocol.md, section 3).
 const deltas = [...net.values()]
-  .filter(([, , d]) => d !== 0n)
   .sort(([a1, t1], [a2, t2]) => {
     const [x, y] = BigInt(a1) === BigInt(a2) ? [BigInt(t1), BigInt(t2)] : [BigInt(a1), BigInt(a2)];
     return x < y ? -1 : x > y ? 1 : 0;
@@ -455,6 +463,52 @@ const deltas = [...net.values()]
 for (const token of [market.baseToken, market.quoteToken])
   if (deltas.filter((d) => d.token === token).reduce((acc, d) => acc + d.delta, 0n) !== 0n)
     throw new Error("deltas do not sum to zero");
+
+/** The v2 commit's packed fills (docs/protocol.md, section 3), by viem's encodePacked. */
+const deltaAt = (account: Address, token: Address) =>
+  deltas.findIndex(
+    (d) => BigInt(d.account) === BigInt(account) && BigInt(d.token) === BigInt(token),
+  );
+const commitFills = concat(
+  fills.map((f) =>
+    encodePacked(
+      [
+        "bytes32",
+        "bytes32",
+        "uint32",
+        "uint8",
+        "uint64",
+        "uint64",
+        "uint128",
+        "uint128",
+        "uint64",
+        "uint64",
+        "uint16",
+        "uint16",
+        "uint16",
+        "uint16",
+        "uint16",
+      ],
+      [
+        f.makerOrderHash,
+        f.takerOrderHash,
+        f.marketId,
+        f.takerSide,
+        f.price / market.tickSize,
+        f.baseAmount / market.lotSize,
+        f.makerFee,
+        f.takerFee,
+        f.makerFilledAfter / market.lotSize,
+        f.takerFilledAfter / market.lotSize,
+        deltaAt(f.maker, market.baseToken),
+        deltaAt(f.maker, market.quoteToken),
+        deltaAt(f.taker, market.baseToken),
+        deltaAt(f.taker, market.quoteToken),
+        deltaAt(feeRecipient, market.quoteToken),
+      ],
+    ),
+  ),
+);
 
 const vectors = {
   description:
@@ -473,7 +527,7 @@ const vectors = {
   feeRecipient,
   leafEncoding: LEAF_ENCODING,
   fills: [...fills, ...extremeFills].map((fill) => ({ fill, leafHash: leafHash(fill) })),
-  batch,
+  batch: { ...batch, commitFills },
   deltas,
 };
 

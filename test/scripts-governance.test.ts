@@ -24,6 +24,7 @@ import {
   type GovernanceAddresses,
   type Proposal,
 } from "../scripts/lib/governance.js";
+import { gridFill, prepareCommit } from "./helpers/commit-batch.js";
 import { deployStack, type Stack } from "./helpers/deploy-stack.js";
 import { hardhatAccount } from "./helpers/safe.js";
 
@@ -311,7 +312,21 @@ describe("governance scripts (library) on the simulated chain", () => {
     /** Commits a batch and opens a dispute on it; returns the ids. */
     async function disputedBatch(): Promise<{ batchId: bigint; disputeId: bigint }> {
       const batchId = await settlement.read.nextBatchId();
-      await settlement.write.commitBatch([batchId, zeroHash, [], 1], {
+      // One real fill on market 1 (as registered), between two traders.
+      const m = await settlement.read.market([1]);
+      const market = { ...m, marketId: 1 };
+      const fill = gridFill(
+        market,
+        getAddress(trader.account.address),
+        getAddress(submitter.account.address),
+        0,
+        10n,
+        200_000n,
+        `dispute ${batchId}`,
+      );
+      const feeRecipient = await settlement.read.feeRecipient();
+      const p = prepareCommit(batchId, [fill], new Map([[1, market]]), feeRecipient);
+      await settlement.write.commitBatch([batchId, p.packed, p.deltas], {
         account: sequencer.account,
       });
       const hash = await settlement.write.openDispute(

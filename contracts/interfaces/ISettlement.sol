@@ -22,7 +22,8 @@ interface ISettlement {
 
     /// @notice Net balance change of one account in one token, part of a batch.
     /// @dev A batch's deltas are sorted strictly ascending by (uint160(account), uint160(token)),
-    /// omit zeros, and sum to zero per token.
+    /// one per pair its fills touch (zero for a pair they net out), and sum to zero per token; at
+    /// commit each must equal the net of the fills pointing at it (CommitLib).
     struct Delta {
         address account;
         address token;
@@ -265,11 +266,21 @@ interface ISettlement {
     error SettlementTooManyPending(uint64 max);
     error SettlementBatchNotFinalizable(uint64 batchId);
     error SettlementEmptyBatch();
-    /// @notice A batch over 1,024 fills or 512 deltas: finalizing it might not fit a block.
-    error SettlementBatchTooLarge(uint32 fillCount, uint256 deltaCount);
+    /// @notice A batch over 1,024 fills, 512 deltas or 120,000 bytes of commit calldata: finalizing
+    /// it might not fit a block, or nodes might refuse its commit transaction.
+    error SettlementBatchTooLarge(uint256 fillCount, uint256 deltaCount, uint256 calldataBytes);
+    /// @notice `commitBatch` called from a contract: it must be the transaction itself, so its
+    /// input holds the fills.
+    error SettlementNotTopLevel();
+    /// @notice Fill record `index` of a commit cannot be a fill (malformed side, zero amount or
+    /// price, cumulative fill below the fill, an amount beyond uint128, or a truncated record).
+    error SettlementBadFill(uint256 index);
+    /// @notice Fill record `index` points at a delta of another account or token (or none).
+    error SettlementFillDeltaMismatch(uint256 index);
+    /// @notice Delta `index` differs from the sum of the effects the batch's fills assign to it.
+    error SettlementDeltaNotNetted(uint256 index);
     error SettlementDeltasNotSorted(uint256 index);
     error SettlementDeltasNotBalanced(address token);
-    error SettlementDeltaZero(uint256 index);
     error SettlementDeltasMismatch(uint64 batchId);
     error SettlementChallengeWindowClosed(uint64 batchId);
 
@@ -330,15 +341,16 @@ interface ISettlement {
 
     // ---------------------------------------------------------------- batches
 
-    /// @notice Commit batch `batchId` (must be the next id): the fills root, the netted deltas (kept
-    /// as calldata only, their hash stored), and the fill count. Opens the challenge window.
-    /// @dev Only the sequencer; not while paused. Deltas must be sorted, non-zero and balanced.
-    function commitBatch(
-        uint64 batchId,
-        bytes32 fillsRoot,
-        Delta[] calldata deltas,
-        uint32 fillCount
-    ) external;
+    /// @notice Commit batch `batchId` (must be the next id) with its fills as packed records
+    /// (CommitLib, docs/protocol.md section 3) and its netted deltas. The contract rebuilds every
+    /// leaf (with this batch id and the record's index), the fills root, and every fill's effect on
+    /// balances; each delta must equal the sum of the effects its fills assign to it. Stores the root,
+    /// the deltas hash and the fill count, and opens the challenge window. The fills are kept as
+    /// calldata only: anyone rebuilds them from this transaction's input.
+    /// @dev Only the sequencer, as a top-level transaction; not while paused. Deltas strictly
+    /// sorted by (account, token) (zero allowed for a pair whose fills net out). At most
+    /// `MAX_BATCH_FILLS` fills, `MAX_BATCH_DELTAS` deltas and `MAX_COMMIT_BYTES` of calldata.
+    function commitBatch(uint64 batchId, bytes calldata fills, Delta[] calldata deltas) external;
 
     /// @notice Finalize the oldest pending batch once its window has passed and nothing is open on it:
     /// applies `deltas` (which must hash to the committed hash). If a delta would make a balance

@@ -25,9 +25,10 @@ library DeltaLib {
         }
     }
 
-    /// @notice Reverts unless `deltas` are strictly sorted by (account, token), non-zero, and sum to
-    /// zero per token. A batch touches few tokens, so a linear scan of a small table per delta
-    /// (O(n·k)) is cheaper than anything cleverer.
+    /// @notice Reverts unless `deltas` are strictly sorted by (account, token) and sum to zero per
+    /// token. A zero delta is allowed: in v2 it stands for a pair the batch's fills touch but net
+    /// out (CommitLib binds every delta to its fills). A batch touches few tokens, so a linear scan
+    /// of a small table per delta (O(n·k)) is cheaper than anything cleverer.
     function validate(ISettlement.Delta[] calldata deltas) internal pure {
         uint256 n = deltas.length;
         // Running sums as (token, sum) word pairs: at most one entry per delta.
@@ -41,7 +42,6 @@ library DeltaLib {
         address prevToken;
         for (uint256 i; i < n; ++i) {
             (address account, address token, int256 delta) = _read(deltas, i);
-            if (delta == 0) revert ISettlement.SettlementDeltaZero(i);
             if (i != 0 && (account < prevAccount || (account == prevAccount && token <= prevToken))) {
                 revert ISettlement.SettlementDeltasNotSorted(i);
             }
@@ -64,6 +64,7 @@ library DeltaLib {
         uint256 n = deltas.length;
         for (uint256 i; i < n; ++i) {
             (address account, address token, int256 delta) = _read(deltas, i);
+            if (delta == 0) continue; // a pair the fills net out: nothing to write
             mapping(address token => uint256) storage accountBalances = balances[account];
             (bool ok, uint256 updated) = _add(accountBalances[token], delta, false);
             if (!ok) {
@@ -84,6 +85,7 @@ library DeltaLib {
     ) private {
         for (uint256 i; i < end; ++i) {
             (address account, address token, int256 delta) = _read(deltas, i);
+            if (delta == 0) continue;
             // The inverse of a step that succeeded cannot fail.
             (, uint256 restored) = _add(balances[account][token], delta, true);
             balances[account][token] = restored;

@@ -11,18 +11,26 @@ import { riskAdminControls } from "../src/api/admin-controls.js";
 import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
 import type { BatchView, FillProofView, FillView } from "../src/api/order-service.js";
-import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import {
+  devAccount,
+  devCommitMarkets,
+  DEV_ROLES,
+  fundAndDeposit,
+} from "../src/devchain/deploy-dev-stack.js";
 import type { FillLeaf } from "../src/eip712/types.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
 import { KillSwitch } from "../src/risk/kill-switch.js";
-import { buildFillTree } from "../src/settlement/merkle.js";
+import { buildBatchCommit } from "../src/settlement/batch-commit.js";
+import { hashFillLeaf } from "../src/settlement/fill-leaf.js";
 import { StubOrderService } from "./api-test-kit.js";
 import { mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, sdkClient } from "./sdk-fixtures.js";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { createWalletClient, http as httpTransport } from "viem";
+
+const feeRecipient = devAccount(DEV_ROLES.feeRecipient).account.address;
 
 /** Serves the committed fills, their proofs and batches. */
 class CommittedStub extends StubOrderService {
@@ -128,8 +136,8 @@ describe("auditCommitted", () => {
       makerFilledAfter: f.makerAfter,
       takerFilledAfter: f.takerAfter,
     }));
-    const tree = buildFillTree(leaves);
-    await chain.client.commitBatch(batchId, tree.root, [], leaves.length);
+    const tree = buildBatchCommit(leaves, devCommitMarkets(chain.stack), feeRecipient);
+    await chain.client.commitBatch(batchId, tree.commitFills, tree.deltas);
     const batch: BatchView = {
       batchId,
       status: "committed",
@@ -162,7 +170,7 @@ describe("auditCommitted", () => {
       service.proofs.set(fillId, {
         fillId,
         leaf,
-        leafHash: tree.leafHashes[i]!,
+        leafHash: hashFillLeaf(leaf),
         proof: tree.proofs[i]!,
         batch,
         makerOrder: fills[i]!.maker,

@@ -16,6 +16,7 @@ const record = (batchId: bigint, fills = 1): BatchRecord => ({
   batchId,
   fillsRoot: root,
   fillCount: fills,
+  commitFills: "0x",
   deltas: [
     {
       account: "0x000000000000000000000000000000000000000a",

@@ -1,16 +1,21 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWalletClient, http, type Account, type Address, type Hex } from "viem";
 import { revertErrorName } from "../src/chain/chain-errors.js";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
-import type { Delta } from "../src/eip712/types.js";
-import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import type { FillLeaf } from "../src/eip712/types.js";
+import {
+  devAccount,
+  devCommitMarkets,
+  DEV_ROLES,
+  fundAndDeposit,
+  type DevStack,
+} from "../src/devchain/deploy-dev-stack.js";
 import { FileBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
-import { FILL_LEAF_ENCODING } from "../src/settlement/fill-leaf.js";
+import { buildBatchCommit } from "../src/settlement/batch-commit.js";
 import { SettlementPipeline } from "../src/pipeline/settlement-pipeline.js";
 import {
   advanceTime,
@@ -24,45 +29,34 @@ const buyer = devAccount(DEV_ROLES.firstTrader).account.address;
 const seller = devAccount(DEV_ROLES.firstTrader + 1).account.address;
 const feeRecipient = devAccount(DEV_ROLES.feeRecipient).account.address;
 
-/** One fill: `buyer` takes 1 WETH from `seller` at 2,000 USDC, 10 bps taker fee, as a batch record. */
-function oneFillBatch(batchId: bigint, weth: Address, usdc: Address): BatchRecord {
+/** One fill: `buyer` takes 1 WETH from `seller` at `quote` (2,000 USDC), 10 bps taker fee. */
+function oneFillBatch(batchId: bigint, stack: DevStack, quote = 2_000n * 10n ** 6n): BatchRecord {
   const base = 10n ** 18n;
-  const quote = 2_000n * 10n ** 6n;
-  const takerFee = quote / 1_000n;
-  const fill = [
+  const fill: FillLeaf = {
     batchId,
-    0,
-    `0x${"11".repeat(32)}`,
-    `0x${"22".repeat(32)}`,
-    seller,
-    buyer,
-    1,
-    0,
-    quote,
-    base,
-    quote,
-    0n,
-    takerFee,
-    base,
-    base,
-  ];
-  const tree = StandardMerkleTree.of([fill], [...FILL_LEAF_ENCODING]);
-  const deltas: Delta[] = [
-    { account: buyer, token: weth, delta: base },
-    { account: buyer, token: usdc, delta: -(quote + takerFee) },
-    { account: seller, token: weth, delta: -base },
-    { account: seller, token: usdc, delta: quote },
-    { account: feeRecipient, token: usdc, delta: takerFee },
-  ].sort((a, b) => {
-    const x = BigInt(a.account) - BigInt(b.account) || BigInt(a.token) - BigInt(b.token);
-    return x < 0n ? -1 : x > 0n ? 1 : 0;
-  });
+    index: 0,
+    makerOrderHash: `0x${"11".repeat(32)}`,
+    takerOrderHash: `0x${"22".repeat(32)}`,
+    maker: seller,
+    taker: buyer,
+    marketId: 1,
+    takerSide: 0,
+    price: quote,
+    baseAmount: base,
+    quoteAmount: quote,
+    makerFee: 0n,
+    takerFee: quote / 1_000n,
+    makerFilledAfter: base,
+    takerFilledAfter: base,
+  };
+  const commit = buildBatchCommit([fill], devCommitMarkets(stack), feeRecipient);
   return {
     batchId,
-    fillsRoot: tree.root as Hex,
+    fillsRoot: commit.root,
     fillCount: 1,
-    deltas,
-    fills: [fill.map(String)],
+    deltas: commit.deltas,
+    commitFills: commit.commitFills,
+    fills: [fill],
     state: "BATCHED",
     cutAtMs: Date.now(),
   };
@@ -115,7 +109,7 @@ describe("settlement pipeline (BullMQ on Redis, hardhat node)", () => {
     await pipeline.start();
     try {
       const id = await chain.client.nextBatchId();
-      await pipeline.submit(oneFillBatch(id, weth, usdc));
+      await pipeline.submit(oneFillBatch(id, chain.stack));
       await eventually(async () =>
         (await store.get(id))?.state === "COMMITTED" ? true : undefined,
       );
@@ -137,9 +131,9 @@ describe("settlement pipeline (BullMQ on Redis, hardhat node)", () => {
 
   it("never commits twice: a batch committed before a crash is recognised on-chain, not re-sent", async () => {
     const id = await chain.client.nextBatchId();
-    const record = oneFillBatch(id, weth, usdc);
+    const record = oneFillBatch(id, chain.stack);
     // The "crashed" process sent the commit, then died before recording it.
-    await chain.client.commitBatch(id, record.fillsRoot, record.deltas, record.fillCount);
+    await chain.client.commitBatch(id, record.commitFills, record.deltas);
     const store = new FileBatchStore(join(dir, "b"));
     await store.put(record);
 
@@ -171,12 +165,9 @@ describe("settlement pipeline (BullMQ on Redis, hardhat node)", () => {
 
   it("records a rollback when finalizing would make a balance negative", async () => {
     const id = await chain.client.nextBatchId();
-    const record = oneFillBatch(id, weth, usdc);
-    // Inflate what the buyer pays beyond its balance (and what the seller gets, to stay balanced).
-    for (const d of record.deltas) {
-      if (d.token === usdc && d.account === buyer) d.delta -= 10n ** 12n;
-      if (d.token === usdc && d.account === seller) d.delta += 10n ** 12n;
-    }
+    // The buyer holds 10,000 USDC and the fill costs it 20,000: the deltas the contract checks
+    // against the fill at commit leave it negative at finalize.
+    const record = oneFillBatch(id, chain.stack, 20_000n * 10n ** 6n);
     const store = new FileBatchStore(join(dir, "c"));
     const rolled: bigint[] = [];
     const pipeline = new SettlementPipeline(
@@ -217,11 +208,11 @@ describe("settlement pipeline (BullMQ on Redis, hardhat node)", () => {
       await chain.stack.publicClient.waitForTransactionReceipt({ hash });
     };
     const id = await chain.client.nextBatchId();
-    const record = oneFillBatch(id, weth, usdc);
+    const record = oneFillBatch(id, chain.stack);
     // The revert is decoded from the raw estimateGas answer, and it is a "not yet".
     await call(DEV_ROLES.guardian, "pause");
     const refused = await chain.client
-      .commitBatch(id, record.fillsRoot, record.deltas, record.fillCount)
+      .commitBatch(id, record.commitFills, record.deltas)
       .catch((e: unknown) => e);
     expect(revertErrorName(refused)).toBe("SettlementPaused");
 

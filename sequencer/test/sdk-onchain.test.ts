@@ -8,15 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { nonceFloorAt } from "../../sdk/src/order-params.js";
 import { settlementAbi } from "../src/chain/settlement-abi.js";
-import { devAccount, devTokenAbi, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
-import { buildFillTree, buildMerkleTree } from "../src/settlement/merkle.js";
-import { fillLeafHashBytes } from "../src/settlement/fill-leaf.js";
+import {
+  devAccount,
+  devCommitMarkets,
+  devTokenAbi,
+  DEV_ROLES,
+} from "../src/devchain/deploy-dev-stack.js";
+import { buildBatchCommit } from "../src/settlement/batch-commit.js";
+import { buildFillTree } from "../src/settlement/merkle.js";
+import { hashFillLeaf } from "../src/settlement/fill-leaf.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
 import { fillStruct } from "../../sdk/src/onchain-actions.js";
 import type { FillProofView } from "../src/api/order-service.js";
 import type { FillLeaf } from "../src/eip712/types.js";
 import { fraudKindCode } from "../src/settlement/fraud-rules.js";
+
+const feeRecipient = devAccount(DEV_ROLES.feeRecipient).account.address;
 
 let chain: DevChain;
 let usdc: Address;
@@ -163,12 +171,9 @@ describe("SDK on-chain", () => {
       const batchId = await read<bigint>("nextBatchId", []);
       const domain = { chainId: chain.stack.chain.id, verifyingContract: chain.stack.settlement };
       fixture = await proofFixture(batchId, domain);
-      await chain.client.commitBatch(
-        batchId,
-        fixture.proofs[0]!.batch.fillsRoot!,
-        [],
-        fixture.fills.length,
-      );
+      const commit = buildBatchCommit(fixture.fills, devCommitMarkets(chain.stack), feeRecipient);
+      expect(commit.root).toBe(fixture.proofs[0]!.batch.fillsRoot);
+      await chain.client.commitBatch(batchId, commit.commitFills, commit.deltas);
     });
 
     it("verifies a fill proof against the root committed on-chain", async () => {
@@ -247,12 +252,11 @@ describe("SDK on-chain", () => {
     async function commitFill(
       { maker, taker }: Awaited<ReturnType<typeof orders>>,
       after: bigint,
-      index = 0,
     ): Promise<FillProofView> {
       const batchId = await read<bigint>("nextBatchId", []);
       const leaf: FillLeaf = {
         batchId,
-        index,
+        index: 0,
         makerOrderHash: maker.orderHash,
         takerOrderHash: taker.orderHash,
         maker: maker.order.trader,
@@ -267,35 +271,18 @@ describe("SDK on-chain", () => {
         makerFilledAfter: after,
         takerFilledAfter: after,
       };
-      // buildFillTree refuses a leaf labelled off its position; a malicious sequencer would not.
-      const tree = index === 0 ? buildFillTree([leaf]) : buildMerkleTree([fillLeafHashBytes(leaf)]);
-      await chain.client.commitBatch(batchId, tree.root, [], 1);
+      const commit = buildBatchCommit([leaf], devCommitMarkets(chain.stack), feeRecipient);
+      await chain.client.commitBatch(batchId, commit.commitFills, commit.deltas);
       return {
         fillId: `${batchId}:0`,
         leaf,
-        leafHash: tree.leafHashes[0]!,
-        proof: tree.proofs[0]!,
-        batch: { batchId, status: "committed", fillCount: 1, fillsRoot: tree.root },
+        leafHash: hashFillLeaf(leaf),
+        proof: commit.proofs[0]!,
+        batch: { batchId, status: "committed", fillCount: 1, fillsRoot: commit.root },
         makerOrder: maker,
         takerOrder: taker,
       };
     }
-
-    it("reports a leaf whose index is beyond its batch's fill count, as the contract proves it", async () => {
-      const signed = await orders();
-      const mislabelled = await commitFill(signed, 10n ** 18n, 1); // the batch declares 1 fill
-      expect(await clientFor().verifyFillProof(mislabelled)).toMatchObject({
-        valid: true,
-        provable: [{ kind: "MislabelledLeaf", side: "leaf" }],
-      });
-      await chain.stack.publicClient.simulateContract({
-        account: devAccount(13).account.address,
-        address: chain.stack.settlement,
-        abi: settlementAbi,
-        functionName: "proveMislabelledFill",
-        args: [mislabelled.leaf.batchId, fillStruct(mislabelled.leaf), [...mislabelled.proof]],
-      });
-    });
 
     it("reports no provable side for an honest fill, and a side cancelled on-chain the cancel grace before a later commit", async () => {
       const signed = await orders();

@@ -2,7 +2,9 @@
  * Shared fixture for the Settlement contract tests (test/settlement/*.test.ts): a Settlement
  * implementation behind an ERC1967Proxy on a fresh simulated chain, two test tokens, one market,
  * four funded traders, and helpers that sign orders, build fill trees and netted deltas the way the
- * sequencer does (DESIGN.md, "Fills, batches, deltas").
+ * sequencer does (DESIGN.md, "Fills, batches, deltas"), and commit batches as the v2 commit takes
+ * them: real packed fills (`encodeCommitFills`) with the deltas they net to (`buildDeltas`, zero
+ * entries kept), rooted in the unsorted tree the contract rebuilds (test/helpers/commit-batch.ts).
  *
  * Roles are plain accounts here; the Safe + timelock path is covered by the governance tests.
  */
@@ -13,10 +15,13 @@ import {
   getAddress,
   hashTypedData,
   parseEther,
+  zeroHash,
   type Address,
   type Hex,
 } from "viem";
 import { FILL_LEAF_ENCODING } from "../../sequencer/src/settlement/fill-leaf.js";
+import { buildDeltas } from "../../sequencer/src/settlement/deltas.js";
+import { prepareCommit, type CommitMarket } from "./commit-batch.js";
 import {
   orderTypes,
   type Delta,
@@ -79,9 +84,12 @@ export function fillValues(f: Fill) {
   ];
 }
 
-/** The fills' StandardMerkleTree and a proof per fill (in input order). */
+/**
+ * The fills' StandardMerkleTree and a proof per fill (in input order), leaves unsorted: the layout
+ * `commitBatch` rebuilds (`StandardMerkleTree.of(values, encoding, { sortLeaves: false })`).
+ */
 export function buildTree(fills: Fill[]) {
-  const tree = StandardMerkleTree.of(fills.map(fillValues), FILL_LEAF_TYPES);
+  const tree = StandardMerkleTree.of(fills.map(fillValues), FILL_LEAF_TYPES, { sortLeaves: false });
   const proofs = fills.map((_, i) => tree.getProof(i) as Hex[]);
   return { tree, root: tree.root as Hex, proofs };
 }
@@ -97,27 +105,23 @@ export function sortDeltas(deltas: Delta[]) {
   return [...deltas].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
-/** Net deltas of fills: what the sequencer sends with a batch (zeros omitted, sorted). */
-export function deltasOf(fills: Fill[], base: Address, quote: Address, feeRecipient: Address) {
-  const net = new Map<string, Delta>();
-  const add = (account: Address, token: Address, delta: bigint) => {
-    const k = `${account.toLowerCase()}-${token.toLowerCase()}`;
-    const d = net.get(k) ?? { account, token, delta: 0n };
-    d.delta += delta;
-    net.set(k, d);
+/** The fixture market as the packing needs it (tokens, steps, base decimals). */
+export function commitMarket(base: Address, quote: Address): CommitMarket {
+  return {
+    baseToken: base,
+    quoteToken: quote,
+    tickSize: TICK,
+    lotSize: LOT,
+    baseDecimals: BASE_DECIMALS,
   };
-  for (const f of fills) {
-    const buyer = f.takerSide === BUY ? f.taker : f.maker;
-    const seller = f.takerSide === BUY ? f.maker : f.taker;
-    const buyerFee = f.takerSide === BUY ? f.takerFee : f.makerFee;
-    const sellerFee = f.takerSide === BUY ? f.makerFee : f.takerFee;
-    add(buyer, base, f.baseAmount);
-    add(buyer, quote, -(f.quoteAmount + buyerFee));
-    add(seller, base, -f.baseAmount);
-    add(seller, quote, f.quoteAmount - sellerFee);
-    add(feeRecipient, quote, f.makerFee + f.takerFee);
-  }
-  return sortDeltas([...net.values()].filter((d) => d.delta !== 0n));
+}
+
+/**
+ * Net deltas of fills: what the sequencer sends with a batch (`buildDeltas`: sorted, one per
+ * (account, token) pair the fills touch, zero entries kept, as the v2 commit requires).
+ */
+export function deltasOf(fills: Fill[], base: Address, quote: Address, feeRecipient: Address) {
+  return buildDeltas(fills, new Map([[MARKET_ID, commitMarket(base, quote)]]), feeRecipient);
 }
 
 export async function createSettlementTest() {
@@ -248,16 +252,36 @@ export async function createSettlementTest() {
       };
     };
 
-    /** Commits `fills` as the next batch (batchId fields are set to it); returns tree and deltas. */
+    const markets = new Map([[MARKET_ID, commitMarket(base.address, quote.address)]]);
+
+    /**
+     * `fills` as batch `batchId` (default: the next): numbered into it, netted (unless `deltas`
+     * is given), packed and rooted; nothing is sent. Throws for a fill no commit can carry.
+     */
+    const prepare = async (fills: Fill[], deltas?: Delta[], batchId?: bigint) =>
+      prepareCommit(
+        batchId ?? (await settlement.read.nextBatchId()),
+        fills,
+        markets,
+        addr(feeRecipient),
+        deltas,
+      );
+
+    /**
+     * Commits `fills` as the next batch (batchId and index are set to it), packed with the deltas
+     * they net to (or `deltas`); returns the numbered fills, root, proofs, deltas, packed records
+     * and the transaction hash. Checks that the contract stored the root built here.
+     */
     const commit = async (fills: Fill[], deltas?: Delta[]) => {
-      const batchId = await settlement.read.nextBatchId();
-      const numbered = fills.map((f, i) => ({ ...f, batchId, index: i }));
-      const { tree, root, proofs } = buildTree(numbered);
-      const ds = deltas ?? deltasOf(numbered, base.address, quote.address, addr(feeRecipient));
-      const hash = await settlement.write.commitBatch([batchId, root, ds, numbered.length], {
+      const p = await prepare(fills, deltas);
+      const hash = await settlement.write.commitBatch([p.batchId, p.packed, p.deltas], {
         account: sequencer.account,
       });
-      return { batchId, fills: numbered, tree, root, proofs, deltas: ds, hash };
+      // (Not yet mined while automine is off: nothing stored to compare.)
+      const stored = (await settlement.read.batch([p.batchId])).fillsRoot;
+      if (stored !== zeroHash && stored !== p.root)
+        throw new Error(`batch ${p.batchId}: the contract stored root ${stored}, not ${p.root}`);
+      return { ...p, hash };
     };
 
     /** Waits out the challenge window of the latest commit. */
@@ -294,6 +318,8 @@ export async function createSettlementTest() {
       hashOrder,
       signOrder,
       fillOf,
+      markets,
+      prepare,
       commit,
       passWindow,
       simpleTrade,

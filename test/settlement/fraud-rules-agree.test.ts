@@ -28,6 +28,7 @@ import {
   type Order,
   type SettlementFixture,
 } from "../helpers/settlement-fixture.js";
+import { patchRecord, prepareCommit, RECORD } from "../helpers/commit-batch.js";
 
 describe("fraud rules agree with the contract", async () => {
   const t = await createSettlementTest();
@@ -104,7 +105,40 @@ describe("fraud rules agree with the contract", async () => {
     readonly name: string;
     readonly kind: FraudKindName;
     build(f: SettlementFixture): Promise<{ fill: Fill; order: Order; isMaker: boolean }>;
+    /**
+     * Set for a fill the v2 commit cannot carry (the contract rebuilds every leaf from packed
+     * records: batch id, index, quote and the grid are its own, a record that cannot be a fill is
+     * refused): checks how it is refused instead of proving it.
+     */
+    readonly refused?: (f: SettlementFixture, fill: Fill) => Promise<void>;
   }
+
+  /** The packing cannot express `fill` (`prepare` throws, naming `what`). */
+  const packingRefuses = (what: RegExp) => async (f: SettlementFixture, fill: Fill) => {
+    await assert.rejects(f.prepare([fill]), what);
+  };
+
+  /** Packed as given, the contract refuses `fill`'s record with `error(args)`. */
+  const contractRefuses =
+    (
+      error: "SettlementBadFill" | "SettlementUnknownMarket",
+      args: [bigint] | [number],
+      patch?: (packed: Hex) => Hex,
+      extraMarket?: number,
+    ) =>
+    async (f: SettlementFixture, fill: Fill) => {
+      const markets = new Map(f.markets);
+      if (extraMarket !== undefined) markets.set(extraMarket, f.markets.get(1)!);
+      const p = prepareCommit(1n, [fill], markets, f.addr(f.wallets.feeRecipient), undefined);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.commitBatch([1n, patch ? patch(p.packed) : p.packed, p.deltas], {
+          account: f.wallets.sequencer.account,
+        }),
+        f.settlement,
+        error,
+        args as [bigint], // one argument: the record's index, or the market id
+      );
+    };
 
   const cases: Case[] = [
     {
@@ -139,6 +173,7 @@ describe("fraud rules agree with the contract", async () => {
         const fill = f.fillOf(maker, taker, ONE_BASE / 2n, { marketId: 9 });
         return { fill, order: taker, isMaker: false };
       },
+      refused: contractRefuses("SettlementUnknownMarket", [9], undefined, 9),
     },
     {
       name: "a maker order filled on the side it did not take",
@@ -155,6 +190,12 @@ describe("fraud rules agree with the contract", async () => {
         const maker = aliceSells(f);
         const fill = f.fillOf(maker, bobBuys(f), ONE_BASE / 2n, { takerSide: 7 });
         return { fill, order: maker, isMaker: true };
+      },
+      refused: async (f, fill) => {
+        await packingRefuses(/takerSide/)(f, fill);
+        await contractRefuses("SettlementBadFill", [0n], (packed) =>
+          patchRecord(packed, 0, RECORD.takerSide, 1, 7n),
+        )(f, { ...fill, takerSide: 0 });
       },
     },
     {
@@ -200,6 +241,7 @@ describe("fraud rules agree with the contract", async () => {
         const fill = f.fillOf(maker, bobBuys(f), ONE_BASE / 2n, { makerFilledAfter: LOT });
         return { fill, order: maker, isMaker: true };
       },
+      refused: contractRefuses("SettlementBadFill", [0n]),
     },
     {
       name: "a fee one atom above maxFeeBps",
@@ -274,6 +316,22 @@ describe("fraud rules agree with the contract", async () => {
         fill.quoteAmount += 1n;
         return { fill, order: taker, isMaker: false };
       },
+      refused: async (f, fill) => {
+        await packingRefuses(/rebuilds its quoteAmount/)(f, fill);
+        // The record carries no quote: committed, the leaf holds the exact one, and the forged
+        // leaf has no proof against the stored root.
+        const c = await f.commit([{ ...fill, quoteAmount: fill.quoteAmount - 1n }]);
+        await viem.assertions.revertWithCustomError(
+          f.settlement.write.proveFillFraud([
+            { ...c.fills[0]!, quoteAmount: fill.quoteAmount },
+            c.proofs[0]!,
+            bobBuys(f),
+            false,
+          ]),
+          f.settlement,
+          "SettlementInvalidProof",
+        );
+      },
     },
     {
       name: "a base amount off the lot grid",
@@ -282,6 +340,7 @@ describe("fraud rules agree with the contract", async () => {
         const taker = bobBuys(f);
         return { fill: f.fillOf(aliceSells(f), taker, LOT / 2n), order: taker, isMaker: false };
       },
+      refused: packingRefuses(/base amount .* is not a multiple/),
     },
     {
       name: "a price off the tick grid",
@@ -291,6 +350,7 @@ describe("fraud rules agree with the contract", async () => {
         // quote exact: 1 WETH at 2,000.0001 USDC
         return { fill: f.fillOf(maker, bobBuys(f), ONE_BASE), order: maker, isMaker: true };
       },
+      refused: packingRefuses(/price .* is not a multiple/),
     },
     {
       name: "a maker filled above its limit: the taker's price improvement handed to the maker",
@@ -339,7 +399,7 @@ describe("fraud rules agree with the contract", async () => {
         const taker = bobBuys(f, { price: 1_900n * 10n ** 6n });
         const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n, {
           takerFilledAfter: 2n * ONE_BASE,
-          quoteAmount: 1n,
+          takerFee: 10n ** 9n,
         });
         return { fill, order: taker, isMaker: false };
       },
@@ -347,6 +407,15 @@ describe("fraud rules agree with the contract", async () => {
   ];
 
   for (const c of cases) {
+    const refused = c.refused;
+    if (refused !== undefined) {
+      it(`${c.kind}: ${c.name}: no v2 commit can carry it`, async () => {
+        const f = await t.load();
+        const { fill } = await c.build(f);
+        await refused(f, fill);
+      });
+      continue;
+    }
     it(`${c.kind}: ${c.name}`, async () => {
       const f = await t.load();
       const { fill, order, isMaker } = await c.build(f);

@@ -1,13 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { zeroHash } from "viem";
 import {
   BUY,
   CANCEL_GRACE,
-  buildTree,
-  deltasOf,
   LOT,
   ONE_BASE,
+  quoteOf,
   SELL,
   createSettlementTest,
   type Fill,
@@ -161,11 +159,19 @@ describe("Settlement fraud proofs", async () => {
     await proves(f, fill, taker, false, Kind.OverFilled);
   });
 
-  it("proves OverFilled: cumulative fill below the fill itself", async () => {
+  it("refuses at commit a cumulative fill below the fill itself (no OverFilled proof needed)", async () => {
     const f = await t.load();
     const taker = bobBuys(f);
     const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n, { takerFilledAfter: ONE_BASE / 4n });
-    await proves(f, fill, taker, false, Kind.OverFilled);
+    const p = await f.prepare([fill]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.settlement.write.commitBatch([p.batchId, p.packed, p.deltas], {
+        account: f.wallets.sequencer.account,
+      }),
+      f.settlement,
+      "SettlementBadFill",
+      [0n],
+    );
   });
 
   it("proves FeeAboveMax: a fee above the signed maxFeeBps", async () => {
@@ -229,19 +235,34 @@ describe("Settlement fraud proofs", async () => {
     await proves(f, f.fillOf(aliceSells(f), taker, ONE_BASE / 2n), taker, false, Kind.MarketPaused);
   });
 
-  it("proves BadQuoteAmount: quote differs from base × price / 10^decimals", async () => {
+  it("cannot commit a BadQuoteAmount or OffTickOrLot fill: the contract rebuilds quote and grid", async () => {
     const f = await t.load();
     const taker = bobBuys(f);
-    const fill = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n);
-    fill.quoteAmount += 1n;
-    await proves(f, fill, taker, false, Kind.BadQuoteAmount);
-  });
-
-  it("proves OffTickOrLot: a base amount off the lot grid", async () => {
-    const f = await t.load();
-    const taker = bobBuys(f);
-    const fill = f.fillOf(aliceSells(f), taker, LOT / 2n); // quote still exact: 100 atoms
-    await proves(f, fill, taker, false, Kind.OffTickOrLot);
+    const honest = f.fillOf(aliceSells(f), taker, ONE_BASE / 2n);
+    // The record carries lots and ticks, not amounts: an off-grid amount cannot be packed ...
+    await assert.rejects(f.prepare([f.fillOf(aliceSells(f), taker, LOT / 2n)]), /not a multiple/);
+    // ... and a quote off base x price cannot be carried: the leaf committed holds the exact one,
+    await assert.rejects(
+      f.prepare([{ ...honest, quoteAmount: honest.quoteAmount + 1n }]),
+      /rebuilds its quoteAmount/,
+    );
+    const c = await f.commit([honest]);
+    // so the forged leaf has no proof, and the committed one is no fraud.
+    await viem.assertions.revertWithCustomError(
+      f.settlement.write.proveFillFraud([
+        { ...c.fills[0]!, quoteAmount: honest.quoteAmount + 1n },
+        c.proofs[0]!,
+        taker,
+        false,
+      ]),
+      f.settlement,
+      "SettlementInvalidProof",
+    );
+    await viem.assertions.revertWithCustomError(
+      f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[0]!, taker, false]),
+      f.settlement,
+      "SettlementNoFraud",
+    );
   });
 
   it("proves NotMakersPrice: the taker's price improvement handed to the maker (finding 9)", async () => {
@@ -304,59 +325,40 @@ describe("Settlement fraud proofs", async () => {
     await provesNothing(f, c, makerOrder, takerOrder);
   });
 
-  it("proves a leaf labelled with another batch id or an index beyond the fill count (finding 4)", async () => {
+  it("labels every leaf itself: a leaf claiming another batch id or index has no proof (finding 4)", async () => {
+    const f = await t.load();
+    const { fill, makerOrder, takerOrder } = f.simpleTrade();
+    // A malicious sequencer packs a fill labelled for batch 7, index 1: the record has no label,
+    // the contract hashes the leaf with the committed id and the record's position.
+    const c = await f.commit([{ ...fill, batchId: 7n, index: 1 }]);
+    assert.equal(c.fills[0]!.batchId, c.batchId);
+    assert.equal(c.fills[0]!.index, 0);
     for (const label of [{ batchId: 7n }, { index: 1 }] as const) {
-      const f = await t.load();
-      const { fill, makerOrder, takerOrder } = f.simpleTrade();
-      const batchId = await f.settlement.read.nextBatchId();
-      // A malicious sequencer commits one leaf labelled so that proveFillFraud and challengeFill,
-      // which look the batch up by the leaf's own batchId, would never reach this batch.
-      const leaf = { ...fill, batchId, index: 0, ...label };
-      const { root, proofs } = buildTree([leaf]);
-      const deltas = deltasOf(
-        [leaf],
-        f.base.address,
-        f.quote.address,
-        f.addr(f.wallets.feeRecipient),
-      );
-      await f.settlement.write.commitBatch([batchId, root, deltas, 1], {
-        account: f.wallets.sequencer.account,
-      });
-      const later = await f.commit([f.simpleTrade().fill]);
-      // Correct in every term but its label: no order-based proof reaches it.
-      for (const [order, isMaker] of [
-        [makerOrder, true],
-        [takerOrder, false],
-      ] as const) {
-        await assert.rejects(
-          f.settlement.simulate.proveFillFraud([leaf, proofs[0]!, order, isMaker]),
-        );
-      }
-      await viem.assertions.emitWithArgs(
-        f.settlement.write.proveMislabelledFill([batchId, leaf, proofs[0]!], {
+      const leaf = { ...c.fills[0]!, ...label };
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveMislabelledFill([c.batchId, leaf, c.proofs[0]!], {
           account: f.wallets.dave.account,
         }),
         f.settlement,
-        "FraudProven",
-        [batchId, zeroHash, Kind.MislabelledLeaf],
+        "SettlementInvalidProof",
       );
-      assert.equal((await f.settlement.read.batch([batchId])).status, ROLLED_BACK);
-      assert.equal((await f.settlement.read.batch([later.batchId])).status, ROLLED_BACK);
     }
-    // A leaf labelled right is no fraud.
-    const f = await t.load();
-    const c = await f.commit([f.simpleTrade().fill]);
+    // The leaf as committed is labelled right: no fraud, and order-based proofs reach it.
     await viem.assertions.revertWithCustomError(
       f.settlement.write.proveMislabelledFill([c.batchId, c.fills[0]!, c.proofs[0]!]),
       f.settlement,
       "SettlementNoFraud",
     );
+    await provesNothing(f, c, makerOrder, takerOrder);
   });
 
   it("refuses a fill not in the batch, an order that does not hash to the fill's, or a batch not pending", async () => {
     const f = await t.load();
     const { fill, makerOrder, takerOrder } = f.simpleTrade();
-    const c = await f.commit([fill, { ...fill, baseAmount: LOT }]);
+    const c = await f.commit([
+      fill,
+      { ...fill, baseAmount: LOT, quoteAmount: quoteOf(LOT, fill.price) },
+    ]);
     await viem.assertions.revertWithCustomError(
       f.settlement.write.proveFillFraud([c.fills[0]!, c.proofs[1]!, takerOrder, false]),
       f.settlement,

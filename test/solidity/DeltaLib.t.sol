@@ -100,10 +100,10 @@ contract DeltaLibTest is Test {
         harness.validate(deltas);
     }
 
-    function test_validate_rejectsZeroDelta() public {
+    /// @dev v2: a zero delta is a pair the batch's fills net out; CommitLib binds it to them.
+    function test_validate_acceptsZeroDelta() public view {
         ISettlement.Delta[] memory deltas = new ISettlement.Delta[](1);
         deltas[0] = ISettlement.Delta(_account(0), _token(0), 0);
-        vm.expectRevert(abi.encodeWithSelector(ISettlement.SettlementDeltaZero.selector, 0));
         harness.validate(deltas);
     }
 
@@ -219,11 +219,9 @@ contract DeltaLibTest is Test {
     }
 
     /// @dev The first fault the contract must report, as revert data; empty if the set is valid.
-    /// Per index: zero before order. Then tokens in order of first appearance: any non-zero sum.
+    /// Per index: order. Then tokens in order of first appearance: any non-zero sum.
     function _referenceError(ISettlement.Delta[] memory deltas) internal pure returns (bytes memory) {
         for (uint256 i; i < deltas.length; ++i) {
-            if (deltas[i].delta == 0)
-                return abi.encodeWithSelector(ISettlement.SettlementDeltaZero.selector, i);
             if (i != 0 && _key(deltas[i]) <= _key(deltas[i - 1])) {
                 return abi.encodeWithSelector(ISettlement.SettlementDeltasNotSorted.selector, i);
             }

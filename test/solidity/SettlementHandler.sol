@@ -5,14 +5,14 @@ import {Test} from "forge-std/Test.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
 import {OrderLib} from "../../contracts/libraries/OrderLib.sol";
-import {FillLib} from "../../contracts/libraries/FillLib.sol";
+import {CommitPacker} from "./CommitPacker.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 import {FeeOnTransferERC20} from "../../contracts/test/FeeOnTransferERC20.sol";
 
-/// @dev Drives a Settlement proxy through random deposits, withdrawals, batch commits (netted,
-/// sorted, balanced deltas among a fixed set of accounts, some of which overdraw), finalizations,
-/// and rollbacks (conflicting-fill proofs, unanswered challenges, upheld disputes), while keeping a
-/// plain model of every vault balance.
+/// @dev Drives a Settlement proxy through random deposits, withdrawals, batch commits (real packed
+/// fills among a fixed set of traders, committed with the deltas they net to, some of which
+/// overdraw), finalizations, and rollbacks (conflicting-fill proofs, unanswered challenges, upheld
+/// disputes), while keeping a plain model of every vault balance.
 /// It holds the sequencer and arbiter roles. Invariant runs ignore reverts (failOnRevert false), so
 /// the handler never asserts: it records what it saw go wrong in `violations`, which an invariant
 /// checks.
@@ -40,6 +40,7 @@ contract SettlementHandler is Test {
     mapping(uint64 batchId => ISettlement.Delta[]) internal _deltas;
     mapping(uint64 batchId => ISettlement.Fill) internal _firstFill;
     mapping(uint64 batchId => ISettlement.Fill) internal _secondFill;
+    mapping(uint64 batchId => bytes32[]) internal _leafHashes;
     mapping(uint64 batchId => bool) internal _challenged;
     mapping(uint64 batchId => OrderLib.Order) internal _makerOrder;
     mapping(uint64 batchId => bool) internal _conflicting;
@@ -146,24 +147,28 @@ contract SettlementHandler is Test {
 
     // ------------------------------------------------------------ batches
 
-    /// @dev Commits a batch whose deltas net `transfers` random transfers among the accounts (so
-    /// they are balanced by construction), sorted as the contract requires. Prudent batches move at
-    /// most a share of each payer's finalized balance; reckless ones (and any batch resting on
-    /// pending debits) may overdraw, which must roll back at finalization.
-    /// Its fills tree holds two fills of one maker order: disjoint, or (if `conflicting`) claiming
-    /// the same part of it, which anyone can prove.
+    /// @dev Commits a batch of real fills: first two fills of one maker order (one lot each; the
+    /// second claims the lot after the first, or, if `conflicting`, the same lot again, which anyone
+    /// can prove), then `transfers` random fills between the traders (random sides, sizes, prices
+    /// and fees). Its deltas are what the fills net to (balanced by construction, sorted, as the
+    /// contract requires). Prudent batches size each random fill within a share of its payers'
+    /// finalized balances; reckless ones (and any batch resting on pending debits) may overdraw,
+    /// which must roll back at finalization.
     function commitBatch(uint256 seed, uint8 transfers, bool reckless, bool conflicting) external step {
         uint64 batchId = settlement.nextBatchId();
-        ISettlement.Delta[] memory deltas = _randomDeltas(seed, bound(transfers, 1, 6), reckless);
-        (ISettlement.Fill[2] memory fills, OrderLib.Order memory order) = _fillsOf(
+        (ISettlement.Fill[] memory fills, OrderLib.Order memory order) = _fillsOf(
             batchId,
             seed,
+            bound(transfers, 1, 6),
+            reckless,
             conflicting
         );
+        CommitPacker.Commit memory c = CommitPacker.build(settlement, batchId, fills);
+        CommitPacker.commit(settlement, address(this), c);
+        if (settlement.batch(batchId).fillsRoot != c.root) _violation("stored root is not the fills' root");
 
-        settlement.commitBatch(batchId, _root(fills), deltas, 2);
-
-        for (uint256 i; i < deltas.length; ++i) _deltas[batchId].push(deltas[i]);
+        for (uint256 i; i < c.deltas.length; ++i) _deltas[batchId].push(c.deltas[i]);
+        _leafHashes[batchId] = c.leafHashes;
         _firstFill[batchId] = fills[0];
         _secondFill[batchId] = fills[1];
         _makerOrder[batchId] = order;
@@ -201,8 +206,8 @@ contract SettlementHandler is Test {
         (bool found, uint64 batchId) = _pending(batchSeed);
         if (!found) return;
         ISettlement.Fill[2] memory fills = [_firstFill[batchId], _secondFill[batchId]];
-        bytes32[] memory proofA = _proof(FillLib.leaf(fills[1]));
-        bytes32[] memory proofB = _proof(FillLib.leaf(fills[0]));
+        bytes32[] memory proofA = CommitPacker.proof(_leafHashes[batchId], 0);
+        bytes32[] memory proofB = CommitPacker.proof(_leafHashes[batchId], 1);
         if (_conflicting[batchId]) {
             uint64 oldest = settlement.nextFinalizeId();
             settlement.proveConflictingFills(fills[0], proofA, true, fills[1], proofB, true);
@@ -231,7 +236,7 @@ contract SettlementHandler is Test {
         _challenged[batchId] = true;
 
         vm.prank(fill.maker);
-        uint256 challengeId = settlement.challengeFill(fill, _proof(FillLib.leaf(_secondFill[batchId])));
+        uint256 challengeId = settlement.challengeFill(fill, CommitPacker.proof(_leafHashes[batchId], 0));
         if (answer) {
             (uint8 v, bytes32 r, bytes32 s) = vm.sign(_keyOf[fill.maker], fill.makerOrderHash);
             settlement.answerChallenge(challengeId, _makerOrder[batchId], abi.encodePacked(r, s, v));
@@ -303,43 +308,17 @@ contract SettlementHandler is Test {
         }
     }
 
-    function _randomDeltas(
-        uint256 seed,
-        uint256 transfers,
-        bool reckless
-    ) internal view returns (ISettlement.Delta[] memory deltas) {
-        uint256 n = _accounts.length;
-        int256[][2] memory net = [new int256[](n), new int256[](n)];
-        for (uint256 j; j < transfers; ++j) {
-            uint256 r = uint256(keccak256(abi.encode(seed, j)));
-            uint256 from = r % n;
-            uint256 to = (from + 1 + ((r >> 32) % (n - 1))) % n; // never the payer
-            uint256 t = (r >> 64) % 2;
-            uint256 balance = ghostBalance[_accounts[from]][_tokens[t]];
-            uint256 cap = reckless ? balance * 2 + 1 : balance / transfers;
-            uint256 amount = ((r >> 96) % (cap + 1));
-            net[t][from] -= int256(amount);
-            net[t][to] += int256(amount);
-        }
-        deltas = new ISettlement.Delta[](2 * n);
-        uint256 count;
-        for (uint256 a; a < n; ++a) {
-            for (uint256 t; t < 2; ++t) {
-                if (net[t][a] != 0) deltas[count++] = ISettlement.Delta(_accounts[a], _tokens[t], net[t][a]);
-            }
-        }
-        assembly ("memory-safe") {
-            mstore(deltas, count)
-        }
-    }
-
-    /// @dev Two fills of the maker's sell order (one lot each, at one price). The second claims the
-    /// lot after the first, or (conflicting) the same lot again.
+    /// @dev The batch's fills: two fills of the maker's sell order (one lot each, at one price), the
+    /// second claiming the lot after the first or (conflicting) the same lot again; then `extra`
+    /// random fills, each sized (unless reckless) within 1/(extra + 2) of what its buyer holds in
+    /// quote and its seller in base, as finalized; reckless ones up to twice that plus one lot.
     function _fillsOf(
         uint64 batchId,
         uint256 seed,
+        uint256 extra,
+        bool reckless,
         bool conflicting
-    ) internal view returns (ISettlement.Fill[2] memory fills, OrderLib.Order memory order) {
+    ) internal view returns (ISettlement.Fill[] memory fills, OrderLib.Order memory order) {
         address[] memory traders = _traders();
         address maker = traders[seed % traders.length];
         address taker = traders[(seed / traders.length + 1) % traders.length];
@@ -356,6 +335,7 @@ contract SettlementHandler is Test {
             maxFeeBps: 30,
             flags: 0
         });
+        fills = new ISettlement.Fill[](2 + extra);
         bytes32 makerOrderHash = settlement.hashOrder(order);
         for (uint32 i; i < 2; ++i) {
             fills[i] = ISettlement.Fill({
@@ -369,26 +349,51 @@ contract SettlementHandler is Test {
                 takerSide: OrderLib.SIDE_BUY,
                 price: price,
                 baseAmount: lot,
-                quoteAmount: uint128((uint256(lot) * price) / 10 ** base.decimals()),
+                quoteAmount: 0, // set by CommitPacker, as the contract computes it
                 makerFee: 0,
                 takerFee: 0,
                 makerFilledAfter: (conflicting ? 1 : i + 1) * lot,
                 takerFilledAfter: lot
             });
         }
+        for (uint256 j; j < extra; ++j) fills[2 + j] = _randomFill(seed, j, traders, extra + 2, reckless);
     }
 
-    /// @dev Root of a two-leaf tree (OpenZeppelin's commutative pair hash); each leaf's proof is the
-    /// other leaf.
-    function _root(ISettlement.Fill[2] memory fills) internal pure returns (bytes32) {
-        bytes32 a = FillLib.leaf(fills[0]);
-        bytes32 b = FillLib.leaf(fills[1]);
-        return a < b ? keccak256(abi.encode(a, b)) : keccak256(abi.encode(b, a));
-    }
-
-    function _proof(bytes32 sibling) internal pure returns (bytes32[] memory proof) {
-        proof = new bytes32[](1);
-        proof[0] = sibling;
+    /// @dev A random fill between two distinct traders, each on its own fresh order.
+    function _randomFill(
+        uint256 seed,
+        uint256 j,
+        address[] memory traders,
+        uint256 share,
+        bool reckless
+    ) internal view returns (ISettlement.Fill memory f) {
+        uint256 r = uint256(keccak256(abi.encode(seed, j)));
+        uint256 a = r % traders.length;
+        f.maker = traders[a];
+        f.taker = traders[(a + 1 + ((r >> 32) % (traders.length - 1))) % traders.length]; // not the maker
+        f.marketId = marketId;
+        f.takerSide = uint8((r >> 64) % 2);
+        f.makerOrderHash = keccak256(abi.encode("maker", seed, j));
+        f.takerOrderHash = keccak256(abi.encode("taker", seed, j));
+        uint256 ticks = 1 + ((r >> 72) % 1_000);
+        (address buyer, address seller) = f.takerSide == OrderLib.SIDE_BUY
+            ? (f.taker, f.maker)
+            : (f.maker, f.taker);
+        // A lot costs lot·tick·ticks/10^decimals quote atoms, plus at most 0.3% in fees.
+        uint256 lotCost = (uint256(lot) * tick * ticks) / 10 ** base.decimals();
+        uint256 cap = ghostBalance[seller][address(base)] / lot;
+        uint256 affordable = (ghostBalance[buyer][address(quote)] * 10_000) / (lotCost * 10_030 + 1);
+        if (affordable < cap) cap = affordable;
+        cap = reckless ? cap * 2 + 1 : cap / share;
+        if (cap == 0) cap = 1; // a fill moves at least one lot (it may overdraw an empty account)
+        if (cap > type(uint32).max) cap = type(uint32).max;
+        f.price = uint128(ticks * tick);
+        f.baseAmount = uint128((1 + ((r >> 128) % cap)) * lot);
+        uint256 quoteAmount = (uint256(f.baseAmount) * f.price) / 10 ** base.decimals();
+        f.makerFee = uint128((quoteAmount * ((r >> 96) % 31)) / 10_000); // up to 30 bps a side
+        f.takerFee = uint128((quoteAmount * ((r >> 104) % 31)) / 10_000);
+        f.makerFilledAfter = f.baseAmount;
+        f.takerFilledAfter = f.baseAmount;
     }
 
     /// @dev A pending batch chosen by `seed`, if any (rolled-back ranges may sit between them).

@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
+import {CommitPacker} from "./CommitPacker.sol";
 import {SettlementDeploy} from "./SettlementDeploy.sol";
 import {SettlementStorage} from "../../contracts/libraries/SettlementStorage.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
@@ -83,11 +84,23 @@ contract SettlementLayoutTest is Test {
         assertEq(_nested(12, ALICE, keccak256("order")), block.number, "_cancelledAt");
         assertEq(_nested(24, ALICE, keccak256("order")), block.number, "_approvedAt");
 
-        // A batch: _batches at 16, _segments at 20, _segmentTop at 21.
-        ISettlement.Delta[] memory none = new ISettlement.Delta[](0);
-        settlement.commitBatch(1, keccak256("fills"), none, 1);
+        // A batch: _batches at 16, _segments at 20, _segmentTop at 21. One fill: ALICE sells a
+        // whole token (lot 1e18, tick 1) to BOB for one quote atom.
+        TestERC20 quote = new TestERC20("Quote", "QTE", 18);
+        vm.startPrank(address(0x7100));
+        settlement.setTokenAllowed(address(quote), true);
+        settlement.registerMarket(1, address(token), address(quote), 1, 1e18);
+        vm.stopPrank();
+        ISettlement.Fill[] memory fills = new ISettlement.Fill[](1);
+        fills[0].makerOrderHash = keccak256("maker order");
+        fills[0].takerOrderHash = keccak256("taker order");
+        (fills[0].maker, fills[0].taker, fills[0].marketId) = (ALICE, address(0xB0B), 1);
+        (fills[0].price, fills[0].baseAmount) = (1, 1e18);
+        (fills[0].makerFilledAfter, fills[0].takerFilledAfter) = (1e18, 1e18);
+        CommitPacker.Commit memory c = CommitPacker.build(settlement, 1, fills);
+        CommitPacker.commit(settlement, address(this), c);
         bytes32 batchSlot = keccak256(abi.encode(uint256(1), ROOT + 16));
-        assertEq(vm.load(address(settlement), batchSlot), keccak256("fills"), "_batches[1].fillsRoot");
+        assertEq(vm.load(address(settlement), batchSlot), c.root, "_batches[1].fillsRoot");
         assertEq(_field(21, 0, 64), 1, "_segmentTop");
         assertEq(_field(21, 64, 8), 0, "_segmentTopClosed after a commit");
         bytes32 segmentSlot = keccak256(abi.encode(uint256(1), ROOT + 20));

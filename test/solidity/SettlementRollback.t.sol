@@ -3,6 +3,7 @@ pragma solidity ^0.8.24;
 
 import {Test} from "forge-std/Test.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
+import {CommitPacker} from "./CommitPacker.sol";
 import {SettlementDeploy} from "./SettlementDeploy.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 
@@ -10,22 +11,26 @@ import {TestERC20} from "../../contracts/test/TestERC20.sol";
 /// later batch, and leaves the earlier pending batches finalizable, in order.
 /// (Found by the invariant test: a rollback used to move `nextFinalizeId` past the earlier pending
 /// batches, stranding them as Pending forever.)
+/// Every batch is one real fill (v2 commit): Bob buys `amount` base atoms from Alice at one quote
+/// atom each (lot 1, tick 10^18: quote = lots · ticks), no fees, so Bob gains `amount` base.
 contract SettlementRollbackTest is Test {
     ISettlement internal settlement;
-    TestERC20 internal token;
+    TestERC20 internal token; // the base token: what Alice's fills move to Bob
+    TestERC20 internal quote;
+    uint32 internal constant MARKET = 1;
     address internal constant ALICE = address(0xA11CE);
     address internal constant BOB = address(0xB0B00);
 
     function setUp() public {
         token = new TestERC20("Token", "TKN", 18);
+        quote = new TestERC20("Quote", "QTE", 18);
         // This test holds every role; disputes need no bond so the arbiter path is one call.
         settlement = SettlementDeploy.proxy(SettlementDeploy.params(address(this), address(0xFEE), 0));
         settlement.setTokenAllowed(address(token), true);
-        token.mint(ALICE, 100);
-        vm.startPrank(ALICE);
-        token.approve(address(settlement), 100);
-        settlement.deposit(address(token), 100);
-        vm.stopPrank();
+        settlement.setTokenAllowed(address(quote), true);
+        settlement.registerMarket(MARKET, address(token), address(quote), 1e18, 1);
+        _deposit(ALICE, token, 1_000);
+        _deposit(BOB, quote, 1_000);
     }
 
     function test_rollback_keepsEarlierPendingBatchFinalizable() public {
@@ -102,8 +107,9 @@ contract SettlementRollbackTest is Test {
     function test_commitBatch_refusesPastThePendingCap() public {
         for (uint256 i; i < 1_024; ++i) _commit(_aliceToBob(1));
         uint64 next = settlement.nextBatchId();
+        CommitPacker.Commit memory c = _batch(next, 1);
         vm.expectRevert(abi.encodeWithSelector(ISettlement.SettlementTooManyPending.selector, 1_024));
-        settlement.commitBatch(next, keccak256("fills"), _aliceToBob(1), 1);
+        CommitPacker.commit(settlement, address(this), c);
 
         vm.warp(settlement.batch(1).finalizableAt);
         assertTrue(settlement.finalizeBatch(1, _aliceToBob(1)));
@@ -191,7 +197,28 @@ contract SettlementRollbackTest is Test {
     }
 
     function _commit(ISettlement.Delta[] memory deltas) internal {
-        settlement.commitBatch(settlement.nextBatchId(), keccak256("fills"), deltas, 1);
+        uint64 batchId = settlement.nextBatchId();
+        // What `_aliceToBob` moved; the helper's deltas of the fill must be those exactly.
+        int256 amount = deltas[1].delta < 0 ? -deltas[1].delta : deltas[1].delta;
+        CommitPacker.Commit memory c = _batch(batchId, amount);
+        assertEq(keccak256(abi.encode(c.deltas)), keccak256(abi.encode(deltas)), "deltas of the fill");
+        CommitPacker.commit(settlement, address(this), c);
+    }
+
+    /// @dev Batch `batchId`: one fill, Alice's order sells `amount` to Bob's at one tick.
+    function _batch(uint64 batchId, int256 amount) internal view returns (CommitPacker.Commit memory) {
+        ISettlement.Fill[] memory fills = new ISettlement.Fill[](1);
+        fills[0].makerOrderHash = keccak256(abi.encode("alice sells", batchId));
+        fills[0].takerOrderHash = keccak256(abi.encode("bob buys", batchId));
+        fills[0].maker = ALICE;
+        fills[0].taker = BOB;
+        fills[0].marketId = MARKET;
+        fills[0].takerSide = 0; // Bob buys
+        fills[0].price = 1e18; // one tick: one quote atom per base atom
+        fills[0].baseAmount = uint128(uint256(amount));
+        fills[0].makerFilledAfter = uint128(uint256(amount));
+        fills[0].takerFilledAfter = uint128(uint256(amount));
+        return CommitPacker.build(settlement, batchId, fills);
     }
 
     function _upholdDispute(uint64 batchId) internal {
@@ -199,10 +226,27 @@ contract SettlementRollbackTest is Test {
         settlement.resolveDispute(disputeId, true);
     }
 
+    /// @dev The deltas of `_batch(_, amount)`, sorted by (account, token): Alice gives `amount` base
+    /// for as much quote, Bob the reverse; the fee recipient's quote pair is touched, at zero.
     function _aliceToBob(int256 amount) internal view returns (ISettlement.Delta[] memory deltas) {
-        deltas = new ISettlement.Delta[](2);
-        // Sorted by account: 0xA11CE < 0xB0B00.
-        deltas[0] = ISettlement.Delta(ALICE, address(token), -amount);
-        deltas[1] = ISettlement.Delta(BOB, address(token), amount);
+        (address lo, address hi) = address(token) < address(quote)
+            ? (address(token), address(quote))
+            : (address(quote), address(token));
+        int256 sign = lo == address(token) ? int256(1) : int256(-1);
+        deltas = new ISettlement.Delta[](5);
+        // 0xA11CE < 0xB0B00; the fee recipient 0xFEE sorts first.
+        deltas[0] = ISettlement.Delta(address(0xFEE), address(quote), 0);
+        deltas[1] = ISettlement.Delta(ALICE, lo, -amount * sign);
+        deltas[2] = ISettlement.Delta(ALICE, hi, amount * sign);
+        deltas[3] = ISettlement.Delta(BOB, lo, amount * sign);
+        deltas[4] = ISettlement.Delta(BOB, hi, -amount * sign);
+    }
+
+    function _deposit(address who, TestERC20 t, uint256 amount) internal {
+        t.mint(who, amount);
+        vm.startPrank(who);
+        t.approve(address(settlement), amount);
+        settlement.deposit(address(t), amount);
+        vm.stopPrank();
     }
 }

@@ -4,8 +4,8 @@ pragma solidity ^0.8.24;
 import {Test} from "forge-std/Test.sol";
 import {StdInvariant} from "forge-std/StdInvariant.sol";
 import {ISettlement} from "../../contracts/interfaces/ISettlement.sol";
+import {CommitPacker} from "./CommitPacker.sol";
 import {SettlementDeploy} from "./SettlementDeploy.sol";
-import {FillLib} from "../../contracts/libraries/FillLib.sol";
 import {OrderLib} from "../../contracts/libraries/OrderLib.sol";
 import {TestERC20} from "../../contracts/test/TestERC20.sol";
 
@@ -16,8 +16,10 @@ import {TestERC20} from "../../contracts/test/TestERC20.sol";
 /// the fill exactly. An honest watcher checks every commit as it lands and proves every fraud it
 /// can (`proveFillFraud` on both sides). The handler knows the ground truth of what it injected, so
 /// the invariant does not rely on the rules it tests: no finalized balance may reflect an injected
-/// fill. (Deltas that match no fill at all are not played: until the v2 commit binds deltas to
-/// fills, only a dispute stops them; docs/protocol.md, section 3.)
+/// fill. Commits are real v2 commits: the fill travels packed and the contract rebuilds its leaf
+/// and checks the deltas against it. The sequencer also tries deltas that no fill justifies (a
+/// trader's funds skimmed to another account on top of an honest fill): the v2 commit must refuse
+/// them outright (`skim`), so they never need a watcher.
 contract MaliciousSequencerHandler is Test {
     ISettlement public immutable settlement;
     TestERC20 public immutable base;
@@ -39,19 +41,23 @@ contract MaliciousSequencerHandler is Test {
     uint256 public injected;
     uint256 public proven;
     uint256 public finalized;
+    uint256 public skimsRefused;
+    uint256 public skimsAccepted;
+    uint256 public skimsRefusedOtherwise; // refused, but not as SettlementDeltaNotNetted of the skim
+    uint256 public badRoots; // commits whose stored root is not the leaf of the fill sent
     uint64 internal _nonce;
 
-    constructor(ISettlement settlement_, TestERC20 base_, TestERC20 quote_, address[] memory traders) {
+    constructor(ISettlement settlement_, TestERC20 base_, TestERC20 quote_, address[] memory traders_) {
         settlement = settlement_;
         base = base_;
         quote = quote_;
-        _traders = traders;
-        for (uint256 i; i < traders.length; ++i) {
-            ghostBalance[traders[i]][address(base_)] = int256(
-                settlement_.balanceOf(traders[i], address(base_))
+        _traders = traders_;
+        for (uint256 i; i < traders_.length; ++i) {
+            ghostBalance[traders_[i]][address(base_)] = int256(
+                settlement_.balanceOf(traders_[i], address(base_))
             );
-            ghostBalance[traders[i]][address(quote_)] = int256(
-                settlement_.balanceOf(traders[i], address(quote_))
+            ghostBalance[traders_[i]][address(quote_)] = int256(
+                settlement_.balanceOf(traders_[i], address(quote_))
             );
         }
     }
@@ -100,14 +106,18 @@ contract MaliciousSequencerHandler is Test {
         fill.takerOrderHash = settlement.hashOrder(taker);
 
         bool fraudulent = kind < 7;
-        ISettlement.Delta[] memory deltas = _deltasOf(fill);
-        bytes32 root = FillLib.leaf(fill); // a one-leaf tree: the root is the leaf, the proof empty
-        uint64 batchId = fill.batchId;
-        try settlement.commitBatch(batchId, root, deltas, 1) {} catch {
+        // The packed record, its deltas (netting the fill exactly) and its one-leaf tree, whose
+        // root is the leaf and whose proof is empty; `fill` becomes the leaf the contract rebuilds.
+        ISettlement.Fill[] memory fills = new ISettlement.Fill[](1);
+        fills[0] = fill;
+        CommitPacker.Commit memory c = CommitPacker.build(settlement, fill.batchId, fills);
+        vm.prank(address(this), address(this)); // the sequencer, top-level
+        try settlement.commitBatch(c.batchId, c.fills, c.deltas) {} catch {
             return; // e.g. the pending cap: the sequencer waits
         }
-        Pending storage p = _pending[batchId];
-        for (uint256 i; i < deltas.length; ++i) p.deltas.push(deltas[i]);
+        if (settlement.batch(c.batchId).fillsRoot != CommitPacker.leaf(fill)) ++badRoots;
+        Pending storage p = _pending[c.batchId];
+        for (uint256 i; i < c.deltas.length; ++i) p.deltas.push(c.deltas[i]);
         p.fraudulent = fraudulent;
         if (fraudulent) ++injected;
 
@@ -118,6 +128,54 @@ contract MaliciousSequencerHandler is Test {
                 ++proven;
                 break;
             } catch {}
+        }
+    }
+
+    /// @dev The malicious sequencer commits an honest fill with deltas that also move `amount` of a
+    /// token from one trader to another (balanced, sorted: only the fills can tell). The commit
+    /// must revert SettlementDeltaNotNetted at the first of the two deltas (or, once the pending
+    /// cap is reached, SettlementTooManyPending). Nothing is recorded either way, so an accepted
+    /// skim would also show in the balances invariant.
+    function skim(uint256 seed, uint256 amount) external {
+        uint256 makerIndex = seed % _traders.length;
+        uint256 takerIndex = (makerIndex + 1 + ((seed >> 8) % (_traders.length - 1))) % _traders.length;
+        ISettlement.Fill[] memory fills = new ISettlement.Fill[](1);
+        fills[0].makerOrderHash = keccak256(abi.encode("maker", seed));
+        fills[0].takerOrderHash = keccak256(abi.encode("taker", seed));
+        (fills[0].maker, fills[0].taker, fills[0].marketId) = (
+            _traders[makerIndex],
+            _traders[takerIndex],
+            MARKET
+        );
+        fills[0].takerSide = uint8((seed >> 16) % 2);
+        fills[0].price = TICK * uint128(190_000 + ((seed >> 32) % 20_000));
+        fills[0].baseAmount = LOT * uint128(1 + ((seed >> 64) % 1_000));
+        (fills[0].makerFilledAfter, fills[0].takerFilledAfter) = (fills[0].baseAmount, fills[0].baseAmount);
+        CommitPacker.Commit memory c = CommitPacker.build(settlement, settlement.nextBatchId(), fills);
+
+        // From the taker to the maker (or the fee recipient), in the token chosen: both pairs are
+        // in the commit already, so the deltas stay sorted and balanced.
+        address token = (seed >> 80) % 2 == 0 ? address(base) : address(quote);
+        address to = token == address(quote) && (seed >> 88) % 2 == 0 ? FEE_RECIPIENT : fills[0].maker;
+        uint256 from = CommitPacker.indexOf(c.deltas, fills[0].taker, token);
+        uint256 dst = CommitPacker.indexOf(c.deltas, to, token);
+        int256 moved = int256(1 + (amount % 1e30));
+        c.deltas[from].delta -= moved;
+        c.deltas[dst].delta += moved;
+
+        vm.prank(address(this), address(this));
+        try settlement.commitBatch(c.batchId, c.fills, c.deltas) {
+            ++skimsAccepted;
+        } catch (bytes memory reason) {
+            uint256 first = from < dst ? from : dst;
+            if (
+                keccak256(reason) ==
+                keccak256(abi.encodeWithSelector(ISettlement.SettlementDeltaNotNetted.selector, first))
+            ) {
+                ++skimsRefused;
+            } else if (bytes4(reason) != ISettlement.SettlementTooManyPending.selector) {
+                ++skimsRefusedOtherwise;
+            }
         }
     }
 
@@ -156,41 +214,6 @@ contract MaliciousSequencerHandler is Test {
         o.expiry = type(uint64).max;
         o.maxFeeBps = 30;
     }
-
-    /// @dev The fill's exact net effect, sorted by (account, token) and without zeros.
-    function _deltasOf(ISettlement.Fill memory f) internal view returns (ISettlement.Delta[] memory out) {
-        (address buyer, address seller) = f.takerSide == OrderLib.SIDE_BUY
-            ? (f.taker, f.maker)
-            : (f.maker, f.taker);
-        (uint256 buyerFee, uint256 sellerFee) = f.takerSide == OrderLib.SIDE_BUY
-            ? (f.takerFee, f.makerFee)
-            : (f.makerFee, f.takerFee);
-        ISettlement.Delta[5] memory raw = [
-            ISettlement.Delta(buyer, address(base), int256(uint256(f.baseAmount))),
-            ISettlement.Delta(buyer, address(quote), -int256(uint256(f.quoteAmount) + buyerFee)),
-            ISettlement.Delta(seller, address(base), -int256(uint256(f.baseAmount))),
-            ISettlement.Delta(seller, address(quote), int256(uint256(f.quoteAmount) - sellerFee)),
-            ISettlement.Delta(FEE_RECIPIENT, address(quote), int256(buyerFee + sellerFee))
-        ];
-        // Insertion sort of the five by (account, token), dropping zeros.
-        ISettlement.Delta[] memory sorted = new ISettlement.Delta[](5);
-        uint256 n;
-        for (uint256 i; i < 5; ++i) {
-            if (raw[i].delta == 0) continue;
-            uint256 j = n++;
-            while (j > 0 && _less(raw[i], sorted[j - 1])) {
-                sorted[j] = sorted[j - 1];
-                --j;
-            }
-            sorted[j] = raw[i];
-        }
-        out = new ISettlement.Delta[](n);
-        for (uint256 i; i < n; ++i) out[i] = sorted[i];
-    }
-
-    function _less(ISettlement.Delta memory a, ISettlement.Delta memory b) internal pure returns (bool) {
-        return a.account < b.account || (a.account == b.account && a.token < b.token);
-    }
 }
 
 contract SettlementWatcherInvariantTest is StdInvariant, Test {
@@ -224,10 +247,11 @@ contract SettlementWatcherInvariantTest is StdInvariant, Test {
         handler = new MaliciousSequencerHandler(settlement, base, quote, traders);
         settlement.setRoles(address(handler), address(this), address(this));
 
-        bytes4[] memory selectors = new bytes4[](3);
+        bytes4[] memory selectors = new bytes4[](4);
         selectors[0] = MaliciousSequencerHandler.commit.selector;
         selectors[1] = MaliciousSequencerHandler.commit.selector; // twice: commits outnumber finalizations
         selectors[2] = MaliciousSequencerHandler.finalize.selector;
+        selectors[3] = MaliciousSequencerHandler.skim.selector;
         targetSelector(StdInvariant.FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -254,6 +278,17 @@ contract SettlementWatcherInvariantTest is StdInvariant, Test {
         }
     }
 
+    /// @dev Deltas that no fill justifies never get committed: the contract refuses them itself.
+    function invariant_noUnjustifiedDeltaIsCommitted() public view {
+        assertEq(handler.skimsAccepted(), 0, "a commit with deltas no fill justifies was accepted");
+        assertEq(
+            handler.skimsRefusedOtherwise(),
+            0,
+            "a skim was refused, but not as SettlementDeltaNotNetted"
+        );
+        assertEq(handler.badRoots(), 0, "a commit stored another root than its fill's leaf");
+    }
+
     /// @dev Whatever a run injected, the watcher proved (runs may be too short to inject any).
     function afterInvariant() public view {
         assertEq(handler.proven(), handler.injected(), "an injected fraud was not proven");
@@ -272,5 +307,10 @@ contract SettlementWatcherInvariantTest is StdInvariant, Test {
         handler.finalize();
         assertEq(handler.finalized(), 1);
         assertEq(handler.finalizedFraud(), 0);
+        // Skims of either token, to the maker or to the fee recipient, are refused.
+        for (uint256 s; s < 4; ++s) handler.skim(((s & 1) << 80) | ((s >> 1) << 88) | (3 << 64) | 1, 1 + s);
+        assertEq(handler.skimsRefused(), 4, "skim not refused");
+        assertEq(handler.skimsAccepted(), 0);
+        invariant_balancesAreDepositsPlusHonestFills();
     }
 }

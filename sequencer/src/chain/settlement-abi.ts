@@ -3,6 +3,17 @@ export const settlementAbi = [
   {
     inputs: [
       {
+        internalType: "uint256",
+        name: "index",
+        type: "uint256",
+      },
+    ],
+    name: "SettlementBadFill",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
         internalType: "uint64",
         name: "batchId",
         type: "uint64",
@@ -41,13 +52,18 @@ export const settlementAbi = [
   {
     inputs: [
       {
-        internalType: "uint32",
+        internalType: "uint256",
         name: "fillCount",
-        type: "uint32",
+        type: "uint256",
       },
       {
         internalType: "uint256",
         name: "deltaCount",
+        type: "uint256",
+      },
+      {
+        internalType: "uint256",
+        name: "calldataBytes",
         type: "uint256",
       },
     ],
@@ -148,7 +164,7 @@ export const settlementAbi = [
         type: "uint256",
       },
     ],
-    name: "SettlementDeltaZero",
+    name: "SettlementDeltaNotNetted",
     type: "error",
   },
   {
@@ -225,6 +241,17 @@ export const settlementAbi = [
       },
     ],
     name: "SettlementExitWindowTooShort",
+    type: "error",
+  },
+  {
+    inputs: [
+      {
+        internalType: "uint256",
+        name: "index",
+        type: "uint256",
+      },
+    ],
+    name: "SettlementFillDeltaMismatch",
     type: "error",
   },
   {
@@ -326,6 +353,11 @@ export const settlementAbi = [
       },
     ],
     name: "SettlementNotNamedInFill",
+    type: "error",
+  },
+  {
+    inputs: [],
+    name: "SettlementNotTopLevel",
     type: "error",
   },
   {
@@ -1443,9 +1475,9 @@ export const settlementAbi = [
         type: "uint64",
       },
       {
-        internalType: "bytes32",
-        name: "fillsRoot",
-        type: "bytes32",
+        internalType: "bytes",
+        name: "fills",
+        type: "bytes",
       },
       {
         components: [
@@ -1468,11 +1500,6 @@ export const settlementAbi = [
         internalType: "struct ISettlement.Delta[]",
         name: "deltas",
         type: "tuple[]",
-      },
-      {
-        internalType: "uint32",
-        name: "fillCount",
-        type: "uint32",
       },
     ],
     name: "commitBatch",

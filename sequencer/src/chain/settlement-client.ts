@@ -84,14 +84,15 @@ export class SettlementClient {
     return this.sender;
   }
 
-  commitBatch(batchId: bigint, fillsRoot: Hex, deltas: readonly Delta[], fillCount: number) {
+  /** Commits a batch top-level: its packed fills (`commit-fills.ts`) and its deltas. */
+  commitBatch(batchId: bigint, fills: Hex, deltas: readonly Delta[]) {
     return this.#writer().send({
       to: this.address,
       label: `commitBatch(${batchId})`,
       data: encodeFunctionData({
         abi: settlementAbi,
         functionName: "commitBatch",
-        args: [batchId, fillsRoot, deltas, fillCount],
+        args: [batchId, fills, deltas],
       }),
     });
   }

@@ -15,6 +15,7 @@ import {
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
 import { settlementAbi } from "../chain/settlement-abi.js";
+import type { CommitMarket } from "../settlement/commit-fills.js";
 
 /** Hardhat's default development mnemonic: its accounts are funded on every simulated chain. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";
@@ -77,6 +78,22 @@ export const DEFAULT_DEV_MARKETS: DevMarketSpec[] = [
     lotSize: 10n ** 15n, // 0.001 WETH; lot * tick = 1e19, a multiple of 1e18
   },
 ];
+
+/** A dev stack's markets as the commit encoder needs them (tokens and steps), by market id. */
+export function devCommitMarkets(stack: DevStack): Map<number, CommitMarket> {
+  return new Map(
+    stack.markets.map((m) => [
+      m.marketId,
+      {
+        baseToken: stack.tokens[m.base.symbol]!,
+        quoteToken: stack.tokens[m.quote.symbol]!,
+        tickSize: m.tickSize,
+        lotSize: m.lotSize,
+        baseDecimals: m.base.decimals,
+      },
+    ]),
+  );
+}
 
 async function artifact(root: string, path: string): Promise<{ abi: Abi; bytecode: Hex }> {
   const file = join(root, "artifacts", path);

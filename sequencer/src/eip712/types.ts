@@ -158,6 +158,6 @@ export interface Delta {
   account: Address;
   /** ERC-20 token of the balance. */
   token: Address;
-  /** Signed change in token atoms (int256); never zero in a batch. */
+  /** Signed change in token atoms (int256); zero for a pair the batch's fills net out. */
   delta: bigint;
 }

@@ -12,6 +12,8 @@ export interface BatchRecord {
   fillsRoot: Hex;
   fillCount: number;
   deltas: Delta[];
+  /** The fills as `commitBatch` takes them: packed records pointing at `deltas`. */
+  commitFills: Hex;
   /** Opaque fill payloads (leaf values, proofs) kept for the API; the pipeline does not read them. */
   fills: unknown[];
   state: BatchState;

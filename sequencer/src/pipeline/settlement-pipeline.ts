@@ -193,12 +193,7 @@ export class SettlementPipeline {
       // Never commit what the self-audit finds provable: the batch is withdrawn instead.
       if (this.events.beforeCommit && !(await this.events.beforeCommit(record))) return;
       try {
-        const receipt = await this.client.commitBatch(
-          batchId,
-          record.fillsRoot,
-          record.deltas,
-          record.fillCount,
-        );
+        const receipt = await this.client.commitBatch(batchId, record.commitFills, record.deltas);
         record.commitTx = receipt.transactionHash;
       } catch (error) {
         // Paused by the guardian (until it or the timelock unpauses), or an earlier batch landed in

@@ -14,6 +14,7 @@ import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { BatchRecord, BatchStore } from "../pipeline/batch-store.js";
 import type { SettlementPipeline } from "../pipeline/settlement-pipeline.js";
+import { encodeCommitFills } from "../settlement/commit-fills.js";
 import { buildDeltas } from "../settlement/deltas.js";
 import { buildFillTreeAsync } from "../settlement/merkle.js";
 import type { ApplyResult, CoreBatch } from "./core-types.js";
@@ -149,7 +150,9 @@ export class Batcher {
     const { core } = this.deps;
     // What is read from the core is taken at the cut, before the tree lets other work run.
     const fillIds = [...batch.fillIds];
-    const deltas = buildDeltas(leaves, (id) => core.engine.marketConfig(id), core.feeRecipient);
+    const markets = (id: number) => core.engine.marketConfig(id);
+    const deltas = buildDeltas(leaves, markets, core.feeRecipient);
+    const commitFills = encodeCommitFills(leaves, deltas, markets, core.feeRecipient);
     const tree = await buildFillTreeAsync(leaves);
     const fills: StoredFill[] = leaves.map((leaf, i) => ({
       fillId: fillIds[i]!,
@@ -165,6 +168,7 @@ export class Batcher {
         account: d.account as Address,
         token: d.token as Address,
       })),
+      commitFills,
       fills,
       state: "BATCHED",
       cutAtMs: batch.cutAt,

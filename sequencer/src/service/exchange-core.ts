@@ -834,7 +834,8 @@ export class ExchangeCore {
     const deadline = BigInt(r.commitBy ?? recordTime(r) + this.expiryMarginSec);
     const bust: number[] = [];
     const take: CoreFill[] = [];
-    const deltas = r.maxDeltas === undefined ? undefined : new DeltaPairBudget(r.maxDeltas);
+    // Every cut keeps the contract's caps on deltas and on commit bytes (BATCH_MAX_DELTAS or 512).
+    const deltas = new DeltaPairBudget(r.maxDeltas ?? 512);
     let full = false;
     for (const id of ids) {
       const f = s.fills.get(id)!;
@@ -843,10 +844,10 @@ export class ExchangeCore {
         this.#bust(f, why, outputs, true);
         bust.push(id);
       } else if (!full && !this.engine.isPaused(f.fill.marketId) && take.length < r.maxFills) {
-        // Fills keep their order: the cut stops at the first that would overflow the deltas cap,
+        // Fills keep their order: the cut stops at the first that would overflow the deltas or bytes cap,
         // and the next batch starts with it. A fill exists only in a market the engine knows.
         const market = this.engine.marketConfig(f.fill.marketId)!;
-        if (deltas && !deltas.tryTake(f.fill, market, s.feeRecipient)) full = true;
+        if (!deltas.tryTake(f.fill, market, s.feeRecipient)) full = true;
         else take.push(f);
       }
     }

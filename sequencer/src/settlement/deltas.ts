@@ -8,13 +8,16 @@
  * summed per (account, token), so every token's deltas sum to zero.
  *
  * Order (what `commitBatch` checks): ascending by `uint160(account)`, then ascending by
- * `uint160(token)`; pairs strictly increasing (each pair once); zero deltas omitted.
+ * `uint160(token)`; pairs strictly increasing (each pair once). Every pair a fill touches has its
+ * delta, zero included (a pair the batch nets out): the v2 commit points each fill at its five
+ * deltas (`commit-fills.ts`), and the contract checks each delta against its fills.
  * Addresses are compared as 160-bit unsigned integers, which for fixed-length lower-case
  * hex is plain string order, so that is how they are sorted here.
  */
 import type { Address } from "viem";
 import { checksumAddress } from "../crypto/address.js";
 import type { Delta, FillLeaf } from "../eip712/types.js";
+import { commitCalldataBytes, MAX_COMMIT_BYTES } from "./commit-fills.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
 
 /** The tokens of a market, as registered on-chain. */
@@ -50,7 +53,7 @@ export function compareAddresses(a: Address, b: Address): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/** Nets `fills` into sorted, non-zero per-(account, token) deltas. */
+/** Nets `fills` into sorted per-(account, token) deltas, one per pair the fills touch. */
 export function buildDeltas(
   fills: Iterable<FillLeaf>,
   markets: MarketTokensLookup,
@@ -95,7 +98,6 @@ export function buildDeltas(
   const deltas: Delta[] = [];
   for (const key of [...sums.keys()].sort()) {
     const delta = sums.get(key)!;
-    if (delta === 0n) continue;
     deltas.push({
       account: checksumAddress(key.slice(0, 42)),
       token: checksumAddress(key.slice(42)),
@@ -106,18 +108,23 @@ export function buildDeltas(
 }
 
 /**
- * Bounds the deltas of a batch being cut: it tracks the (account, token) pairs the batch's fills
- * change (base and quote of maker and taker, quote of the fee recipient, as `buildDeltas` nets
- * them), whose count bounds the netted deltas from above, and takes a fill only while the pairs
- * stay within `max` (the contract's `MAX_BATCH_DELTAS`). The sequencer's cut and the gas bench
- * split batches with it, so both cut where the contract's cap requires.
+ * Bounds a batch being cut by the contract's caps on deltas and on commit bytes: it tracks the
+ * (account, token) pairs the batch's fills change (base and quote of maker and taker, quote of
+ * the fee recipient, exactly the deltas `buildDeltas` returns for them) and the fills taken, and
+ * takes a fill only while the pairs stay within `max` (the contract's `MAX_BATCH_DELTAS`) and
+ * the commit's calldata within `maxBytes` (`MAX_COMMIT_BYTES`). The sequencer's cut and the gas
+ * bench split batches with it, so both cut where the contract's caps require.
  */
 export class DeltaPairBudget {
   readonly #pairs = new Set<string>();
+  #fills = 0;
 
-  constructor(readonly max: number) {}
+  constructor(
+    readonly max: number,
+    readonly maxBytes: number = MAX_COMMIT_BYTES,
+  ) {}
 
-  /** Takes the pairs `fill` changes if they stay within `max`; false, taking nothing, if not. */
+  /** Takes the pairs `fill` changes if the caps still hold; false, taking nothing, if not. */
   tryTake(
     fill: { readonly maker: Address; readonly taker: Address },
     tokens: MarketTokens,
@@ -136,8 +143,11 @@ export class DeltaPairBudget {
     ]);
     let added = 0;
     for (const key of keys) if (!this.#pairs.has(key)) added++;
-    if (this.#pairs.size + added > this.max) return false;
+    const pairs = this.#pairs.size + added;
+    if (pairs > this.max || commitCalldataBytes(this.#fills + 1, pairs) > this.maxBytes)
+      return false;
     for (const key of keys) this.#pairs.add(key);
+    this.#fills++;
     return true;
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The batch's fill tree: byte-for-byte OpenZeppelin `StandardMerkleTree.of(values,
- * FILL_LEAF_ENCODING)` (sorted leaves, commutative keccak256 node hash, the same array
- * layout, so the same root and the same proofs), built directly on bytes.
+ * FILL_LEAF_ENCODING, { sortLeaves: false })` (leaves in batch order, commutative keccak256
+ * node hash, the same array layout, so the same root and the same proofs), built directly on
+ * bytes. Leaves stay in batch order because the contract rebuilds this root at commit from
+ * the packed fills (`CommitLib._root`), where sorting would cost more than the rest.
  *
  * `StandardMerkleTree` ABI-encodes through a generic encoder, compares hashes as BigInts
  * while sorting and re-verifies every proof it hands out; that is seconds for a 10,000-fill
@@ -41,9 +43,9 @@ function hashPair(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 /**
- * Builds the tree `StandardMerkleTree` would build from these leaf hashes (sortLeaves on):
- * leaves sorted ascending (stably), stored reversed at the end of a `2n - 1` array, node `i`
- * hashing children `2i + 1` and `2i + 2`.
+ * Builds the tree `StandardMerkleTree` would build from these leaf hashes with sortLeaves off:
+ * leaves in input order, stored reversed at the end of a `2n - 1` array, node `i` hashing
+ * children `2i + 1` and `2i + 2`.
  */
 export function buildMerkleTree(leaves: readonly Uint8Array[]): MerkleCommitment {
   return runToEnd(treeSteps(leaves, Infinity));
@@ -109,16 +111,12 @@ function* treeSteps(
 ): Generator<void, MerkleCommitment> {
   const n = leaves.length;
   if (n === 0) throw new SettlementDataError(SettlementDataErrorCode.EmptyBatch, "no leaves");
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) =>
-    compareBytes(leaves[a]!, leaves[b]!),
-  );
   const size = 2 * n - 1;
   const tree = new Array<Uint8Array>(size);
   const treeIndex = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const input = order[i]!;
-    tree[size - 1 - i] = leaves[input]!;
-    treeIndex[input] = size - 1 - i;
+    tree[size - 1 - i] = leaves[i]!;
+    treeIndex[i] = size - 1 - i;
   }
   for (let i = size - 1 - n, done = 1; i >= 0; i--, done++) {
     tree[i] = hashPair(tree[2 * i + 1]!, tree[2 * i + 2]!);

@@ -25,11 +25,25 @@ export interface SharedVectors {
   typeStrings: { order: string; cancel: string };
   orders: OrderVector[];
   invalidSignatures: { name: string; code: string; reason: string; digest: Hex; signature: Hex }[];
-  market: { marketId: number; baseToken: Address; quoteToken: Address; baseDecimals: number };
+  market: {
+    marketId: number;
+    baseToken: Address;
+    quoteToken: Address;
+    baseDecimals: number;
+    tickSize: bigint;
+    lotSize: bigint;
+  };
   feeRecipient: Address;
   leafEncoding: string[];
   fills: { fill: FillLeaf; leafHash: Hex }[];
-  batch: { batchId: bigint; fillIndices: number[]; root: Hex; proofs: Hex[][] };
+  batch: {
+    batchId: bigint;
+    fillIndices: number[];
+    root: Hex;
+    proofs: Hex[][];
+    /** The v2 commit's packed fills, by an independent encoder (viem's encodePacked). */
+    commitFills: Hex;
+  };
   deltas: Delta[];
 }
 
@@ -46,6 +60,8 @@ const BIGINT_FIELDS = new Set([
   "makerFilledAfter",
   "takerFilledAfter",
   "delta",
+  "tickSize",
+  "lotSize",
 ]);
 
 export const vectors: SharedVectors = JSON.parse(

@@ -3,8 +3,12 @@
 // The registry this project's machines reach serves some other-platform optional packages
 // (native builds for darwin, win32, arm) on some days and not on others, so `npm install` may add
 // or drop their lock entries while installing exactly the same tree here. Those entries are
-// ignored; every other difference (a version, an integrity, a package for this platform, the
-// root's dependencies) fails CI, which is what `npm ci` would have guaranteed.
+// ignored. So is an optional entry for this platform that only one side lists: the registry has
+// also been seen to start serving an optional native build for this platform (cbor-extract's, an
+// accelerator cbor-x falls back from) mid-session, so `npm install` added its entry; an optional
+// package never changes what the required tree resolves to. Every other difference (a version,
+// an integrity of an entry both sides list, a required package, the root's dependencies) fails
+// CI, which is what `npm ci` would have guaranteed.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
@@ -26,10 +30,11 @@ const foreign = (entry) =>
   entry.optional === true &&
   !(matches(entry.os, process.platform) && matches(entry.cpu, process.arch));
 
-const relevant = (lock) => {
+const relevant = (lock, other) => {
   const packages = {};
   for (const [path, entry] of Object.entries(lock.packages ?? {})) {
-    if (!foreign(entry)) packages[path] = entry;
+    const onlyHere = !(path in (other.packages ?? {}));
+    if (!foreign(entry) && !(entry.optional === true && onlyHere)) packages[path] = entry;
   }
   return { ...lock, packages };
 };
@@ -42,10 +47,10 @@ const sortDeep = (value) => {
       .map((k) => [k, sortDeep(value[k])]),
   );
 };
-const stable = (lock) => JSON.stringify(sortDeep(relevant(lock)));
+const stable = (lock, other) => JSON.stringify(sortDeep(relevant(lock, other)));
 
-const a = stable(committed);
-const b = stable(installed);
+const a = stable(committed, installed);
+const b = stable(installed, committed);
 if (a !== b) {
   const pa = JSON.parse(a).packages;
   const pb = JSON.parse(b).packages;

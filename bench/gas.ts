@@ -181,6 +181,8 @@ function buildFills(batchId: bigint, fills: number, traders: readonly Address[],
       takerFee: (quoteAmount * TAKER_FEE_BPS) / 10_000n,
       makerFilledAfter: baseAmount,
       takerFilledAfter: baseAmount,
+      takerFok: false,
+      fokRunEnd: false,
     });
   }
   return out;

@@ -330,8 +330,13 @@ const fills = fillSpecs.map(([maker, taker, base, makerBps, takerBps], index) =>
     takerFee: feeOf(quoteAmount, takerBps),
     makerFilledAfter,
     takerFilledAfter,
+    takerFok: (takerOrder.flags & 4) !== 0,
+    fokRunEnd: false,
   };
 });
+// The end of each FOK run in batch order, as the contract marks it at commit.
+for (const [i, f] of fills.entries())
+  f.fokRunEnd = f.takerFok && fills[i + 1]?.takerOrderHash !== f.takerOrderHash;
 
 type Fill = (typeof fills)[number];
 const LEAF_ENCODING = [
@@ -350,6 +355,8 @@ const LEAF_ENCODING = [
   "uint128",
   "uint128",
   "uint128",
+  "bool",
+  "bool",
 ];
 const tuple = (f: Fill) =>
   [
@@ -368,6 +375,8 @@ const tuple = (f: Fill) =>
     f.takerFee,
     f.makerFilledAfter,
     f.takerFilledAfter,
+    f.takerFok,
+    f.fokRunEnd,
   ] as const;
 const leafHash = (f: Fill) =>
   keccak256(
@@ -397,6 +406,8 @@ const extremeFills: Fill[] = [
     takerFee: MAX_U128,
     makerFilledAfter: MAX_U128,
     takerFilledAfter: MAX_U128,
+    takerFok: true,
+    fokRunEnd: true,
   },
   {
     batchId: 0n,
@@ -414,6 +425,8 @@ const extremeFills: Fill[] = [
     takerFee: 0n,
     makerFilledAfter: 0n,
     takerFilledAfter: 0n,
+    takerFok: false,
+    fokRunEnd: false,
   },
 ];
 
@@ -493,7 +506,7 @@ const commitFills = concat(
         f.makerOrderHash,
         f.takerOrderHash,
         f.marketId,
-        f.takerSide,
+        f.takerSide | (f.takerFok ? 2 : 0),
         f.price / market.tickSize,
         f.baseAmount / market.lotSize,
         f.makerFee,

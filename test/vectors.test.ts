@@ -26,7 +26,7 @@ interface Vectors {
     cancelSignature: Hex;
   }[];
   invalidSignatures: { name: string; digest: Hex; signature: Hex }[];
-  fills: { fill: Record<string, string | number>; leafHash: Hex }[];
+  fills: { fill: Record<string, string | number | boolean>; leafHash: Hex }[];
   batch: { batchId: string; fillIndices: number[]; root: Hex; proofs: Hex[][]; commitFills: Hex };
   market: {
     marketId: number;
@@ -45,10 +45,10 @@ const vectors: Vectors = JSON.parse(
 );
 
 /** uintN fields wider than 53 bits travel as decimal strings; viem wants bigints for them. */
-const big = (x: string | number) => BigInt(x);
+const big = (x: string | number | boolean) => BigInt(x);
 
 /** A vector fill as a FillLeaf. */
-function leafOf(f: Record<string, string | number>): FillLeaf {
+function leafOf(f: Record<string, string | number | boolean>): FillLeaf {
   return {
     batchId: big(f.batchId!),
     index: Number(f.index),
@@ -65,6 +65,8 @@ function leafOf(f: Record<string, string | number>): FillLeaf {
     takerFee: big(f.takerFee!),
     makerFilledAfter: big(f.makerFilledAfter!),
     takerFilledAfter: big(f.takerFilledAfter!),
+    takerFok: f.takerFok === true,
+    fokRunEnd: f.fokRunEnd === true,
   };
 }
 
@@ -157,6 +159,8 @@ describe("shared test vectors", async () => {
         takerFee: big(f.takerFee!),
         makerFilledAfter: big(f.makerFilledAfter!),
         takerFilledAfter: big(f.takerFilledAfter!),
+        takerFok: f.takerFok === true,
+        fokRunEnd: f.fokRunEnd === true,
       };
       assert.equal(await fillLib.read.leafHash([fill]), leafHash);
     }

@@ -48,6 +48,11 @@ interface ISettlement {
         uint128 takerFee; // quote atoms charged to the taker
         uint128 makerFilledAfter; // maker order's cumulative filled base after this fill
         uint128 takerFilledAfter; // taker order's cumulative filled base after this fill
+        // The taker order is fill-or-kill (as the sequencer claims; a proof checks the claim). Its
+        // fills in a batch are one contiguous run starting at 0 (checked at commit), so the run's
+        // end must reach the order amount.
+        bool takerFok;
+        bool fokRunEnd; // set by the contract: the last fill of its FOK run in this batch
     }
 
     /// @notice A market: base/quote pair with its price and size steps.
@@ -147,7 +152,8 @@ interface ISettlement {
         OffTickOrLot,
         MislabelledLeaf, // a leaf of the batch names another batch id or an index >= its fill count
         NotMakersPrice, // the fill's price is not the maker order's limit (the execution price rule)
-        FlagsViolated // a post-only order filled as taker, or an IOC or FOK order filled as maker (it rested)
+        FlagsViolated, // a post-only order filled as taker, an IOC or FOK order filled as maker (it rested), or a leaf's FOK claim that is not the order's
+        FokPartial // the end of a FOK order's run of fills in a batch is below the order amount
     }
 
     /// @notice Everything `initialize` sets. Roles may not be the zero address.

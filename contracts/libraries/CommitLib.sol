@@ -15,7 +15,7 @@ import {SettlementStorage} from "./SettlementStorage.sol";
 ///        0   32 makerOrderHash
 ///       32   32 takerOrderHash
 ///       64    4 marketId
-///       68    1 takerSide (0 taker buys, 1 taker sells; any other value is refused)
+///       68    1 bit 0 takerSide (0 taker buys, 1 taker sells), bit 1 takerFok; other bits zero
 ///       69    8 price in ticks              (price = ticks * tickSize)
 ///       77    8 base amount in lots         (baseAmount = lots * lotSize)
 ///       85   16 makerFee (quote atoms)
@@ -28,6 +28,9 @@ import {SettlementStorage} from "./SettlementStorage.sol";
 ///      139    2 index of the delta (taker, quote token)
 ///      141    2 index of the delta (fee recipient, quote token)
 ///
+/// The leaf's `takerFok` is bit 1 of byte 68; its `fokRunEnd` is set here for a FOK record whose
+/// next record is of another taker order (or that is the last). FOK records of one taker order
+/// must form one contiguous run from 0 (docs/protocol.md, section 3).
 /// The maker and the taker are the accounts of the deltas the record points at; the quote amount
 /// is `baseAmount * price / 10^baseDecimals` (exact on the grid by the market registration rule).
 /// The deltas are strictly sorted by (account, token), so each pair has exactly one delta: a fill
@@ -36,8 +39,8 @@ import {SettlementStorage} from "./SettlementStorage.sol";
 library CommitLib {
     uint256 internal constant RECORD_BYTES = 143;
 
-    /// @dev Words of an ISettlement.Fill (every field static): its abi.encode is these 15 words.
-    uint256 private constant FILL_WORDS = 15;
+    /// @dev Words of an ISettlement.Fill (every field static): its abi.encode is these 17 words.
+    uint256 private constant FILL_WORDS = 17;
 
     /// @dev What the pass over the records carries, flat so the record loop reads it by offset:
     /// one accumulator per delta, the fee recipient, and the last market a record named (batches
@@ -51,6 +54,7 @@ library CommitLib {
         uint256 tickSize; // 0xa0
         uint256 lotSize; // 0xc0
         uint256 unit; // 0xe0
+        uint256 records; // 0x100, the batch's fill count
     }
 
     /// @dev `_record` outcomes.
@@ -82,6 +86,7 @@ library CommitLib {
         c.acc = new int256[](deltas.length);
         c.feeRecipient = $._feeRecipient;
         c.marketId = type(uint256).max;
+        c.records = n;
         ISettlement.Fill memory fill;
         fill.batchId = batchId;
         uint256 offset;
@@ -182,7 +187,7 @@ library CommitLib {
                 // Not a fill: a malformed side, nothing exchanged, a zero price, or an order whose
                 // cumulative fill is below this very fill.
                 outcome := or(
-                    or(gt(byte(0, calldataload(add(p, 68))), 1), or(iszero(lots), iszero(ticks))),
+                    or(gt(byte(0, calldataload(add(p, 68))), 3), or(iszero(lots), iszero(ticks))),
                     or(lt(makerLots, lots), lt(takerLots, lots))
                 )
                 mstore(add(fill, 0x100), mul(ticks, mload(add(c, 0xa0))))
@@ -190,7 +195,53 @@ library CommitLib {
                 mstore(add(fill, 0x1a0), mul(makerLots, mload(add(c, 0xc0))))
                 mstore(add(fill, 0x1c0), mul(takerLots, mload(add(c, 0xc0))))
             }
-            mstore(add(fill, 0xe0), byte(0, calldataload(add(p, 68))))
+            mstore(add(fill, 0xe0), and(byte(0, calldataload(add(p, 68))), 1))
+            // A FOK taker order (bit 1 of the side byte) fills whole in this batch: its records are
+            // one contiguous run (each the previous one's cumulative fill plus its own base) that
+            // starts at 0; the contract marks the run's last record, whose leaf a proof compares with
+            // the order amount (FillLib, FokPartial). A record next to one of the same taker order
+            // must agree with it on the flag.
+            {
+                let fok := and(shr(1, byte(0, calldataload(add(p, 68)))), 1)
+                let prev := sub(p, RECORD_BYTES)
+                let prevSame := 0
+                if i {
+                    prevSame := eq(calldataload(add(prev, 32)), calldataload(add(p, 32)))
+                }
+                if prevSame {
+                    outcome := or(
+                        outcome,
+                        iszero(eq(fok, and(shr(1, byte(0, calldataload(add(prev, 68)))), 1)))
+                    )
+                }
+                if fok {
+                    // Cumulative taker lots: after this record = before it + its lots.
+                    let before := 0
+                    if prevSame {
+                        before := shr(192, calldataload(add(prev, 125)))
+                    }
+                    outcome := or(
+                        outcome,
+                        iszero(
+                            eq(
+                                shr(192, calldataload(add(p, 125))),
+                                add(before, shr(192, calldataload(add(p, 77))))
+                            )
+                        )
+                    )
+                    let end := 1
+                    if lt(add(i, 1), mload(add(c, 0x100))) {
+                        end := iszero(
+                            eq(calldataload(add(add(p, RECORD_BYTES), 32)), calldataload(add(p, 32)))
+                        )
+                    }
+                    mstore(add(fill, 0x200), end)
+                }
+                if iszero(fok) {
+                    mstore(add(fill, 0x200), 0)
+                }
+                mstore(add(fill, 0x1e0), fok)
+            }
             {
                 let price := mload(add(fill, 0x100))
                 let base := mload(add(fill, 0x120))

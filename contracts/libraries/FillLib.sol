@@ -93,8 +93,14 @@ library FillLib {
         if (
             isMaker
                 ? order.flags & (OrderLib.FLAG_IOC | OrderLib.FLAG_FOK) != 0
-                : order.flags & OrderLib.FLAG_POST_ONLY != 0
+                : (order.flags & OrderLib.FLAG_POST_ONLY != 0 ||
+                    (order.flags & OrderLib.FLAG_FOK != 0) != fill.takerFok)
         ) return (true, ISettlement.FraudKind.FlagsViolated);
+        // A FOK order fills whole in one batch: its run there starts at 0 (commit checks it) and
+        // its end must reach the amount (no proof needs the absence of a leaf).
+        if (!isMaker && fill.takerFok && fill.fokRunEnd && fill.takerFilledAfter < order.amount) {
+            return (true, ISettlement.FraudKind.FokPartial);
+        }
         return (false, ISettlement.FraudKind.PriceWorseThanLimit);
     }
 

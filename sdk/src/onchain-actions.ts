@@ -33,7 +33,7 @@ export interface DepositResult {
   readonly deposit: TxResult;
 }
 
-/** Mirror of `ISettlement.Fill`: the leaf's fifteen values, in field order. */
+/** Mirror of `ISettlement.Fill`: the leaf's seventeen values, in field order. */
 export type FillStruct = {
   readonly [K in keyof FillLeaf]: FillLeaf[K];
 };
@@ -56,6 +56,8 @@ export function fillStruct(leaf: FillLeaf): FillStruct {
     takerFee: leaf.takerFee,
     makerFilledAfter: leaf.makerFilledAfter,
     takerFilledAfter: leaf.takerFilledAfter,
+    takerFok: leaf.takerFok,
+    fokRunEnd: leaf.fokRunEnd,
   };
 }
 

@@ -145,6 +145,12 @@ function int(o: Obj, key: string, path: string): number {
   throw bad(`${path}.${key}`, "a non-negative integer", value);
 }
 
+function flag(o: Obj, key: string, path: string): boolean {
+  const v = o[key];
+  if (typeof v !== "boolean") throw bad(`${path}.${key}`, "a boolean", v);
+  return v;
+}
+
 function str(o: Obj, key: string, path: string): string {
   const value = o[key];
   if (typeof value !== "string") throw bad(`${path}.${key}`, "a string", value);
@@ -374,6 +380,8 @@ export function decodeFillLeaf(value: unknown, path = "leaf"): FillLeaf {
     takerFee: big(o, "takerFee", path),
     makerFilledAfter: big(o, "makerFilledAfter", path),
     takerFilledAfter: big(o, "takerFilledAfter", path),
+    takerFok: flag(o, "takerFok", path),
+    fokRunEnd: flag(o, "fokRunEnd", path),
   };
 }
 

@@ -135,6 +135,8 @@ describe("auditCommitted", () => {
       takerFee: 2_500_000n,
       makerFilledAfter: f.makerAfter,
       takerFilledAfter: f.takerAfter,
+      takerFok: false,
+      fokRunEnd: false,
     }));
     const tree = buildBatchCommit(leaves, devCommitMarkets(chain.stack), feeRecipient);
     await chain.client.commitBatch(batchId, tree.commitFills, tree.deltas);

@@ -16,6 +16,7 @@ import {
   type CommitMarket,
 } from "../src/settlement/commit-fills.js";
 import { buildDeltas, DeltaPairBudget } from "../src/settlement/deltas.js";
+import { markFokRunEnds } from "../src/settlement/fill-leaf.js";
 import { SettlementDataError } from "../src/settlement/settlement-data-error.js";
 import { SeededRandom } from "./support/seeded-random.js";
 import { vectors } from "./support/shared-vectors.js";
@@ -45,6 +46,8 @@ function randomFill(rng: SeededRandom, batchId: bigint, index: number, traders: 
     takerFee: rng.uint(40),
     makerFilledAfter: baseAmount + rng.uint(8) * lotSize,
     takerFilledAfter: baseAmount + rng.uint(8) * lotSize,
+    takerFok: rng.below(2) === 1,
+    fokRunEnd: false,
   };
   return fill;
 }
@@ -64,8 +67,9 @@ describe("packed commit fills", () => {
     for (let seed = 0; seed < 40; seed++) {
       const traders = Array.from({ length: 1 + rng.below(6) }, () => rng.address());
       const batchId = rng.uint(64);
-      const fills = Array.from({ length: 1 + rng.below(50) }, (_, i) =>
-        randomFill(rng, batchId, i, traders),
+      // FOK run ends marked as the contract marks them (the decoder derives them).
+      const fills = markFokRunEnds(
+        Array.from({ length: 1 + rng.below(50) }, (_, i) => randomFill(rng, batchId, i, traders)),
       );
       const feeRecipient = rng.below(2) ? traders[0]! : rng.address();
       const commit = buildBatchCommit(fills, markets, feeRecipient);

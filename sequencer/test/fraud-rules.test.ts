@@ -72,6 +72,8 @@ function fillOf(over: Partial<FillLeaf> = {}): FillLeaf {
     takerFee: quoteAmount / 1_000n,
     makerFilledAfter: baseAmount,
     takerFilledAfter: baseAmount,
+    takerFok: false,
+    fokRunEnd: false,
     ...over,
   };
 }
@@ -123,17 +125,21 @@ const cases: {
       makerFee: 0n,
     },
   },
+  { kind: "FlagsViolated", order: { flags: 4 } }, // a FOK order whose leaf does not say so
+  { kind: "FlagsViolated", fill: { takerFok: true } }, // a leaf claiming FOK for a plain order
+  { kind: "FokPartial", order: { flags: 4 }, fill: { takerFok: true, fokRunEnd: true } },
 ];
 
 describe("fraud rules (FillLib.findFraud mirror)", () => {
   it("names the kinds in ISettlement.FraudKind order", () => {
-    expect(FRAUD_KINDS).toHaveLength(15);
+    expect(FRAUD_KINDS).toHaveLength(16);
     expect(fraudKindCode("PriceWorseThanLimit")).toBe(0);
     expect(fraudKindCode("OffTickOrLot")).toBe(11);
     expect(fraudKindCode("MislabelledLeaf")).toBe(12);
     expect(fraudKindName(7)).toBe("Cancelled");
     expect(fraudKindCode("FlagsViolated")).toBe(14);
-    expect(fraudKindName(15n)).toBeUndefined();
+    expect(fraudKindCode("FokPartial")).toBe(15);
+    expect(fraudKindName(16n)).toBeUndefined();
   });
 
   it("finds nothing in a valid fill, on either side", () => {
@@ -256,6 +262,8 @@ describe("auditBatch", () => {
         takerFee: 10n ** 9n,
         makerFilledAfter: ONE_BASE,
         takerFilledAfter: ONE_BASE,
+        takerFok: false,
+        fokRunEnd: false,
       }),
     ];
     const audit = auditBatch({ batchId: 7n, leaves, orders, commit: state() });

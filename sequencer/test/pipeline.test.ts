@@ -48,6 +48,8 @@ function oneFillBatch(batchId: bigint, stack: DevStack, quote = 2_000n * 10n ** 
     takerFee: quote / 1_000n,
     makerFilledAfter: base,
     takerFilledAfter: base,
+    takerFok: false,
+    fokRunEnd: false,
   };
   const commit = buildBatchCommit([fill], devCommitMarkets(stack), feeRecipient);
   return {

@@ -87,6 +87,8 @@ export async function proofFixture(
     takerFee: 2_500_000n,
     makerFilledAfter: BigInt(index + 1) * 10n ** 18n,
     takerFilledAfter: BigInt(index + 1) * 10n ** 18n,
+    takerFok: false,
+    fokRunEnd: false,
   }));
   const tree = buildFillTree(fills);
   const proofs = fills.map((leaf, i): FillProofView => ({

@@ -270,6 +270,8 @@ describe("SDK on-chain", () => {
         takerFee: 2_500_000n,
         makerFilledAfter: after,
         takerFilledAfter: after,
+        takerFok: false,
+        fokRunEnd: false,
       };
       const commit = buildBatchCommit([leaf], devCommitMarkets(chain.stack), feeRecipient);
       await chain.client.commitBatch(batchId, commit.commitFills, commit.deltas);

@@ -35,6 +35,8 @@ function leaves(batchId: bigint, count: number): FillLeaf[] {
     takerFee: 2_000n,
     makerFilledAfter: 10n ** 15n,
     takerFilledAfter: 10n ** 15n,
+    takerFok: false,
+    fokRunEnd: false,
   }));
 }
 

@@ -89,6 +89,49 @@ describe("exchange core", () => {
     expect(outs.map((c) => c.type === "batchCut" && c.batch.fillIds.length)).toEqual([2]);
   });
 
+  it("keeps a fill-or-kill order's fills in one batch, and busts them all if one is invalid at commit", () => {
+    const C = "0x000000000000000000000000000000000000000c" as Address;
+    const fok = (n: number, trader: Address, amount: bigint): ServiceRecord => {
+      const r = order(n, trader, 0, 2_000n * 10n ** 6n, amount);
+      if (r.kind === "order") r.order = { ...r.order, flags: 4 };
+      return r;
+    };
+    const start: ServiceRecord[] = [
+      ...script().slice(0, 4),
+      chain("Deposited", { account: C, token: USDC, amount: 10_000n * 10n ** 6n }),
+      order(1, B, 1, 2_000n * 10n ** 6n, 10n ** 18n / 4n), // three resting asks of 0.25
+      order(2, B, 1, 2_000n * 10n ** 6n, 10n ** 18n / 4n),
+      order(3, B, 1, 2_000n * 10n ** 6n, 10n ** 18n / 4n),
+      order(4, C, 0, 2_000n * 10n ** 6n, 10n ** 18n / 4n), // fill 1: C takes ask 1
+      fok(5, A, 10n ** 18n / 2n), // fills 2 and 3: one FOK run, asks 2 and 3
+    ];
+    // Two fills a batch: the cut would split the FOK run; it waits whole for the next batch.
+    const core = new ExchangeCore();
+    for (const r of start) core.apply(r);
+    const leavesOf = (r: ServiceRecord) =>
+      core.apply(r).outputs.flatMap((o) => (o.type === "batchCut" ? [o.leaves] : []));
+    const [first] = leavesOf({ kind: "cut", ms: T0 + 10, maxFills: 2 });
+    const [second] = leavesOf({ kind: "cut", ms: T0 + 20, maxFills: 2 });
+    expect(first!.map((l) => [l.takerOrderHash, l.takerFok, l.fokRunEnd])).toEqual([
+      [hash(4), false, false],
+    ]);
+    expect(second!.map((l) => [l.takerOrderHash, l.takerFok, l.fokRunEnd])).toEqual([
+      [hash(5), true, false],
+      [hash(5), true, true],
+    ]);
+    expect(second!.map((l) => l.takerFilledAfter)).toEqual([10n ** 18n / 4n, 10n ** 18n / 2n]);
+
+    // One maker of the run cancelled on-chain before the cut: the whole run is busted.
+    const again = new ExchangeCore();
+    for (const r of start) again.apply(r);
+    again.apply(chain("OrderCancelled", { trader: B, orderHash: hash(3) }));
+    const outputs = again.apply({ kind: "cut", ms: T0 + 10, maxFills: 10 }).outputs;
+    const busted = outputs.flatMap((o) => (o.type === "bust" ? [o.fill.fill.takerOrderHash] : []));
+    expect(busted).toEqual([hash(5), hash(5)]);
+    const cut = outputs.find((o) => o.type === "batchCut");
+    expect(cut?.type === "batchCut" && cut.leaves.map((l) => l.takerOrderHash)).toEqual([hash(4)]);
+  });
+
   it("reserves a withdrawal request as seen, replaces it, and releases it when the trader cancels it", () => {
     const core = new ExchangeCore();
     for (const r of script().slice(0, 4)) core.apply(r);

@@ -106,6 +106,8 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
       takerFee: BigInt(l.takerFee),
       makerFilledAfter: BigInt(l.makerFilledAfter),
       takerFilledAfter: BigInt(l.takerFilledAfter),
+      takerFok: false,
+      fokRunEnd: false,
     };
     const receipt = await send(
       chain,

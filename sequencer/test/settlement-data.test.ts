@@ -45,6 +45,8 @@ function randomFill(
     takerFee: rng.uint(90),
     makerFilledAfter: rng.uint(128),
     takerFilledAfter: rng.uint(128),
+    takerFok: false,
+    fokRunEnd: false,
   };
 }
 

@@ -5,6 +5,7 @@
  * so the contract tests and the gas bench share it; also the batches the caps admit at their
  * worst (test/settlement/batch-limits.test.ts, bench/gas.ts).
  */
+import { markFokRunEnds } from "../../sequencer/src/settlement/fill-leaf.js";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import type { Delta, FillLeaf } from "../../sequencer/src/eip712/types.js";
 import {
@@ -114,7 +115,8 @@ export function prepareCommit(
   feeRecipient: Address,
   deltas?: readonly Delta[],
 ): PreparedCommit {
-  const numbered = fills.map((f, index) => ({ ...f, batchId, index }));
+  // Numbered into the batch, FOK run ends marked: the contract sets both, as it does `index`.
+  const numbered = markFokRunEnds(fills.map((f, index) => ({ ...f, batchId, index })));
   const ds = deltas ? [...deltas] : buildDeltas(numbered, markets, feeRecipient);
   const packed = encodeCommitFills(numbered, ds, markets, feeRecipient);
   if (deltas === undefined) {
@@ -198,6 +200,8 @@ export function gridFill(
     takerFee: fees.takerFee ?? 0n,
     makerFilledAfter: baseAmount,
     takerFilledAfter: baseAmount,
+    takerFok: false,
+    fokRunEnd: false,
   };
 }
 

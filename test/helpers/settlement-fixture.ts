@@ -81,6 +81,8 @@ export function fillValues(f: Fill) {
     f.takerFee,
     f.makerFilledAfter,
     f.takerFilledAfter,
+    f.takerFok,
+    f.fokRunEnd,
   ];
 }
 
@@ -248,6 +250,9 @@ export async function createSettlementTest() {
         takerFee: quoteAmount / 1_000n,
         makerFilledAfter: baseAmount,
         takerFilledAfter: baseAmount,
+        // Honest by default: the leaf claims the taker order's FOK flag as the sequencer does.
+        takerFok: (takerOrder.flags & 4) !== 0,
+        fokRunEnd: false,
         ...over,
       };
     };

@@ -30,6 +30,7 @@ const Kind = {
   MislabelledLeaf: 12,
   NotMakersPrice: 13,
   FlagsViolated: 14,
+  FokPartial: 15,
 } as const;
 const FRAUD_PROOF = 0;
 const CONFLICTING_FILLS = 1;
@@ -293,14 +294,105 @@ describe("Settlement fraud proofs", async () => {
       const maker = aliceSells(f, { flags });
       await proves(f, f.fillOf(maker, bobBuys(f), ONE_BASE / 2n), maker, true, Kind.FlagsViolated);
     }
-    // The legitimate roles are no fraud: a post-only maker, an IOC or FOK taker.
+    // The legitimate roles are no fraud: a post-only maker, an IOC taker in part, a FOK taker
+    // whole (its leaf claiming FOK, as the sequencer's does).
     const f = await t.load();
-    const maker = aliceSells(f, { flags: 1 });
-    for (const flags of [2, 4]) {
+    const maker = aliceSells(f, { flags: 1, amount: 2n * ONE_BASE });
+    for (const [flags, base] of [
+      [2, ONE_BASE / 2n],
+      [4, ONE_BASE],
+    ] as const) {
       const taker = bobBuys(f, { flags, nonce: BigInt(10 + flags) });
-      const c = await f.commit([f.fillOf(maker, taker, ONE_BASE / 2n)]);
+      const c = await f.commit([
+        f.fillOf(maker, taker, base, {
+          makerFilledAfter: flags === 2 ? base : ONE_BASE / 2n + base,
+        }),
+      ]);
       await provesNothing(f, c, maker, taker);
     }
+  });
+
+  it("proves a leaf's FOK claim against its order, and a FOK order filled in part (finding 9)", async () => {
+    // A FOK order whose leaf does not say so (or a leaf claiming FOK for another order): the
+    // commit-time run checks would not apply, so the claim itself is provable.
+    let f = await t.load();
+    const fok = bobBuys(f, { flags: 4 });
+    await proves(
+      f,
+      f.fillOf(aliceSells(f), fok, ONE_BASE, { takerFok: false }),
+      fok,
+      false,
+      Kind.FlagsViolated,
+    );
+    f = await t.load();
+    const plain = bobBuys(f);
+    await proves(
+      f,
+      f.fillOf(aliceSells(f), plain, ONE_BASE, { takerFok: true }),
+      plain,
+      false,
+      Kind.FlagsViolated,
+    );
+    // Half of a FOK order, its run ending in the batch below the amount.
+    f = await t.load();
+    const half = bobBuys(f, { flags: 4 });
+    await proves(f, f.fillOf(aliceSells(f), half, ONE_BASE / 2n), half, false, Kind.FokPartial);
+    // Two fills of one FOK order in one batch: the run is whole, neither leaf is provable.
+    f = await t.load();
+    const whole = bobBuys(f, { flags: 4 });
+    const [a, b] = [aliceSells(f), aliceSells(f, { nonce: 2n })];
+    const c = await f.commit([
+      f.fillOf(a, whole, ONE_BASE / 2n),
+      f.fillOf(b, whole, ONE_BASE / 2n, { takerFilledAfter: ONE_BASE }),
+    ]);
+    assert.deepEqual(
+      c.fills.map((x) => [x.takerFok, x.fokRunEnd]),
+      [
+        [true, false],
+        [true, true],
+      ],
+    );
+    for (const i of [0, 1])
+      await viem.assertions.revertWithCustomError(
+        f.settlement.write.proveFillFraud([c.fills[i]!, c.proofs[i]!, whole, false]),
+        f.settlement,
+        "SettlementNoFraud",
+      );
+  });
+
+  it("refuses at commit a FOK run that does not start at 0, has a gap, or disagrees on the flag", async () => {
+    const f = await t.load();
+    const fok = bobBuys(f, { flags: 4, amount: 2n * ONE_BASE });
+    const [a, b] = [aliceSells(f), aliceSells(f, { nonce: 2n })];
+    const seq = { account: f.wallets.sequencer.account };
+    const refuse = async (fills: Fill[], index: bigint) => {
+      const batchId = await f.settlement.read.nextBatchId();
+      const p = await f.prepare(fills, undefined, batchId);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.settlement.write.commitBatch([batchId, p.packed, p.deltas], seq),
+        f.settlement,
+        "SettlementBadFill",
+        [index],
+      );
+    };
+    // The run's first fill claims the order's second half: the first half is elsewhere (or never).
+    await refuse([f.fillOf(a, fok, ONE_BASE, { takerFilledAfter: 2n * ONE_BASE })], 0n);
+    // A gap: 0.5, then 0.5 more claimed as reaching 1.5.
+    await refuse(
+      [
+        f.fillOf(a, fok, ONE_BASE / 2n),
+        f.fillOf(b, fok, ONE_BASE / 2n, { takerFilledAfter: (3n * ONE_BASE) / 2n }),
+      ],
+      1n,
+    );
+    // Adjacent fills of one taker order, one claiming FOK and one not.
+    await refuse(
+      [
+        f.fillOf(a, fok, ONE_BASE / 2n),
+        f.fillOf(b, fok, ONE_BASE / 2n, { takerFilledAfter: ONE_BASE, takerFok: false }),
+      ],
+      1n,
+    );
   });
 
   it("reports the first fraud in the fixed order when a fill has several", async () => {

@@ -114,8 +114,10 @@ library CommitPacker {
             f.batchId = batchId;
             f.index = uint32(i);
             f.quoteAmount = uint128((uint256(f.baseAmount) * f.price) / 10 ** m.baseDecimals);
-            c.leafHashes[i] = leaf(f);
+            // The end of a FOK run: the next fill is of another taker order, or there is none.
+            f.fokRunEnd = f.takerFok && (i + 1 == n || fills[i + 1].takerOrderHash != f.takerOrderHash);
         }
+        for (uint256 i; i < n; ++i) c.leafHashes[i] = leaf(fills[i]);
         c.deltas = deltas;
         c.fills = new bytes(n * RECORD_BYTES);
         for (uint256 i; i < n; ++i) {
@@ -221,7 +223,7 @@ library CommitPacker {
         setField(data, i, OFF_MAKER_ORDER_HASH, 32, uint256(f.makerOrderHash));
         setField(data, i, OFF_TAKER_ORDER_HASH, 32, uint256(f.takerOrderHash));
         setField(data, i, OFF_MARKET_ID, 4, f.marketId);
-        setField(data, i, OFF_TAKER_SIDE, 1, f.takerSide);
+        setField(data, i, OFF_TAKER_SIDE, 1, f.takerSide | (f.takerFok ? 2 : 0));
         setField(data, i, OFF_TICKS, 8, f.price / m.tickSize);
         setField(data, i, OFF_LOTS, 8, f.baseAmount / m.lotSize);
         setField(data, i, OFF_MAKER_FEE, 16, f.makerFee);

@@ -324,7 +324,7 @@ contract SettlementCommitTest is Test {
         CommitPacker.Commit memory c = _build(_two());
         uint256 lots = CommitPacker.getField(c.fills, 1, CommitPacker.OFF_LOTS, 8);
         uint256[3][7] memory cases = [
-            [CommitPacker.OFF_TAKER_SIDE, 1, 2],
+            [CommitPacker.OFF_TAKER_SIDE, 1, 4],
             [CommitPacker.OFF_TAKER_SIDE, 1, 255],
             [CommitPacker.OFF_LOTS, 8, 0],
             [CommitPacker.OFF_TICKS, 8, 0],
@@ -456,7 +456,9 @@ contract SettlementCommitTest is Test {
             makerFee: 500000,
             takerFee: 6250000,
             makerFilledAfter: 1000000000000000000,
-            takerFilledAfter: 1000000000000000000
+            takerFilledAfter: 1000000000000000000,
+            takerFok: false,
+            fokRunEnd: false
         });
         fills[1] = ISettlement.Fill({
             batchId: 0,
@@ -473,7 +475,9 @@ contract SettlementCommitTest is Test {
             makerFee: 0,
             takerFee: 3125000,
             makerFilledAfter: 500000000000000000,
-            takerFilledAfter: 1500000000000000000
+            takerFilledAfter: 1500000000000000000,
+            takerFok: false,
+            fokRunEnd: false
         });
         fills[2] = ISettlement.Fill({
             batchId: 0,
@@ -490,7 +494,9 @@ contract SettlementCommitTest is Test {
             makerFee: 1249500,
             takerFee: 7497000,
             makerFilledAfter: 1000000000000000000,
-            takerFilledAfter: 1000000000000000000
+            takerFilledAfter: 1000000000000000000,
+            takerFok: true,
+            fokRunEnd: false
         });
         ISettlement.Market memory market = ISettlement.Market({
             baseToken: 0x5FbDB2315678afecb367f032d93F642f64180aa3,
@@ -521,7 +527,7 @@ contract SettlementCommitTest is Test {
                 hex"40672642dfcd820000000100000000000003d0900000000000001388000000000000000000000000",
                 hex"00000000000000000000000000000000002faf0800000000000013880000000000003a9800040005",
                 hex"0002000300080bb1bce60c5e00f8e643500e9ea101547d94b55d8c6db37d82bb8d1fc56cfabe103d",
-                hex"a9ca4e14ecec36c26b782af50e6cef27263399deb0b00132fa9691458e8000000001010000000000",
+                hex"a9ca4e14ecec36c26b782af50e6cef27263399deb0b00132fa9691458e8000000001030000000000",
                 hex"03d02c0000000000002710000000000000000000000000001310dc00000000000000000000000000",
                 hex"7265280000000000002710000000000000271000060007000000010008"
             ),
@@ -560,23 +566,23 @@ contract SettlementCommitTest is Test {
             assertEq(c.deltas[j].delta, amounts[j], "delta amount");
         }
         bytes32[3] memory leaves = [
-            bytes32(0xd13e92fd4da3789c28d5b5556e2c24c92217ae9298d940cca16ed91dbb1ea8d0),
-            bytes32(0x2a4ada172ba48da98bf5e8dfee273fc55c3b5f7bf97315f880a04f0a81e652ce),
-            bytes32(0xbf40d9a182c468657167ba4162a7c70fee48a6674968618ec73b1cbaf1c38b99)
+            bytes32(0xd77d534736d99c83b7a2cef3140afcbc79ce69913d5de94e9ff7a2391cf49bbb),
+            bytes32(0x038c831516e3e18e46b9694c4798887cf2a00e075010ec4836e28669214e83e1),
+            bytes32(0xb2eb78700acb03c80d7770073e7798c1b5237a26e3c1267fb25b9052889a6c2d)
         ];
         for (uint256 i; i < 3; ++i) assertEq(c.leafHashes[i], leaves[i], "leaf");
-        assertEq(c.root, 0xa3dbb1a36e0aa49476c40f166aa1391c4c4bf6871cde5fbf32f5323ae4daa237, "root");
+        assertEq(c.root, 0x3c0960553c1f1fe70690c387b559a6c2f2afc104acbd58243bead265d7f25bd4, "root");
         bytes32[] memory proof0 = CommitPacker.proof(c.leafHashes, 0);
         assertEq(proof0.length, 2);
-        assertEq(proof0[0], 0x2a4ada172ba48da98bf5e8dfee273fc55c3b5f7bf97315f880a04f0a81e652ce);
-        assertEq(proof0[1], 0xbf40d9a182c468657167ba4162a7c70fee48a6674968618ec73b1cbaf1c38b99);
+        assertEq(proof0[0], 0x038c831516e3e18e46b9694c4798887cf2a00e075010ec4836e28669214e83e1);
+        assertEq(proof0[1], 0xb2eb78700acb03c80d7770073e7798c1b5237a26e3c1267fb25b9052889a6c2d);
         bytes32[] memory proof1 = CommitPacker.proof(c.leafHashes, 1);
         assertEq(proof1.length, 2);
-        assertEq(proof1[0], 0xd13e92fd4da3789c28d5b5556e2c24c92217ae9298d940cca16ed91dbb1ea8d0);
-        assertEq(proof1[1], 0xbf40d9a182c468657167ba4162a7c70fee48a6674968618ec73b1cbaf1c38b99);
+        assertEq(proof1[0], 0xd77d534736d99c83b7a2cef3140afcbc79ce69913d5de94e9ff7a2391cf49bbb);
+        assertEq(proof1[1], 0xb2eb78700acb03c80d7770073e7798c1b5237a26e3c1267fb25b9052889a6c2d);
         bytes32[] memory proof2 = CommitPacker.proof(c.leafHashes, 2);
         assertEq(proof2.length, 1);
-        assertEq(proof2[0], 0x701dec028e260a294c8115335c61f75a2f59dc1b3115528c46d2d2c82386660b);
+        assertEq(proof2[0], 0xeb08f0f351713da598028faeab882a941928f9a03281bc76760d643c249383df);
     }
 
     // ------------------------------------------------------------ helpers

@@ -353,7 +353,9 @@ contract SettlementHandler is Test {
                 makerFee: 0,
                 takerFee: 0,
                 makerFilledAfter: (conflicting ? 1 : i + 1) * lot,
-                takerFilledAfter: lot
+                takerFilledAfter: lot,
+                takerFok: false,
+                fokRunEnd: false
             });
         }
         for (uint256 j; j < extra; ++j) fills[2 + j] = _randomFill(seed, j, traders, extra + 2, reckless);

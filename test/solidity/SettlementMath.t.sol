@@ -233,9 +233,10 @@ contract SettlementMathTest is Test {
         bytes memory fields = bytes.concat(
             abi.encode(f.batchId, f.index, f.makerOrderHash, f.takerOrderHash, f.maker, f.taker),
             abi.encode(f.marketId, f.takerSide, f.price, f.baseAmount, f.quoteAmount),
-            abi.encode(f.makerFee, f.takerFee, f.makerFilledAfter, f.takerFilledAfter)
+            abi.encode(f.makerFee, f.takerFee, f.makerFilledAfter, f.takerFilledAfter),
+            abi.encode(f.takerFok, f.fokRunEnd)
         );
-        assertEq(fields.length, 15 * 32);
+        assertEq(fields.length, 17 * 32);
         assertEq(FillLib.leaf(f), keccak256(bytes.concat(keccak256(fields))));
         assertEq(FillLib.leaf(f), keccak256(bytes.concat(keccak256(abi.encode(f)))));
     }

@@ -150,6 +150,13 @@ export interface FillLeaf {
   makerFilledAfter: bigint;
   /** Taker order's cumulative filled base amount after this fill (uint128). */
   takerFilledAfter: bigint;
+  /**
+   * The taker order is fill-or-kill: its fills in the batch are one contiguous run from 0
+   * (checked at commit) whose end must reach the order amount (docs/protocol.md, section 3).
+   */
+  takerFok: boolean;
+  /** The last fill of its FOK run in the batch (set as the contract sets it; false if not FOK). */
+  fokRunEnd: boolean;
 }
 
 /** Mirror of a batch's net balance change, as `commitBatch` receives it. */

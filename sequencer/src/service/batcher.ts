@@ -183,7 +183,7 @@ export class Batcher {
     const stored = new Set((await store.list()).map((r) => r.batchId));
     for (const batch of core.liveBatches()) {
       if (batch.state !== "BATCHED" || stored.has(batch.batchId)) continue;
-      const leaves = batch.fillIds.map((id, i) => core.leaf(core.fill(id)!, batch.batchId, i));
+      const leaves = core.batchLeaves(batch);
       this.deps.logger.info({ batchId: batch.batchId }, "batcher: resubmitting a cut batch");
       await pipeline.submit(await this.record(batch, leaves));
     }

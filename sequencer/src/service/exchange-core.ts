@@ -29,12 +29,13 @@ import type { Address, Hex } from "viem";
 import type { FillLeaf, Order } from "../eip712/types.js";
 import { MatchingEngine } from "../engine/matching-engine.js";
 import type { EngineSnapshot } from "../engine/snapshot.js";
-import type {
-  EngineEvent,
-  EngineOptions,
-  FillEvent,
-  MarketConfig,
-  RejectReason,
+import {
+  FLAG_FOK,
+  type EngineEvent,
+  type EngineOptions,
+  type FillEvent,
+  type MarketConfig,
+  type RejectReason,
 } from "../engine/types.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
@@ -47,6 +48,7 @@ import {
 import type { MarketHalt } from "../risk/circuit-breaker.js";
 import type { KillSwitchState } from "../risk/kill-switch.js";
 import { buildDeltas, DeltaPairBudget } from "../settlement/deltas.js";
+import { markFokRunEnds } from "../settlement/fill-leaf.js";
 import type {
   ApplyResult,
   CoreBatch,
@@ -834,12 +836,27 @@ export class ExchangeCore {
     const deadline = BigInt(r.commitBy ?? recordTime(r) + this.expiryMarginSec);
     const bust: number[] = [];
     const take: CoreFill[] = [];
+    // A fill-or-kill order fills whole or not at all: one invalid fill of its run busts the run.
+    const invalid = new Map<number, string>();
+    const killed = new Set<string>();
+    for (const id of ids) {
+      const f = s.fills.get(id)!;
+      const why = this.#invalidAtCommit(f, deadline);
+      if (why === undefined) continue;
+      invalid.set(id, why);
+      if (this.#takerFok(f)) killed.add(lowercase(f.fill.takerOrderHash));
+    }
+    for (const id of ids) {
+      const f = s.fills.get(id)!;
+      if (!invalid.has(id) && killed.has(lowercase(f.fill.takerOrderHash)))
+        invalid.set(id, "another fill of its fill-or-kill order is invalid at commit");
+    }
     // Every cut keeps the contract's caps on deltas and on commit bytes (BATCH_MAX_DELTAS or 512).
     const deltas = new DeltaPairBudget(r.maxDeltas ?? 512);
     let full = false;
     for (const id of ids) {
       const f = s.fills.get(id)!;
-      const why = this.#invalidAtCommit(f, deadline);
+      const why = invalid.get(id);
       if (why) {
         this.#bust(f, why, outputs, true);
         bust.push(id);
@@ -849,6 +866,19 @@ export class ExchangeCore {
         const market = this.engine.marketConfig(f.fill.marketId)!;
         if (!deltas.tryTake(f.fill, market, s.feeRecipient)) full = true;
         else take.push(f);
+      }
+    }
+    // A FOK run stays in one batch (the contract checks it starts at 0 and a proof that its end
+    // reaches the amount): a run the caps cut short waits whole for the next batch, unless it is
+    // all the batch holds (a FOK order matched against more makers than a batch holds).
+    const last = take[take.length - 1];
+    if (last && this.#takerFok(last)) {
+      const hash = lowercase(last.fill.takerOrderHash);
+      const next = ids.find((id) => id > last.fillId && !invalid.has(id));
+      if (next !== undefined && lowercase(s.fills.get(next)!.fill.takerOrderHash) === hash) {
+        let start = take.length;
+        while (start > 0 && lowercase(take[start - 1]!.fill.takerOrderHash) === hash) start--;
+        if (start > 0) take.length = start;
       }
     }
     this.#reverse(bust, r, outputs);
@@ -864,6 +894,7 @@ export class ExchangeCore {
       batch.fillIds.push(f.fillId);
       leaves.push(this.leaf(f, batchId, index));
     });
+    markFokRunEnds(leaves);
     s.batches.set(String(batchId), batch);
     outputs.push({ type: "batchCut", batch, leaves });
     return { outputs, mutated: true };
@@ -929,7 +960,23 @@ export class ExchangeCore {
     return undefined;
   }
 
-  /** The fill's Merkle leaf in `batchId` at `index`. */
+  /** Whether the fill's taker order is fill-or-kill. */
+  #takerFok(f: CoreFill): boolean {
+    const o = this.order(f.fill.takerOrderHash);
+    return o !== undefined && (o.order.flags & FLAG_FOK) !== 0;
+  }
+
+  /** A batch's leaves in batch order, FOK run ends marked as the contract marks them. */
+  batchLeaves(batch: { batchId: bigint; fillIds: readonly number[] }): FillLeaf[] {
+    return markFokRunEnds(
+      batch.fillIds.map((id, i) => this.leaf(this.fill(id)!, batch.batchId, i)),
+    );
+  }
+
+  /**
+   * The fill's Merkle leaf in `batchId` at `index`; `fokRunEnd` is false here (it depends on the
+   * next fill of the batch: `batchLeaves` and the cut set it).
+   */
   leaf(f: CoreFill, batchId: bigint, index: number): FillLeaf {
     const e = f.fill;
     return {
@@ -948,6 +995,8 @@ export class ExchangeCore {
       takerFee: e.takerFee,
       makerFilledAfter: e.makerFilledAfter,
       takerFilledAfter: e.takerFilledAfter,
+      takerFok: this.#takerFok(f),
+      fokRunEnd: false,
     };
   }
 

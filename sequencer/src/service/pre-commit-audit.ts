@@ -55,7 +55,7 @@ function pendingLeaves(core: ExchangeCore, batchId: bigint): FillLeaf[] {
   const leaves: FillLeaf[] = [];
   for (const b of core.liveBatches()) {
     if (b.state !== "COMMITTED" || b.batchId >= batchId) continue;
-    b.fillIds.forEach((id, i) => leaves.push(core.leaf(core.fill(id)!, b.batchId, i)));
+    leaves.push(...core.batchLeaves(b));
   }
   return leaves;
 }

@@ -8,7 +8,7 @@
  *        0   32 makerOrderHash
  *       32   32 takerOrderHash
  *       64    4 marketId
- *       68    1 takerSide
+ *       68    1 bit 0 takerSide, bit 1 takerFok (the leaf's fokRunEnd is derived, as on-chain)
  *       69    8 price in ticks
  *       77    8 base amount in lots
  *       85   16 makerFee
@@ -26,6 +26,7 @@ import { settlementAbi } from "../chain/settlement-abi.js";
 import { bytesToHex, hexToFixedBytes } from "../crypto/bytes.js";
 import type { Delta, FillLeaf } from "../eip712/types.js";
 import type { MarketTokens } from "./deltas.js";
+import { markFokRunEnds } from "./fill-leaf.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
 
 /** Bytes of one packed fill record. */
@@ -130,7 +131,7 @@ export function encodeCommitFills(
     out.set(hexToFixedBytes(fill.makerOrderHash, 32, "maker order hash"), o);
     out.set(hexToFixedBytes(fill.takerOrderHash, 32, "taker order hash"), o + 32);
     writeUint(out, o + 64, 4, BigInt(fill.marketId));
-    out[o + 68] = fill.takerSide;
+    out[o + 68] = fill.takerSide | (fill.takerFok ? 2 : 0);
     writeUint(out, o + 69, 8, steps(fill.price, m.tickSize, U64, "price"));
     writeUint(out, o + 77, 8, steps(fill.baseAmount, m.lotSize, U64, "base amount"));
     writeUint(out, o + 85, 16, fill.makerFee);
@@ -180,7 +181,7 @@ export function decodeCommitFills(
       maker: account(o + 133),
       taker: account(o + 137),
       marketId,
-      takerSide: data[o + 68]!,
+      takerSide: data[o + 68]! & 1,
       price,
       baseAmount,
       quoteAmount: (baseAmount * price) / 10n ** BigInt(m.baseDecimals),
@@ -188,9 +189,11 @@ export function decodeCommitFills(
       takerFee: readUint(data, o + 101, 16),
       makerFilledAfter: readUint(data, o + 117, 8) * m.lotSize,
       takerFilledAfter: readUint(data, o + 125, 8) * m.lotSize,
+      takerFok: (data[o + 68]! & 2) !== 0,
+      fokRunEnd: false,
     });
   }
-  return fills;
+  return markFokRunEnds(fills);
 }
 
 /** A `commitBatch` call read back from its transaction input. */

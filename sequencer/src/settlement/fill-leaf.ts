@@ -1,7 +1,7 @@
 /**
- * The fill leaf: OpenZeppelin `StandardMerkleTree`'s leaf of the fill's fifteen fields,
+ * The fill leaf: OpenZeppelin `StandardMerkleTree`'s leaf of the fill's seventeen fields,
  * `keccak256(bytes.concat(keccak256(abi.encode(fields))))` (DESIGN.md, "Fills, batches,
- * deltas"). Encoded by hand into fifteen 32-byte words; the tests prove it equal to viem's
+ * deltas"; docs/protocol.md, section 3). Encoded by hand into seventeen 32-byte words; the tests prove it equal to viem's
  * `encodeAbiParameters` and to `StandardMerkleTree`'s leaf hash, and the shared vectors to
  * the Solidity harness's.
  */
@@ -28,6 +28,8 @@ export const FILL_LEAF_ENCODING = [
   "uint128", // takerFee
   "uint128", // makerFilledAfter
   "uint128", // takerFilledAfter
+  "bool", // takerFok
+  "bool", // fokRunEnd
 ] as const;
 
 /** A fill's leaf values in `FILL_LEAF_ENCODING` order (for `StandardMerkleTree.of`). */
@@ -47,6 +49,8 @@ export type FillLeafTuple = [
   bigint,
   bigint,
   bigint,
+  boolean,
+  boolean,
 ];
 
 /** The fill's fields as a tuple in leaf order. */
@@ -67,17 +71,34 @@ export function fillLeafTuple(fill: FillLeaf): FillLeafTuple {
     fill.takerFee,
     fill.makerFilledAfter,
     fill.takerFilledAfter,
+    fill.takerFok,
+    fill.fokRunEnd,
   ];
+}
+
+/**
+ * Marks the end of each FOK run in a batch's leaves (in batch order), as the contract does at
+ * commit: a FOK leaf whose next leaf is of another taker order, or that is the last.
+ */
+export function markFokRunEnds<T extends FillLeaf>(leaves: T[]): T[] {
+  leaves.forEach((leaf, i) => {
+    const next = leaves[i + 1];
+    leaf.fokRunEnd =
+      leaf.takerFok &&
+      (next === undefined ||
+        next.takerOrderHash.toLowerCase() !== leaf.takerOrderHash.toLowerCase());
+  });
+  return leaves;
 }
 
 const MAX_UINT64 = (1n << 64n) - 1n;
 const MAX_UINT128 = (1n << 128n) - 1n;
 
 /** Scratch for the encoding (single-threaded; results are always fresh arrays). */
-const words = new Uint8Array(15 * 32);
+const words = new Uint8Array(17 * 32);
 const view = new DataView(words.buffer);
 
-/** `abi.encode` of the fill's fields: fifteen static words (480 bytes), a fresh array. */
+/** `abi.encode` of the fill's fields: seventeen static words (544 bytes), a fresh array. */
 export function encodeFillLeaf(fill: FillLeaf): Uint8Array {
   return Uint8Array.from(encodeInto(fill));
 }
@@ -109,12 +130,19 @@ function encodeInto(fill: FillLeaf): Uint8Array {
   big(12, fill.takerFee, MAX_UINT128, "takerFee");
   big(13, fill.makerFilledAfter, MAX_UINT128, "makerFilledAfter");
   big(14, fill.takerFilledAfter, MAX_UINT128, "takerFilledAfter");
+  flag(15, fill.takerFok, "takerFok");
+  flag(16, fill.fokRunEnd, "fokRunEnd");
   return words;
 }
 
 function small(word: number, value: number, max: number, field: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max) throw invalid(field, value);
   view.setUint32(word * 32 + 28, value);
+}
+
+function flag(word: number, value: boolean, field: string): void {
+  if (typeof value !== "boolean") throw invalid(field, value);
+  words[word * 32 + 31] = value ? 1 : 0;
 }
 
 function big(word: number, value: bigint, max: bigint, field: string): void {

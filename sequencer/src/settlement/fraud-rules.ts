@@ -43,6 +43,7 @@ export const FRAUD_KINDS = [
   "MislabelledLeaf",
   "NotMakersPrice",
   "FlagsViolated",
+  "FokPartial",
 ] as const;
 
 /** A `FraudKind` by name. */
@@ -183,8 +184,14 @@ export function findFraud(
     return "BadQuoteAmount";
   if (!onGrid(ctx.market, fill.price, fill.baseAmount)) return "OffTickOrLot";
   if (isMaker && fill.price !== order.price) return "NotMakersPrice";
-  if (isMaker ? (order.flags & (FLAG_IOC | FLAG_FOK)) !== 0 : (order.flags & FLAG_POST_ONLY) !== 0)
+  if (
+    isMaker
+      ? (order.flags & (FLAG_IOC | FLAG_FOK)) !== 0
+      : (order.flags & FLAG_POST_ONLY) !== 0 || ((order.flags & FLAG_FOK) !== 0) !== fill.takerFok
+  )
     return "FlagsViolated";
+  if (!isMaker && fill.takerFok && fill.fokRunEnd && fill.takerFilledAfter < order.amount)
+    return "FokPartial";
   return undefined;
 }
 

@@ -121,6 +121,20 @@ describe("exchange core", () => {
     ]);
     expect(second!.map((l) => l.takerFilledAfter)).toEqual([10n ** 18n / 4n, 10n ** 18n / 2n]);
 
+    // A run longer than a whole batch can never settle whole: it is killed, not split.
+    const long = new ExchangeCore();
+    for (const r of start) long.apply(r);
+    const killed = long.apply({ kind: "cut", ms: T0 + 10, maxFills: 1 }).outputs;
+    expect(killed.flatMap((o) => (o.type === "batchCut" ? [o.batch.fillIds.length] : []))).toEqual([
+      1,
+    ]);
+    const next = long.apply({ kind: "cut", ms: T0 + 20, maxFills: 1 }).outputs;
+    expect(next.flatMap((o) => (o.type === "bust" ? [o.fill.fill.takerOrderHash] : []))).toEqual([
+      hash(5),
+      hash(5),
+    ]);
+    expect(next.some((o) => o.type === "batchCut")).toBe(false);
+
     // One maker of the run cancelled on-chain before the cut: the whole run is busted.
     const again = new ExchangeCore();
     for (const r of start) again.apply(r);

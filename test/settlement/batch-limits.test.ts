@@ -32,6 +32,7 @@ import {
   createSettlementTest,
   LOT,
   MARKET_ID,
+  PARAMS,
   TICK,
   type SettlementFixture,
 } from "../helpers/settlement-fixture.js";
@@ -164,8 +165,8 @@ describe("Settlement batch limits", async () => {
     assert.equal(await f.settlement.read.balanceOf([LAST_ACCOUNT, first.token]), -first.delta);
   });
 
-  it("commits the dearest batch the byte cap admits within 15M gas", async () => {
-    const f = await t.load();
+  /** The dearest batch the byte cap admits (two markets, 833 fills), prepared as batch 1. */
+  async function dearest(f: SettlementFixture) {
     const asTimelock = { account: f.wallets.timelock.account };
     const wbtc = await viem.deployContract("TestERC20", ["Wrapped Bitcoin", "WBTC", BASE_DECIMALS]);
     await f.settlement.write.setTokenAllowed([wbtc.address, true], asTimelock);
@@ -187,7 +188,12 @@ describe("Settlement batch limits", async () => {
     const lookup = new Map(markets.map((m) => [m.marketId, m]));
     const fee = f.addr(f.wallets.feeRecipient);
     const fills = heaviestCommitFills(markets, f.addr(f.wallets.alice), f.addr(f.wallets.bob));
-    const batch = prepareCommit(1n, fills, lookup, fee);
+    return { fills, batch: prepareCommit(1n, fills, lookup, fee) };
+  }
+
+  it("commits the dearest batch the byte cap admits within 15M gas", async () => {
+    const f = await t.load();
+    const { fills, batch } = await dearest(f);
     assert.equal(batch.deltas.length, 7);
     const bytes = commitCalldataBytes(fills.length, batch.deltas.length);
     assert.ok(bytes <= MAX_COMMIT_BYTES && bytes > MAX_COMMIT_BYTES - 143);
@@ -208,5 +214,59 @@ describe("Settlement batch limits", async () => {
       gas: BUDGET,
     });
     assert.equal((await f.settlement.read.batch([1n])).fillsRoot, batch.root);
+  });
+
+  it("takes every other step on the deepest leaf of that batch within 15M gas: challenge, dispute, uphold, decide", async () => {
+    const f = await t.load();
+    const { batch } = await dearest(f);
+    const seq = { account: f.wallets.sequencer.account };
+    await f.settlement.write.commitBatch([1n, batch.packed, batch.deltas], { ...seq, gas: BUDGET });
+    // The deepest leaf: leaf 0 sits at the end of the tree array (index 2n - 2), 10 levels down.
+    const last = batch.proofs.reduce(
+      (deep, p, i) => (p.length > batch.proofs[deep]!.length ? i : deep),
+      0,
+    );
+    const leaf = batch.fills[last]!;
+    const proof = batch.proofs[last]!;
+    assert.equal(proof.length, 10);
+    const taker = [f.wallets.alice, f.wallets.bob].find((w) =>
+      isAddressEqual(f.addr(w), leaf.taker),
+    )!;
+    const estimate = (
+      functionName: "challengeFill" | "openDispute" | "resolveDispute" | "upholdChallenge",
+      args: readonly unknown[],
+      account: typeof taker.account,
+      value?: bigint,
+    ) =>
+      t.publicClient.estimateContractGas({
+        address: f.settlement.address,
+        abi: f.settlement.abi,
+        functionName,
+        args,
+        account,
+        ...(value === undefined ? {} : { value }),
+      } as Parameters<typeof t.publicClient.estimateContractGas>[0]);
+
+    const steps: [string, bigint][] = [];
+    steps.push(["challengeFill", await estimate("challengeFill", [leaf, proof], taker.account)]);
+    await f.settlement.write.challengeFill([leaf, proof], { account: taker.account });
+    const claim = pad(toHex("claim"), { size: 32 });
+    const carol = f.wallets.carol.account;
+    steps.push([
+      "openDispute",
+      await estimate("openDispute", [1n, claim], carol, PARAMS.disputeBond),
+    ]);
+    await f.settlement.write.openDispute([1n, claim], {
+      account: carol,
+      value: PARAMS.disputeBond,
+    });
+    const arbiter = f.wallets.arbiter.account;
+    steps.push(["resolveDispute (uphold)", await estimate("resolveDispute", [1n, true], arbiter)]);
+    await networkHelpers.time.increase(PARAMS.challengeResponseWindow + 1n);
+    steps.push(["upholdChallenge", await estimate("upholdChallenge", [1n], carol)]);
+    for (const [step, gas] of steps) {
+      console.log(`      ${step} on leaf ${last} of ${batch.fills.length}: ${gas} gas`);
+      assert.ok(gas < BUDGET, `${step} asks ${gas}`);
+    }
   });
 });

@@ -869,8 +869,10 @@ export class ExchangeCore {
       }
     }
     // A FOK run stays in one batch (the contract checks it starts at 0 and a proof that its end
-    // reaches the amount): a run the caps cut short waits whole for the next batch, unless it is
-    // all the batch holds (a FOK order matched against more makers than a batch holds).
+    // reaches the amount): a run the caps cut short waits whole for the next batch. A run longer
+    // than a whole batch (a FOK order matched against more makers than one batch holds) can never
+    // settle whole: it is killed, as a FOK order that cannot fill is, rather than split into a
+    // provable part that would roll back other traders' fills.
     const last = take[take.length - 1];
     if (last && this.#takerFok(last)) {
       const hash = lowercase(last.fill.takerOrderHash);
@@ -878,7 +880,20 @@ export class ExchangeCore {
       if (next !== undefined && lowercase(s.fills.get(next)!.fill.takerOrderHash) === hash) {
         let start = take.length;
         while (start > 0 && lowercase(take[start - 1]!.fill.takerOrderHash) === hash) start--;
-        if (start > 0) take.length = start;
+        if (start === 0) {
+          for (const id of ids) {
+            const f = s.fills.get(id)!;
+            if (invalid.has(id) || lowercase(f.fill.takerOrderHash) !== hash) continue;
+            this.#bust(
+              f,
+              "fill-or-kill order needs more fills than one batch holds",
+              outputs,
+              true,
+            );
+            bust.push(id);
+          }
+        }
+        take.length = start;
       }
     }
     this.#reverse(bust, r, outputs);

@@ -143,25 +143,7 @@ describe("shared test vectors", async () => {
 
   it("hashes every vector fill of ISettlement.Fill to the vector leaf hash", async () => {
     for (const { fill: f, leafHash } of vectors.fills) {
-      const fill = {
-        batchId: big(f.batchId!),
-        index: Number(f.index),
-        makerOrderHash: f.makerOrderHash as Hex,
-        takerOrderHash: f.takerOrderHash as Hex,
-        maker: f.maker as Address,
-        taker: f.taker as Address,
-        marketId: Number(f.marketId),
-        takerSide: Number(f.takerSide),
-        price: big(f.price!),
-        baseAmount: big(f.baseAmount!),
-        quoteAmount: big(f.quoteAmount!),
-        makerFee: big(f.makerFee!),
-        takerFee: big(f.takerFee!),
-        makerFilledAfter: big(f.makerFilledAfter!),
-        takerFilledAfter: big(f.takerFilledAfter!),
-        takerFok: f.takerFok === true,
-        fokRunEnd: f.fokRunEnd === true,
-      };
+      const fill = leafOf(f);
       assert.equal(await fillLib.read.leafHash([fill]), leafHash);
     }
   });

@@ -9,6 +9,7 @@
  */
 import type { Account, Address, Hex, PublicClient } from "viem";
 import type {
+  AcceptedOrderView,
   BalanceView,
   BatchView,
   BookView,
@@ -59,6 +60,7 @@ import {
 import { verifyFillProof, type FillProofVerification } from "./verify-fill-proof.js";
 import {
   decodeBalance,
+  decodeAcceptedOrder,
   decodeBatch,
   decodeBook,
   decodeCancelResult,
@@ -307,6 +309,16 @@ export class ClearmatchClient {
       after: options.after,
     });
     return { items: decodeList("orders", decodeOrderView)(body), ...nextCursorOf(body) };
+  }
+
+  /**
+   * The order feed, oldest first: every accepted signed order of every account with its `seq`;
+   * pass `nextCursor` (a `seq`) as `after` for the next page. A watcher checks committed fills
+   * against these orders (their signatures included) without trusting the sequencer.
+   */
+  async getAcceptedOrdersPage(options: PageOptions = {}): Promise<Page<AcceptedOrderView>> {
+    const body = await this.#get("/v1/feed/orders", { limit: options.limit, after: options.after });
+    return { items: decodeList("orders", decodeAcceptedOrder)(body), ...nextCursorOf(body) };
   }
 
   /** Newest first: one page (`getAccountFillsPage` tells whether more follow). */

@@ -75,6 +75,8 @@ export const streamChannels = {
   account: (account: Address) => `account:${getAddress(account)}`,
   /** Batch life-cycle (committed, finalized, rolled back). */
   batches: "batches",
+  /** The order feed: every order the sequencer accepts, signed, with its `seq` (event `order`). */
+  orders: "orders",
 } as const;
 
 const OPEN = 1;

@@ -26,6 +26,7 @@ import type {
   MarketView,
   OrderStatus,
   OrderView,
+  AcceptedOrderView,
   SubmitOrderResult,
   TradeView,
 } from "../../sequencer/src/api/order-service.js";
@@ -228,6 +229,11 @@ export function decodeOrderView(value: unknown, path = "order"): OrderView {
     ...optional(o, "busted", () => big(o, "busted", path)),
     acceptedAt: int(o, "acceptedAt", path),
   };
+}
+
+export function decodeAcceptedOrder(value: unknown, path = "order"): AcceptedOrderView {
+  const o = obj(value, path);
+  return { ...decodeOrderView(value, path), seq: int(o, "seq", path) };
 }
 
 export function decodeTrade(value: unknown, path = "trade"): TradeView {

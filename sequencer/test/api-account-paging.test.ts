@@ -181,4 +181,23 @@ describe("account fills and orders: cursor paging", () => {
     const bad = await client.getAccountFills(BUYER, { after: "x" }).catch((e: unknown) => e);
     expect(isClearmatchApiError(bad, "INVALID_CURSOR")).toBe(true);
   });
+
+  it("pages the order feed through every accepted order, oldest first, each exactly once", async () => {
+    const seqs: number[] = [];
+    let after = "";
+    for (;;) {
+      const { status, body } = await getJson(`${t.base}/v1/feed/orders?limit=1000${after}`);
+      expect(status).toBe(200);
+      seqs.push(...(body.orders as { seq: number }[]).map((o) => o.seq));
+      if (body.nextCursor === undefined) break;
+      after = `&after=${body.nextCursor}`;
+    }
+    // The seller's ask, every bid and the orders earlier tests added, in acceptance order, none
+    // twice and none missing.
+    expect(seqs.length).toBeGreaterThan(FILLS);
+    expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    const bad = await getJson(`${t.base}/v1/feed/orders?after=x`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe("INVALID_CURSOR");
+  });
 });

@@ -156,6 +156,13 @@ export class StubOrderService implements OrderService {
   async getAccountOrders(account: Address) {
     return [...this.#accepted.values()].filter((o) => o.order.trader === account);
   }
+  /** Accepted orders in acceptance order, `seq` from 1, after the cursor `after`. */
+  async getAcceptedOrders(limit: number, after?: string) {
+    return [...this.#accepted.values()]
+      .map((o, i) => ({ ...o, seq: i + 1 }))
+      .filter((o) => o.seq > Number(after ?? 0))
+      .slice(0, limit);
+  }
   async getAccountFills() {
     return [];
   }

@@ -127,6 +127,33 @@ describe("SDK over HTTP", () => {
     expect(result.order.filled).toBe(0n);
   });
 
+  it("pages the order feed oldest first, each order with a signature that recovers to its trader", async () => {
+    for (const price of [2_001_000_000n, 2_002_000_000n, 2_003_000_000n])
+      await client.placeOrder({ marketId: 1, side: "buy", price, amount: 10n ** 18n });
+    const seen: number[] = [];
+    let after: string | undefined;
+    do {
+      const page = await client.getAcceptedOrdersPage({ limit: 2, ...(after ? { after } : {}) });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      for (const o of page.items) {
+        seen.push(o.seq);
+        expect(
+          await recoverTypedDataAddress({
+            domain,
+            types: orderTypes,
+            primaryType: "Order",
+            message: o.order,
+            signature: o.signature,
+          }),
+        ).toBe(o.order.trader);
+      }
+      after = page.nextCursor;
+    } while (after !== undefined);
+    expect(seen.length).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(new Set(seen).size).toBe(seen.length);
+  });
+
   it("resubmits the identical signed order idempotently", async () => {
     const signed = await client.signOrder(
       await client.buildOrder({ marketId: 1, side: "sell", price: 5n, amount: 7n }),

@@ -81,7 +81,16 @@ function answers(core: ExchangeCore) {
     }
     return out;
   };
+  // The order feed, oldest first, two at a time: live and archived orders alike.
+  const feed: string[][] = [];
+  for (let after = 0; ;) {
+    const page = core.acceptedOrdersPage(after, 2);
+    if (page.length === 0) break;
+    feed.push(page.map((o) => `${o.seq}:${o.orderHash}:${o.signature}`));
+    after = page.at(-1)!.seq;
+  }
   return {
+    feed,
     orders: [1, 2, 3, 4, 5, 6, 7].map((n) => core.order(hash(n))),
     fills: [1, 2].map((id) => core.fill(id)),
     batches: core.batches(),
@@ -137,6 +146,8 @@ describe("retention: settled history leaves the core's memory for the archive", 
     // (filled, fill pending), and the open orders 5 and 7.
     expect(held(core)).toEqual({ orders: 4, fills: 1, batches: 1 });
     expect(answers(core)).toEqual(before);
+    // The feed lists all seven accepted orders in acceptance order, archived (1, 2, 6) or live.
+    expect(before.feed.flat().map((e) => Number(e.split(":")[0]))).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(before.ordersB).toEqual([
       [`${hash(7)}:open:7`, `${hash(6)}:cancelled:6`],
       [`${hash(3)}:filled:3`, `${hash(1)}:filled:1`],

@@ -56,8 +56,9 @@ describe("stream and metrics of the running service (hardhat node + Redis)", () 
       chainId: chain.stack.chain.id,
       settlement: chain.stack.settlement,
     });
-    const sub = sdk.subscribe(["book:1", "trades:1", `account:${trader(0)}`, "batches"], (e) =>
-      events.push(e),
+    const sub = sdk.subscribe(
+      ["book:1", "trades:1", `account:${trader(0)}`, "batches", "orders"],
+      (e) => events.push(e),
     );
     closeStream = () => sub.close();
     await sub.ready;
@@ -101,6 +102,16 @@ describe("stream and metrics of the running service (hardhat node + Redis)", () 
     expect(
       of(account, "order").every((e) => (e.data as { orderHash: string }).orderHash === bid.hash),
     ).toBe(true);
+    // The order feed: both accepted orders once each, in acceptance order, signed, with `seq`
+    // (the order's later fills change its status, not the feed).
+    const feed = of("orders", "order").map((e) => e.data as { orderHash: string; seq: number });
+    expect(feed.map((o) => o.orderHash)).toEqual([ask.hash, bid.hash]);
+    expect(feed[1]!.seq).toBe(feed[0]!.seq + 1);
+    const page = await sdk.getAcceptedOrdersPage({ after: String(feed[0]!.seq - 1) });
+    expect(page.items.slice(0, 2).map((o) => [o.orderHash, o.signature])).toEqual([
+      [ask.hash, ask.signature],
+      [bid.hash, bid.signature],
+    ]);
     const statuses = of("batches", "batch")
       .filter((e) => (e.data as { batchId: unknown }).batchId === (committed.data as any).batchId)
       .map((e) => (e.data as { status: string }).status);

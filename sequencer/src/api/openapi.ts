@@ -143,6 +143,15 @@ export const openApiDocument = {
         responses: { 200: ok("Trades, newest first"), ...errors },
       },
     },
+    "/v1/feed/orders": {
+      get: {
+        summary:
+          "The order feed: every accepted signed order of every account (signature included), " +
+          "oldest first by `seq`, paged by cursor, so anyone checks committed fills against them",
+        parameters: [queryParam("limit", "Most orders returned"), afterParam("seq")],
+        responses: { 200: pageOf("orders", "Orders, each with its `seq`"), ...errors },
+      },
+    },
     "/v1/accounts/{address}/orders": {
       get: {
         summary: "An account's orders, newest first, paged by cursor",

@@ -47,6 +47,12 @@ export interface OrderView {
   readonly acceptedAt: number;
 }
 
+/** An order of the order feed: an accepted order with its place in acceptance order. */
+export interface AcceptedOrderView extends OrderView {
+  /** Acceptance number, exchange-wide (1, 2, ...): the feed's order and cursor. */
+  readonly seq: number;
+}
+
 export interface SubmitOrderResult {
   /** `false` when the identical signed order was already accepted (HTTP 200, else 201). */
   readonly created: boolean;
@@ -204,6 +210,16 @@ export interface OrderService {
     limit: number,
     after?: string | undefined,
   ): Promise<readonly OrderView[]>;
+  /**
+   * The order feed: every accepted signed order of every account, oldest first (by `seq`), at most
+   * `limit`; with `after` (a `seq` the previous page returned), the orders accepted after it.
+   * Third parties check committed fills against it without trusting the sequencer.
+   * INVALID_CURSOR when `after` is not a decimal `seq`.
+   */
+  getAcceptedOrders(
+    limit: number,
+    after?: string | undefined,
+  ): Promise<readonly AcceptedOrderView[]>;
   /**
    * Newest first (highest fill id first), at most `limit`; with `after` (a fill id the previous
    * page returned), the fills after it. INVALID_CURSOR when `after` is not one of the account's.

@@ -14,6 +14,7 @@
  * | GET | /v1/accounts/:address/orders?limit=&after= | `{ orders, nextCursor? }` |
  * | GET | /v1/accounts/:address/fills?limit=&after= | `{ fills, nextCursor? }` |
  * | GET | /v1/accounts/:address/balances | `{ balances }` |
+ * | GET | /v1/feed/orders?limit=&after= | `{ orders, nextCursor? }`: every accepted signed order, oldest first |
  * | GET | /v1/batches?limit=&before= | `{ batches }` |
  * | GET | /v1/batches/:batchId | `BatchView` |
  * | GET | /v1/fills/:fillId/proof | `FillProofView` |
@@ -211,6 +212,14 @@ export function createV1Router(deps: V1RouterDeps, intake: IntakeRoutes): Router
       const { limit, after } = validate(pagedListQuerySchema, req.query, "query");
       const fills = await service.getAccountFills(address, limit + 1, after);
       res.json(page("fills", fills, limit, (f) => f.fillId));
+    },
+  });
+
+  route(router, "/feed/orders", {
+    get: async (req, res) => {
+      const { limit, after } = validate(pagedListQuerySchema, req.query, "query");
+      const orders = await service.getAcceptedOrders(limit + 1, after);
+      res.json(page("orders", orders, limit, (o) => String(o.seq)));
     },
   });
 

@@ -2,7 +2,7 @@
  * The WebSocket stream at `/v1/stream`, on the same HTTP server as the REST API.
  *
  * Client → server (JSON text frames):
- *   { "op": "subscribe",   "channels": ["book:1", "trades:1", "account:0x…", "batches"], "id"?: … }
+ *   { "op": "subscribe",   "channels": ["book:1", "trades:1", "account:0x…", "batches", "orders"], "id"?: … }
  *   { "op": "unsubscribe", "channels": [...], "id"?: … }
  *   { "op": "ping", "id"?: … }
  * Server → client:
@@ -69,7 +69,7 @@ const MAX_MARKET_ID = 0xffff_ffff;
 
 /** The canonical form of a channel name, or undefined when it names no channel. */
 export function parseChannel(raw: string): string | undefined {
-  if (raw === "batches") return raw;
+  if (raw === "batches" || raw === "orders") return raw;
   const colon = raw.indexOf(":");
   if (colon < 0) return undefined;
   const kind = raw.slice(0, colon);

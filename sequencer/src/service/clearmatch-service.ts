@@ -5,6 +5,7 @@
 import type { Address, Hex } from "viem";
 import { checksumAddress } from "../crypto/address.js";
 import type {
+  AcceptedOrderView,
   BalanceView,
   BatchItemResult,
   BatchView,
@@ -208,6 +209,12 @@ export class ClearmatchService implements OrderService {
     const page = this.deps.core.accountOrdersPage(account, limit, after as Hex | undefined);
     if (!page) throw invalidCursor(after);
     return page.map(orderView);
+  }
+
+  async getAcceptedOrders(limit: number, after?: string): Promise<readonly AcceptedOrderView[]> {
+    if (after !== undefined && !/^(0|[1-9][0-9]{0,14})$/.test(after)) throw invalidCursor(after);
+    const page = this.deps.core.acceptedOrdersPage(after === undefined ? 0 : Number(after), limit);
+    return page.map((o) => ({ ...orderView(o), seq: o.seq }));
   }
 
   async getAccountFills(

@@ -66,7 +66,8 @@ export interface CoreBatch {
 export type CoreOutput =
   | { type: "book"; event: EngineEvent & { type: "level" }; sequence: bigint }
   | { type: "fill"; fill: CoreFill }
-  | { type: "order"; order: CoreOrder }
+  /** An order's state changed; `accepted` when the sequencer accepted it just now (the feed). */
+  | { type: "order"; order: CoreOrder; accepted?: true }
   | { type: "batchCut"; batch: CoreBatch; leaves: FillLeaf[] }
   | { type: "batch"; batch: CoreBatch }
   /** Cut batches `fromBatchId`..`toBatchId` were withdrawn before their commit (a `recut`). */

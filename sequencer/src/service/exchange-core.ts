@@ -303,7 +303,7 @@ export class ExchangeCore {
     this.ledger.reserve(terms, { force: true });
     const outputs: CoreOutput[] = [];
     const fills = this.#events(events, r.ms, outputs);
-    outputs.push({ type: "order", order });
+    outputs.push({ type: "order", order, accepted: true });
     return { outputs, mutated: true, order, created: true, fills };
   }
 
@@ -1115,6 +1115,20 @@ export class ExchangeCore {
   accountFills(account: Address): CoreFill[] {
     return this.accountFillsPage(account, Number.MAX_SAFE_INTEGER)!;
   }
+  /**
+   * One page of the order feed: every accepted order of every account, signature included, in
+   * acceptance order (`seq` ascending), at most `limit` with `seq > afterSeq`, live or archived.
+   * Paging is stable: new orders get higher `seq`, and an order moving to the archive keeps its
+   * own. A page walks the live orders once (O(live orders)); the archive answers by index.
+   */
+  acceptedOrdersPage(afterSeq: number, limit: number): CoreOrder[] {
+    const live: CoreOrder[] = [];
+    for (const o of this.#s.orders.values()) if (o.seq > afterSeq) live.push(o);
+    live.sort((x, y) => x.seq - y.seq);
+    if (live.length > limit) live.length = limit;
+    return mergeNewest(live, this.history.acceptedOrders(afterSeq, limit), (o) => -o.seq, limit);
+  }
+
   /**
    * One page of an account's orders, newest (highest `seq`) first: at most `limit`, starting
    * right after the order `after` (the previous page's last order hash), else from the newest.

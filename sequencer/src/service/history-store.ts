@@ -29,6 +29,7 @@ const SCHEMA = `
     hash TEXT PRIMARY KEY, account TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS orders_by_account ON orders (account, seq);
+  CREATE INDEX IF NOT EXISTS orders_by_seq ON orders (seq);
   CREATE TABLE IF NOT EXISTS fills (
     fill_id INTEGER PRIMARY KEY, market INTEGER NOT NULL, data TEXT NOT NULL
   );
@@ -56,6 +57,7 @@ export class HistoryStore implements HistoryArchive {
     fill: StatementSync;
     batch: StatementSync;
     accountOrders: StatementSync;
+    acceptedOrders: StatementSync;
     accountFills: StatementSync;
     marketFills: StatementSync;
     batches: StatementSync;
@@ -87,6 +89,7 @@ export class HistoryStore implements HistoryArchive {
       accountOrders: db.prepare(
         "SELECT data FROM orders WHERE account = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
       ),
+      acceptedOrders: db.prepare("SELECT data FROM orders WHERE seq > ? ORDER BY seq ASC LIMIT ?"),
       accountFills: db.prepare(
         `SELECT f.data AS data FROM account_fills a JOIN fills f ON f.fill_id = a.fill_id
          WHERE a.account = ? AND a.fill_id < ? ORDER BY a.fill_id DESC LIMIT ?`,
@@ -161,6 +164,10 @@ export class HistoryStore implements HistoryArchive {
 
   accountOrders(account: Address, beforeSeq: number, limit: number): CoreOrder[] {
     return all<CoreOrder>(this.#get.accountOrders.all(account.toLowerCase(), beforeSeq, limit));
+  }
+
+  acceptedOrders(afterSeq: number, limit: number): CoreOrder[] {
+    return all<CoreOrder>(this.#get.acceptedOrders.all(afterSeq, limit));
   }
 
   accountFills(account: Address, beforeId: number, limit: number): CoreFill[] {

@@ -26,6 +26,8 @@ export interface HistoryReader {
   batch(batchId: bigint): CoreBatch | undefined;
   /** An account's archived orders with `seq < beforeSeq`, highest seq first. */
   accountOrders(account: Address, beforeSeq: number, limit: number): CoreOrder[];
+  /** Archived orders of every account with `seq > afterSeq`, lowest seq first (the order feed). */
+  acceptedOrders(afterSeq: number, limit: number): CoreOrder[];
   /** An account's archived fills (as maker or taker) with `fillId < beforeId`, highest first. */
   accountFills(account: Address, beforeId: number, limit: number): CoreFill[];
   /** A market's archived fills, newest first. */
@@ -79,6 +81,12 @@ export class MemoryHistory implements HistoryArchive {
       .sort((x, y) => y.seq - x.seq)
       .slice(0, limit);
   }
+  acceptedOrders(afterSeq: number, limit: number): CoreOrder[] {
+    return [...this.#orders.values()]
+      .filter((o) => o.seq > afterSeq)
+      .sort((x, y) => x.seq - y.seq)
+      .slice(0, limit);
+  }
   accountFills(account: Address, beforeId: number, limit: number): CoreFill[] {
     const a = account.toLowerCase();
     return [...this.#fills.values()]
@@ -111,6 +119,7 @@ export const discardHistory: HistoryArchive = {
   fill: () => undefined,
   batch: () => undefined,
   accountOrders: () => [],
+  acceptedOrders: () => [],
   accountFills: () => [],
   marketFills: () => [],
   batches: () => [],

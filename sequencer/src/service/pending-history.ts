@@ -74,6 +74,15 @@ export class PendingHistory implements HistoryArchive {
       limit,
     );
   }
+  acceptedOrders(afterSeq: number, limit: number): CoreOrder[] {
+    // Lowest seq first: the newest-first merge on the negated key.
+    return mergeNewest(
+      this.#held.acceptedOrders(afterSeq, limit),
+      this.archive.acceptedOrders(afterSeq, limit),
+      (o) => -o.seq,
+      limit,
+    );
+  }
   accountFills(account: Address, beforeId: number, limit: number): CoreFill[] {
     return mergeNewest(
       this.#held.accountFills(account, beforeId, limit),

@@ -1,7 +1,8 @@
 /**
  * Publishes the core's outputs on the WebSocket stream: book level changes (`book:<id>`), trades
  * and busts (`trades:<id>`), each account's order, fill and bust events (`account:<address>`),
- * and batch status changes (`batches`).
+ * batch status changes (`batches`), and the order feed (`orders`: each accepted order once, with
+ * its signature and `seq`).
  *
  * Views are built only for channels someone listens to (the intake's hot path publishes every
  * order and fill; most have no subscriber).
@@ -47,6 +48,9 @@ export function publishOutputs(
       case "order": {
         const channel = `account:${checksumAddress(out.order.order.trader)}`;
         if (hub.hasSubscribers(channel)) hub.publish(channel, "order", orderView(out.order));
+        // The order feed: each accepted order once, signed, with its place in acceptance order.
+        if (out.accepted && hub.hasSubscribers("orders"))
+          hub.publish("orders", "order", { ...orderView(out.order), seq: out.order.seq });
         break;
       }
       case "batchCut":

@@ -1,0 +1,202 @@
+/**
+ * The watchtower against a malicious sequencer on the dev chain (issue 21): the sequencer's own
+ * key commits a batch whose fill contradicts a signed order; the watchtower, with its own key and
+ * its own cursor file, rebuilds the fills from the commit transaction's input, proves the fraud
+ * and the batch rolls back; an honest batch stays pending; a restart resumes from the cursor and
+ * checks exactly the commits it has not seen; fills whose orders it lacks are counted, not proven.
+ */
+import { spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWalletClient, http, type Account, type Chain, type Hex } from "viem";
+import { BatchStatus } from "../src/chain/settlement-client.js";
+import { devAccount, devCommitMarkets, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
+import type { FillLeaf, Order } from "../src/eip712/types.js";
+import { buildBatchCommit } from "../src/settlement/batch-commit.js";
+import {
+  FileCursorStore,
+  MapOrderSource,
+  Watchtower,
+  type ProofSent,
+} from "../src/watchtower/watchtower.js";
+import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import {
+  fundTraders,
+  ONE_ETH,
+  signedOrder,
+  trader,
+  traderIndex,
+  USDC,
+} from "./helpers/service-kit.js";
+
+const feeRecipient = devAccount(DEV_ROLES.feeRecipient).account.address;
+
+describe("watchtower (dev chain, malicious sequencer)", () => {
+  let chain: DevChain;
+  let dir: string;
+  const orders = new MapOrderSource();
+
+  beforeAll(async () => {
+    chain = await startDevChain({ challengeWindow: 30n });
+    await fundTraders(chain);
+    dir = await mkdtemp(join(tmpdir(), "clearmatch-watchtower-"));
+  }, 120_000);
+
+  afterAll(async () => {
+    await chain?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Trader 1 sells 1 WETH at 2,000; trader 0 buys up to 1 WETH at `bidPrice`. */
+  async function orderPair(bidPrice: bigint, known = true) {
+    const ask = await signedOrder(chain, traderIndex(1), {
+      side: 1,
+      price: USDC(2_000n),
+      amount: ONE_ETH,
+    });
+    const bid = await signedOrder(chain, traderIndex(0), {
+      side: 0,
+      price: bidPrice,
+      amount: ONE_ETH,
+    });
+    if (known) for (const o of [ask, bid]) orders.add(o.hash, o.order);
+    return { ask, bid };
+  }
+
+  /** Commits one fill of the pair at the ask's price, as the sequencer's key, top-level. */
+  async function commitFill(pair: { ask: { hash: Hex; order: Order }; bid: { hash: Hex } }) {
+    const batchId = await chain.client.nextBatchId();
+    const quote = USDC(2_000n);
+    const fill: FillLeaf = {
+      batchId,
+      index: 0,
+      makerOrderHash: pair.ask.hash,
+      takerOrderHash: pair.bid.hash,
+      maker: trader(1),
+      taker: trader(0),
+      marketId: 1,
+      takerSide: 0,
+      price: quote,
+      baseAmount: ONE_ETH,
+      quoteAmount: quote,
+      makerFee: 0n,
+      takerFee: quote / 1_000n,
+      makerFilledAfter: ONE_ETH,
+      takerFilledAfter: ONE_ETH,
+      takerFok: false,
+      fokRunEnd: false,
+    };
+    const commit = buildBatchCommit([fill], devCommitMarkets(chain.stack), feeRecipient);
+    await chain.client.commitBatch(batchId, commit.commitFills, commit.deltas);
+    return batchId;
+  }
+
+  const watchtower = (proofs: ProofSent[]) =>
+    new Watchtower({
+      publicClient: chain.stack.publicClient,
+      walletClient: createWalletClient({
+        chain: chain.stack.chain as Chain,
+        transport: http(chain.node.url),
+        account: devAccount(traderIndex(5)).account as Account,
+      }),
+      settlement: chain.stack.settlement,
+      orders,
+      cursor: new FileCursorStore(join(dir, "cursor.json")),
+      fromBlock: chain.stack.deployBlock,
+      onProof: (p) => proofs.push(p),
+    });
+
+  it("proves a fill at a price worse than the taker's limit, leaves the honest batch pending, and resumes after a restart", async () => {
+    const honest = await commitFill(await orderPair(USDC(2_100n)));
+    const fraud = await commitFill(await orderPair(USDC(1_900n))); // bob never bid 2,000
+
+    const proofs: ProofSent[] = [];
+    const first = watchtower(proofs);
+    await first.checkOnce();
+    expect(proofs.map((p) => [p.batchId, p.side, p.kind])).toEqual([
+      [fraud, "taker", "PriceWorseThanLimit"],
+    ]);
+    expect(proofs[0]!.latencyMs).toBeLessThan(10_000);
+    expect((await chain.client.batch(fraud)).status).toBe(BatchStatus.RolledBack);
+    expect((await chain.client.batch(honest)).status).toBe(BatchStatus.Pending);
+    expect(first.stats).toMatchObject({ batchesChecked: 2, proofsSent: 1, fillsWithoutOrders: 0 });
+
+    // A restart on the same cursor file: nothing checked twice, the next commit is.
+    const later: ProofSent[] = [];
+    const again = watchtower(later);
+    expect(again.stats.cursor).toBe(first.stats.cursor);
+    const missed = await commitFill(await orderPair(USDC(1_950n)));
+    await again.checkOnce();
+    expect(again.stats.batchesChecked).toBe(1);
+    expect(later.map((p) => [p.batchId, p.kind])).toEqual([[missed, "PriceWorseThanLimit"]]);
+    expect((await chain.client.batch(missed)).status).toBe(BatchStatus.RolledBack);
+  }, 60_000);
+
+  it("counts fills whose orders it does not have, and proves nothing about them", async () => {
+    const proofs: ProofSent[] = [];
+    const tower = watchtower(proofs);
+    await tower.checkOnce(); // catch up
+    const unknown = await commitFill(await orderPair(USDC(1_900n), false));
+    await tower.checkOnce();
+    expect(proofs).toEqual([]);
+    expect(tower.stats.fillsWithoutOrders).toBe(2); // both sides
+    expect((await chain.client.batch(unknown)).status).toBe(BatchStatus.Pending);
+  }, 60_000);
+
+  it("runs as its own process (npm run watchtower): reads the sequencer's order feed and proves the fraud it finds", async () => {
+    // A feed server with the orders of one honest and one fraudulent fill, in acceptance order.
+    const pairs = [await orderPair(USDC(2_100n), false), await orderPair(USDC(1_900n), false)];
+    const feed = pairs.flatMap((p) => [p.ask, p.bid]);
+    const server: Server = createServer((req, res) => {
+      const after = Number(new URL(req.url!, "http://x").searchParams.get("after") ?? "0");
+      const items = feed
+        .map((o, i) => ({
+          orderHash: o.hash,
+          order: Object.fromEntries(
+            Object.entries(o.order).map(([k, v]) => [k, typeof v === "bigint" ? String(v) : v]),
+          ),
+          signature: o.signature,
+          status: "open",
+          filled: "0",
+          acceptedAt: 0,
+          seq: i + 1,
+        }))
+        .filter((o) => o.seq > after);
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ orders: items }));
+    });
+    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
+    const port = (server.address() as { port: number }).port;
+    const honest = await commitFill(pairs[0]!);
+    const fraud = await commitFill(pairs[1]!);
+    const child = spawn(process.execPath, ["--import", "tsx", resolve("scripts/watchtower.ts")], {
+      env: {
+        ...process.env,
+        RPC_URL: chain.node.url,
+        SETTLEMENT_ADDRESS: chain.stack.settlement,
+        WATCHTOWER_KEY: devAccount(traderIndex(6)).privateKey,
+        ORDER_FEED_URL: `http://127.0.0.1:${port}`,
+        SETTLEMENT_START_BLOCK: String(chain.stack.deployBlock),
+        WATCHTOWER_DATA_DIR: join(dir, "process"),
+        WATCHTOWER_POLL_MS: "200",
+      },
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output.includes(`proved batch ${fraud} `) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(output).toContain(`proved batch ${fraud} fill 0 (taker: PriceWorseThanLimit)`);
+      expect((await chain.client.batch(fraud)).status).toBe(BatchStatus.RolledBack);
+      expect((await chain.client.batch(honest)).status).toBe(BatchStatus.Pending);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise<void>((done) => server.close(() => done()));
+    }
+  }, 60_000);
+});

@@ -318,10 +318,7 @@ export class FeedOrderSource implements OrderSource {
 
   constructor(
     readonly client: {
-      getAcceptedOrdersPage(options: {
-        after?: string;
-        limit?: number;
-      }): Promise<{
+      getAcceptedOrdersPage(options: { after?: string; limit?: number }): Promise<{
         items: readonly { orderHash: Hex; order: Order; seq: number }[];
         nextCursor?: string;
       }>;

@@ -13,7 +13,7 @@
  * the sequencer's finalized view, and the vault must hold at least the sum of balances. Any
  * mismatch exits non-zero.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
   createPublicClient,
@@ -57,6 +57,28 @@ interface Counters {
   rejected: number;
   rejectCodes: Record<string, number>;
   fills: number;
+}
+
+/** What the watchtower wrote after its last check, once its cursor reaches `block` (60 s at most). */
+async function watchtowerStats(dir: string, block: bigint) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const s = JSON.parse(await readFile(path.join(dir, "stats.json"), "utf8")) as {
+        batchesChecked: number;
+        fillsChecked: number;
+        fillsWithoutOrders: number;
+        proofsSent: number;
+        proofsFailed: number;
+        cursor: string;
+      };
+      if (BigInt(s.cursor) >= block) return { ...s, caughtUp: true };
+    } catch {
+      // not written yet
+    }
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -301,6 +323,17 @@ async function main() {
       fromBlock: BigInt(run.stack.deployBlock),
     });
     log(`${audit.provable.length} provable of ${audit.committed} committed`);
+
+    // The watchtower (its own process, reading the order feed) must have checked every commit:
+    // its cursor past the last commit's block, no proof sent, no fill side without its order.
+    const lastCommit = await publicClient.getBlockNumber();
+    const watchtower = await watchtowerStats(run.watchtowerDir, lastCommit);
+    log(
+      watchtower
+        ? `watchtower: checked ${watchtower.batchesChecked} batches, ${watchtower.fillsChecked} fills; ` +
+            `${watchtower.proofsSent} proofs sent, ${watchtower.fillsWithoutOrders} fill sides without orders`
+        : `watchtower: did not report having checked up to block ${lastCommit}`,
+    );
     const finalizedAt = new Map(allBatches.map((b) => [b.batchId, b.finalizedAt]));
     const latencies = [...uniqueFills.values()]
       .filter((f) => f.batchId !== undefined && finalizedAt.get(f.batchId) !== undefined)
@@ -388,6 +421,7 @@ async function main() {
         problems: audit.problems,
         coverageGaps: audit.coverage,
       },
+      watchtower: watchtower ?? { caughtUp: false },
       matchToFinalityMs: {
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),
@@ -437,6 +471,11 @@ async function main() {
     if (rolledBackBatches.length > 0) {
       mismatches.push(`${rolledBackBatches.length} batches rolled back`);
     }
+    if (!watchtower) mismatches.push("the watchtower did not check every commit");
+    else if (watchtower.proofsSent > 0 || watchtower.fillsWithoutOrders > 0)
+      mismatches.push(
+        `the watchtower sent ${watchtower.proofsSent} proofs and missed ${watchtower.fillsWithoutOrders} orders`,
+      );
     for (const p of audit.provable) {
       mismatches.push(`provable fill ${p.fillId} (batch ${p.batchId}): ${p.kind} on the ${p.side}`);
     }

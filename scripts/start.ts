@@ -8,8 +8,9 @@
  *   stack deployed through the Ignition modules with
  *   ignition/parameters/localhost.json, funded demo traders, Redis at REDIS_URL (or a
  *   `redis-server` it starts itself when none listens), and the sequencer with a new data directory
- *   (`data/dev-<timestamp>`, or DATA_DIR); it prints the URLs, contract addresses and demo keys,
- *   and runs until Ctrl-C.
+ *   (`data/dev-<timestamp>`, or DATA_DIR), and a watchtower (scripts/watchtower.ts, its own
+ *   process reading the sequencer's order feed); it prints the URLs, contract addresses and demo
+ *   keys, and runs until Ctrl-C.
  */
 import { spawnSequencer, StartError, startEmbedded, type EmbeddedRun } from "./lib/embedded-run.js";
 
@@ -25,6 +26,7 @@ function banner(run: EmbeddedRun) {
     `  stream     ${run.streamUrl}`,
     `  chain      ${run.node.url} (chain id ${stack.chainId}, shanghai)`,
     `  redis      ${run.redisUrl}`,
+    `  watchtower its own process (scripts/watchtower.ts), state in ${run.watchtowerDir}`,
     `  data       ${run.dataDir}`,
     process.env.DATA_DIR
       ? "             (DATA_DIR; it now belongs to this run's chain: a later run needs a new one)"

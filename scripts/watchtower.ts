@@ -14,7 +14,11 @@
  *   SETTLEMENT_START_BLOCK  first block to check when there is no cursor yet (default 0)
  *   WATCHTOWER_DATA_DIR     its state (default ./data/watchtower)
  *   WATCHTOWER_POLL_MS      between checks (default 1000)
+ *
+ * After each check it writes its counts to `<WATCHTOWER_DATA_DIR>/stats.json` (the demo reads
+ * them): batches and fills checked, sides without orders, proofs sent and failed, cursor, lag.
  */
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   createPublicClient,
@@ -84,6 +88,15 @@ async function main() {
       log(
         `proved batch ${p.batchId} fill ${p.index} (${p.side}: ${p.kind}) in ${p.latencyMs} ms, tx ${p.txHash}`,
       ),
+    afterCheck: (stats) => {
+      mkdirSync(dataDir, { recursive: true });
+      const file = join(dataDir, "stats.json");
+      const json = JSON.stringify(stats, (_k, v: unknown) =>
+        typeof v === "bigint" ? String(v) : v,
+      );
+      writeFileSync(`${file}.tmp`, json);
+      renameSync(`${file}.tmp`, file);
+    },
     onMissingOrder: (batchId, index, side) =>
       log(`batch ${batchId} fill ${index}: the ${side} order is not in the feed`),
   });

@@ -17,6 +17,7 @@ import {
   startHardhatNode,
   type HardhatNode,
 } from "../../sequencer/src/devchain/hardhat-node.js";
+import { devAccount } from "../../sequencer/src/devchain/deploy-dev-stack.js";
 import type { EmbeddedStack } from "./embedded-stack.js";
 
 export class StartError extends Error {
@@ -132,6 +133,16 @@ const defaultSteps: EmbeddedSteps = {
     (await import("./embedded-stack.js")).deployEmbeddedStack(rpcUrl, log),
 };
 
+/** Runs the watchtower (scripts/watchtower.ts) as a child with `env`. */
+export function spawnWatchtower(env: NodeJS.ProcessEnv, output: "inherit" | string): ChildProcess {
+  const stdio =
+    output === "inherit" ? "inherit" : ["ignore", openSync(output, "a"), openSync(output, "a")];
+  return spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/watchtower.ts")], {
+    stdio: stdio as never,
+    env: { ...process.env, ...env },
+  });
+}
+
 /** Runs the sequencer (sequencer/src/main.ts) as a child with `env`. */
 export function spawnSequencer(env: NodeJS.ProcessEnv, output: "inherit" | string): ChildProcess {
   const stdio =
@@ -164,6 +175,9 @@ export interface EmbeddedRun {
   redisUrl: string;
   dataDir: string;
   sequencer: ChildProcess;
+  /** The watchtower, its own process: its state (cursor, stats.json) in `watchtowerDir`. */
+  watchtower: ChildProcess;
+  watchtowerDir: string;
   stop(): Promise<void>;
 }
 
@@ -266,6 +280,31 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
       await new Promise((r) => setTimeout(r, 250));
     }
     log(`sequencer: ready at ${apiUrl}`);
+
+    // The watchtower anyone can run, here with its own key (Hardhat's account 18) and state,
+    // reading the sequencer's order feed and proving any fraud it finds.
+    const watchtowerDir = path.join(dataDir, "watchtower");
+    const watchtower = spawnWatchtower(
+      {
+        RPC_URL: node.url,
+        SETTLEMENT_ADDRESS: stack.addresses.settlement!,
+        WATCHTOWER_KEY: devAccount(18).privateKey, // Hardhat's dev account 18 (funded)
+        ORDER_FEED_URL: apiUrl,
+        SETTLEMENT_START_BLOCK: stack.deployBlock,
+        WATCHTOWER_DATA_DIR: watchtowerDir,
+        WATCHTOWER_POLL_MS: process.env.WATCHTOWER_POLL_MS ?? "500",
+      },
+      output,
+    );
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          if (watchtower.exitCode !== null) return resolve();
+          watchtower.once("exit", () => resolve());
+          watchtower.kill("SIGTERM");
+        }),
+    );
+    log(`watchtower: started, state in ${watchtowerDir}`);
     return {
       node,
       stack,
@@ -274,6 +313,8 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
       redisUrl,
       dataDir,
       sequencer,
+      watchtower,
+      watchtowerDir,
       stop,
     };
   } catch (error) {

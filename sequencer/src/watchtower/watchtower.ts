@@ -102,6 +102,8 @@ export interface WatchtowerOptions {
   maxRange?: bigint;
   /** Called for each proof sent. */
   onProof?: (proof: ProofSent) => void;
+  /** Called after each check, with the stats (the CLI writes them to its state directory). */
+  afterCheck?: (stats: WatchtowerStats) => void;
   /** Called for each fill side whose order is missing. */
   onMissingOrder?: (batchId: bigint, index: number, side: "maker" | "taker") => void;
 }
@@ -160,6 +162,7 @@ export class Watchtower {
       this.#o.cursor.save(toBlock);
     }
     this.stats.lagBlocks = head > this.stats.cursor ? head - this.stats.cursor : 0n;
+    this.#o.afterCheck?.(this.stats);
     return proofs;
   }
 

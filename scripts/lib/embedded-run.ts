@@ -304,7 +304,16 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
           watchtower.kill("SIGTERM");
         }),
     );
-    log(`watchtower: started, state in ${watchtowerDir}`);
+    // Ready once its first check is written: from then on it keeps up with every commit.
+    const watchDeadline = Date.now() + 60_000;
+    while (!existsSync(path.join(watchtowerDir, "stats.json"))) {
+      if (watchtower.exitCode !== null)
+        throw new StartError(`the watchtower exited during start-up (code ${watchtower.exitCode})`);
+      if (Date.now() > watchDeadline)
+        throw new StartError("the watchtower did not complete its first check in 60 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    log(`watchtower: watching, state in ${watchtowerDir}`);
     return {
       node,
       stack,

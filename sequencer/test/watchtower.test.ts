@@ -123,6 +123,8 @@ describe("watchtower (dev chain, malicious sequencer)", () => {
     expect((await chain.client.batch(fraud)).status).toBe(BatchStatus.RolledBack);
     expect((await chain.client.batch(honest)).status).toBe(BatchStatus.Pending);
     expect(first.stats).toMatchObject({ batchesChecked: 2, proofsSent: 1, fillsWithoutOrders: 0 });
+    // Each commit checked within 10 s of its block's time (the bound at p99).
+    expect(first.stats.checkLagMaxMs).toBeLessThan(10_000);
 
     // A restart on the same cursor file: nothing checked twice, the next commit is.
     const later: ProofSent[] = [];

@@ -74,6 +74,13 @@ export interface WatchtowerStats {
   cursor: bigint;
   /** Head block minus cursor at the last check. */
   lagBlocks: bigint;
+  /**
+   * How far behind the chain head a commit was when checked, in ms of chain time (the head's
+   * timestamp minus the commit block's): the 99th percentile and the maximum over the last 10,000
+   * commits. Whole seconds on chains with one-second timestamps.
+   */
+  checkLagP99Ms: number;
+  checkLagMaxMs: number;
 }
 
 /** One proof sent. */
@@ -119,6 +126,8 @@ export class Watchtower {
   readonly #reader: CommitContextReader;
   readonly #markets = new Map<number, CommitMarket>();
   #hasher: OrderHasher | undefined;
+  readonly #blockTimes = new Map<bigint, number>();
+  readonly #lags: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
 
@@ -134,13 +143,17 @@ export class Watchtower {
       proofsFailed: 0,
       cursor,
       lagBlocks: 0n,
+      checkLagP99Ms: 0,
+      checkLagMaxMs: 0,
     };
   }
 
   /** Checks every commit from the cursor to the head; returns the proofs sent. */
   async checkOnce(): Promise<ProofSent[]> {
     const { publicClient, settlement } = this.#o;
-    const head = (await publicClient.getBlockNumber()) - BigInt(this.#o.confirmations ?? 0);
+    const latest = await publicClient.getBlock({ blockTag: "latest" });
+    const head = latest.number - BigInt(this.#o.confirmations ?? 0);
+    const headTime = Number(latest.timestamp) * 1000;
     const proofs: ProofSent[] = [];
     const maxRange = this.#o.maxRange ?? 2_000n;
     while (this.stats.cursor < head) {
@@ -157,6 +170,7 @@ export class Watchtower {
         const seenAt = Date.now();
         const proof = await this.#checkBatch(log.args.batchId!, log.transactionHash!, seenAt);
         if (proof) proofs.push(proof);
+        await this.#recordLag(log.blockNumber!, headTime);
       }
       this.stats.cursor = toBlock;
       this.#o.cursor.save(toBlock);
@@ -164,6 +178,25 @@ export class Watchtower {
     this.stats.lagBlocks = head > this.stats.cursor ? head - this.stats.cursor : 0n;
     this.#o.afterCheck?.(this.stats);
     return proofs;
+  }
+
+  /**
+   * How far behind the chain a commit was checked: the head's time when the check began minus the
+   * commit block's time, both the chain's clock (a block's time is read once).
+   */
+  async #recordLag(blockNumber: bigint, headTime: number): Promise<void> {
+    let time = this.#blockTimes.get(blockNumber);
+    if (time === undefined) {
+      time = Number((await this.#o.publicClient.getBlock({ blockNumber })).timestamp) * 1000;
+      this.#blockTimes.clear(); // commits arrive in block order: only the latest block is reused
+      this.#blockTimes.set(blockNumber, time);
+    }
+    this.#lags.push(Math.max(0, headTime - time));
+    if (this.#lags.length > 10_000) this.#lags.shift();
+    const sorted = [...this.#lags].sort((a, b) => a - b);
+    this.stats.checkLagP99Ms =
+      sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
+    this.stats.checkLagMaxMs = sorted[sorted.length - 1]!;
   }
 
   /** Polls every `intervalMs` until `stop()`; errors (an RPC outage) are retried next time. */
@@ -202,15 +235,17 @@ export class Watchtower {
     this.stats.batchesChecked++;
     if (onChain.fillsRoot.toLowerCase() !== tree.root.toLowerCase()) return undefined;
     if (onChain.status !== PENDING) return undefined; // finalized or rolled back already
-    for (const fill of fills) {
-      this.stats.fillsChecked++;
-      for (const side of ["maker", "taker"] as const) {
-        const found = await this.#judge(fill, side);
-        if (!found) continue;
-        return this.#prove(fill, tree.proofs[fill.index]!, found, side, seenAt);
-      }
-    }
-    return undefined;
+    // Every side judged at once (each judgement is a few reads), then the first provable one in
+    // batch order is proven: one proof rolls the batch back.
+    const sides = fills.flatMap((fill) =>
+      (["maker", "taker"] as const).map((side) => ({ fill, side })),
+    );
+    const verdicts = await Promise.all(sides.map(({ fill, side }) => this.#judge(fill, side)));
+    this.stats.fillsChecked += fills.length;
+    const at = verdicts.findIndex((v) => v !== undefined);
+    if (at < 0) return undefined;
+    const { fill, side } = sides[at]!;
+    return this.#prove(fill, tree.proofs[fill.index]!, verdicts[at]!, side, seenAt);
   }
 
   /** The fraud kind of one side of `fill`, if its order is known and contradicts it. */

@@ -133,25 +133,36 @@ const defaultSteps: EmbeddedSteps = {
     (await import("./embedded-stack.js")).deployEmbeddedStack(rpcUrl, log),
 };
 
-/** Runs the watchtower (scripts/watchtower.ts) as a child with `env`. */
-export function spawnWatchtower(env: NodeJS.ProcessEnv, output: "inherit" | string): ChildProcess {
+/** Runs the TypeScript entry point `script` (tsx) as a child with `env`, its output to `output`. */
+function spawnTsx(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  output: "inherit" | string,
+): ChildProcess {
   const stdio =
     output === "inherit" ? "inherit" : ["ignore", openSync(output, "a"), openSync(output, "a")];
-  return spawn(process.execPath, ["--import", "tsx", path.resolve("scripts/watchtower.ts")], {
+  return spawn(process.execPath, ["--import", "tsx", path.resolve(script)], {
     stdio: stdio as never,
     env: { ...process.env, ...env },
   });
 }
 
-/** Runs the sequencer (sequencer/src/main.ts) as a child with `env`. */
-export function spawnSequencer(env: NodeJS.ProcessEnv, output: "inherit" | string): ChildProcess {
-  const stdio =
-    output === "inherit" ? "inherit" : ["ignore", openSync(output, "a"), openSync(output, "a")];
-  return spawn(process.execPath, ["--import", "tsx", path.resolve("sequencer/src/main.ts")], {
-    stdio: stdio as never,
-    env: { ...process.env, ...env },
+/** Sends SIGTERM to `child` and resolves once it exited (at once if it already has). */
+function terminate(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
   });
 }
+
+/** Runs the sequencer (sequencer/src/main.ts) as a child with `env`. */
+export const spawnSequencer = (env: NodeJS.ProcessEnv, output: "inherit" | string) =>
+  spawnTsx("sequencer/src/main.ts", env, output);
+
+/** Runs the watchtower (scripts/watchtower.ts) as a child with `env`. */
+export const spawnWatchtower = (env: NodeJS.ProcessEnv, output: "inherit" | string) =>
+  spawnTsx("scripts/watchtower.ts", env, output);
 
 export interface EmbeddedRunOptions {
   /** Port of the API; default PORT or 8080 (a free one when taken). */
@@ -249,14 +260,7 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
       },
       output,
     );
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          if (sequencer.exitCode !== null) return resolve();
-          sequencer.once("exit", () => resolve());
-          sequencer.kill("SIGTERM");
-        }),
-    );
+    stops.push(() => terminate(sequencer));
 
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const deadline = Date.now() + 120_000;
@@ -296,14 +300,7 @@ export async function startEmbedded(options: EmbeddedRunOptions = {}): Promise<E
       },
       output,
     );
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          if (watchtower.exitCode !== null) return resolve();
-          watchtower.once("exit", () => resolve());
-          watchtower.kill("SIGTERM");
-        }),
-    );
+    stops.push(() => terminate(watchtower));
     // Ready once its first check is written: from then on it keeps up with every commit.
     const watchDeadline = Date.now() + 60_000;
     while (!existsSync(path.join(watchtowerDir, "stats.json"))) {

@@ -9,9 +9,13 @@ import { markFokRunEnds } from "../../sequencer/src/settlement/fill-leaf.js";
 import { keccak256, toHex, type Address, type Hex } from "viem";
 import type { Delta, FillLeaf } from "../../sequencer/src/eip712/types.js";
 import {
+  commitCalldataBytes,
   decodeCommitFills,
   encodeCommitFills,
   FILL_RECORD_BYTES,
+  MAX_BATCH_DELTAS,
+  MAX_BATCH_FILLS,
+  MAX_COMMIT_BYTES,
   type CommitMarket,
   type CommitMarketLookup,
 } from "../../sequencer/src/settlement/commit-fills.js";
@@ -19,22 +23,7 @@ import { buildDeltas, DeltaPairBudget } from "../../sequencer/src/settlement/del
 import { buildFillTree } from "../../sequencer/src/settlement/merkle.js";
 
 export type { CommitMarket, CommitMarketLookup };
-
-/** The contract's caps on one commit (SettlementCore.MAX_BATCH_FILLS, ...). */
-export const MAX_BATCH_FILLS = 1_024;
-export const MAX_BATCH_DELTAS = 512;
-export const MAX_COMMIT_BYTES = 120_000;
-
-/**
- * Bytes of a `commitBatch(uint64, bytes, Delta[])` call's data, exactly as the ABI encodes it:
- * selector, three head words (batch id, offset of fills, offset of deltas), the fills (length word
- * and the records padded to a word), the deltas (length word and three words each).
- */
-export function commitCalldataBytes(fillCount: number, deltaCount: number): number {
-  return (
-    4 + 3 * 32 + 32 + Math.ceil((fillCount * FILL_RECORD_BYTES) / 32) * 32 + 32 + 96 * deltaCount
-  );
-}
+export { commitCalldataBytes, MAX_BATCH_DELTAS, MAX_BATCH_FILLS, MAX_COMMIT_BYTES };
 
 /** The most fills a commit of `deltaCount` deltas can carry within every cap. */
 export function maxFillsFor(deltaCount: number): number {
@@ -45,10 +34,10 @@ export function maxFillsFor(deltaCount: number): number {
 
 /**
  * Splits `fills`, in order, into batches within every cap of one commit: a batch ends before a
- * fill that would take it over MAX_BATCH_FILLS fills, MAX_BATCH_DELTAS (account, token) pairs
- * (the sequencer's `DeltaPairBudget`) or MAX_COMMIT_BYTES of calldata. Every pair a fill touches
- * has its delta (zero ones included), so the pair count is the delta count and the byte count
- * (`commitCalldataBytes`) is exact.
+ * fill that would take it over MAX_BATCH_FILLS fills, or over MAX_BATCH_DELTAS (account, token)
+ * pairs or MAX_COMMIT_BYTES of calldata (the sequencer's own `DeltaPairBudget` counts both).
+ * Every pair a fill touches has its delta (zero ones included), so the pair count is the delta
+ * count and the byte count (`commitCalldataBytes`) is exact.
  */
 export function splitByCaps(
   fills: readonly FillLeaf[],
@@ -56,30 +45,18 @@ export function splitByCaps(
   feeRecipient: Address,
 ): FillLeaf[][] {
   const lookup = typeof markets === "function" ? markets : (id: number) => markets.get(id);
-  const fee = feeRecipient.toLowerCase();
   const out: FillLeaf[][] = [];
   let batch: FillLeaf[] = [];
-  let budget = new DeltaPairBudget(MAX_BATCH_DELTAS);
-  let pairs = new Set<string>();
+  let budget = new DeltaPairBudget(MAX_BATCH_DELTAS, MAX_COMMIT_BYTES);
   for (const fill of fills) {
     const market = lookup(fill.marketId);
     if (market === undefined) throw new Error(`no market ${fill.marketId}`);
-    const [base, quote] = [market.baseToken.toLowerCase(), market.quoteToken.toLowerCase()];
-    const [maker, taker] = [fill.maker.toLowerCase(), fill.taker.toLowerCase()];
-    const keys = [maker + base, maker + quote, taker + base, taker + quote, fee + quote];
-    const added = new Set(keys.filter((k) => !pairs.has(k))).size;
-    const fits =
-      batch.length < MAX_BATCH_FILLS &&
-      commitCalldataBytes(batch.length + 1, pairs.size + added) <= MAX_COMMIT_BYTES &&
-      budget.tryTake(fill, market, feeRecipient);
-    if (!fits) {
+    if (!(batch.length < MAX_BATCH_FILLS && budget.tryTake(fill, market, feeRecipient))) {
       out.push(batch);
       batch = [];
-      budget = new DeltaPairBudget(MAX_BATCH_DELTAS);
-      pairs = new Set();
+      budget = new DeltaPairBudget(MAX_BATCH_DELTAS, MAX_COMMIT_BYTES);
       if (!budget.tryTake(fill, market, feeRecipient)) throw new Error("a fill over the caps");
     }
-    for (const k of keys) pairs.add(k);
     batch.push(fill);
   }
   if (batch.length > 0) out.push(batch);

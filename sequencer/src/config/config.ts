@@ -9,6 +9,7 @@
 import { getAddress, isAddress, type Hex } from "viem";
 import { z } from "zod";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
+import { MAX_BATCH_DELTAS, MAX_BATCH_FILLS } from "../settlement/commit-fills.js";
 
 /** One environment variable: how to parse it, its default, and what it means. */
 export interface ConfigVariable<S extends z.ZodTypeAny = z.ZodTypeAny> {
@@ -113,13 +114,13 @@ export const configVariables = {
     description: "Blocks the chain watcher waits before acting on an event or a receipt.",
   }),
   BATCH_MAX_FILLS: variable({
-    schema: integer(1, 1_024),
+    schema: integer(1, MAX_BATCH_FILLS),
     default: "1000",
     description:
       "A batch is cut when it holds this many fills (at most 1,024, the contract's cap: a larger batch could not be committed)...",
   }),
   BATCH_MAX_DELTAS: variable({
-    schema: integer(5, 512),
+    schema: integer(5, MAX_BATCH_DELTAS),
     default: "512",
     description:
       "A batch is cut before its fills touch more (account, token) pairs than this: its netted deltas then fit the contract's cap of 512, under which finalizing it always fits the gas budget. The cut also keeps every commit within the contract's 120,000 bytes of calldata (about 830 fills of 143 bytes with few deltas).",

@@ -47,6 +47,7 @@ import {
 } from "../risk/balance-ledger.js";
 import type { MarketHalt } from "../risk/circuit-breaker.js";
 import type { KillSwitchState } from "../risk/kill-switch.js";
+import { MAX_BATCH_DELTAS } from "../settlement/commit-fills.js";
 import { buildDeltas, DeltaPairBudget } from "../settlement/deltas.js";
 import { markFokRunEnds } from "../settlement/fill-leaf.js";
 import type {
@@ -851,8 +852,8 @@ export class ExchangeCore {
       if (!invalid.has(id) && killed.has(lowercase(f.fill.takerOrderHash)))
         invalid.set(id, "another fill of its fill-or-kill order is invalid at commit");
     }
-    // Every cut keeps the contract's caps on deltas and on commit bytes (BATCH_MAX_DELTAS or 512).
-    const deltas = new DeltaPairBudget(r.maxDeltas ?? 512);
+    // Every cut keeps the contract's caps on deltas and on commit bytes (BATCH_MAX_DELTAS or the cap).
+    const deltas = new DeltaPairBudget(r.maxDeltas ?? MAX_BATCH_DELTAS);
     let full = false;
     for (const id of ids) {
       const f = s.fills.get(id)!;

@@ -32,7 +32,9 @@ import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-
 /** Bytes of one packed fill record. */
 export const FILL_RECORD_BYTES = 143;
 
-/** Most calldata bytes of one commit (the contract's `MAX_COMMIT_BYTES`). */
+/** The contract's caps on one commit (`SettlementCore.MAX_BATCH_FILLS`, `MAX_BATCH_DELTAS`, `MAX_COMMIT_BYTES`). */
+export const MAX_BATCH_FILLS = 1_024;
+export const MAX_BATCH_DELTAS = 512;
 export const MAX_COMMIT_BYTES = 120_000;
 
 /**

@@ -22,6 +22,7 @@ import { clearmatchDomain, type FillLeaf, type Order } from "../eip712/types.js"
 import {
   decodeCommitFills,
   decodeCommitInput,
+  FILL_RECORD_BYTES,
   type CommitMarket,
 } from "../settlement/commit-fills.js";
 import { findFraud, type FraudKindName } from "../settlement/fraud-rules.js";
@@ -126,7 +127,7 @@ export class Watchtower {
   readonly #reader: CommitContextReader;
   readonly #markets = new Map<number, CommitMarket>();
   #hasher: OrderHasher | undefined;
-  readonly #blockTimes = new Map<bigint, number>();
+  #lastBlock: { number: bigint; time: number } | undefined;
   readonly #lags: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
@@ -176,27 +177,29 @@ export class Watchtower {
       this.#o.cursor.save(toBlock);
     }
     this.stats.lagBlocks = head > this.stats.cursor ? head - this.stats.cursor : 0n;
+    if (this.#lags.length > 0) {
+      // Once per check, not per commit: the window holds up to 10,000 lags.
+      const sorted = [...this.#lags].sort((a, b) => a - b);
+      this.stats.checkLagP99Ms =
+        sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
+      this.stats.checkLagMaxMs = sorted[sorted.length - 1]!;
+    }
     this.#o.afterCheck?.(this.stats);
     return proofs;
   }
 
   /**
-   * How far behind the chain a commit was checked: the head's time when the check began minus the
-   * commit block's time, both the chain's clock (a block's time is read once).
+   * Records how far behind the chain a commit was checked: the head's time when the check began
+   * minus the commit block's time, both the chain's clock.
    */
   async #recordLag(blockNumber: bigint, headTime: number): Promise<void> {
-    let time = this.#blockTimes.get(blockNumber);
-    if (time === undefined) {
-      time = Number((await this.#o.publicClient.getBlock({ blockNumber })).timestamp) * 1000;
-      this.#blockTimes.clear(); // commits arrive in block order: only the latest block is reused
-      this.#blockTimes.set(blockNumber, time);
+    // Commits arrive in block order: only the last block's time is worth keeping.
+    if (this.#lastBlock?.number !== blockNumber) {
+      const { timestamp } = await this.#o.publicClient.getBlock({ blockNumber });
+      this.#lastBlock = { number: blockNumber, time: Number(timestamp) * 1000 };
     }
-    this.#lags.push(Math.max(0, headTime - time));
+    this.#lags.push(Math.max(0, headTime - this.#lastBlock.time));
     if (this.#lags.length > 10_000) this.#lags.shift();
-    const sorted = [...this.#lags].sort((a, b) => a - b);
-    this.stats.checkLagP99Ms =
-      sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)]!;
-    this.stats.checkLagMaxMs = sorted[sorted.length - 1]!;
   }
 
   /** Polls every `intervalMs` until `stop()`; errors (an RPC outage) are retried next time. */
@@ -304,11 +307,9 @@ export class Watchtower {
   /** The markets a batch's records name, read once each (a market's steps never change). */
   async #marketsOf(packed: Hex): Promise<Map<number, CommitMarket>> {
     const ids = new Set<number>();
-    const records = (packed.length - 2) / 286;
-    for (let i = 0; i < records; i++) {
-      const at = 2 + i * 286 + 128; // hex offset of the record's market id (byte 64)
+    // The market id is bytes 64-67 of each record (commit-fills.ts); two hex digits a byte.
+    for (let at = 2 + 2 * 64; at < packed.length; at += 2 * FILL_RECORD_BYTES)
       ids.add(Number.parseInt(packed.slice(at, at + 8), 16));
-    }
     for (const id of ids) {
       if (this.#markets.has(id)) continue;
       const m = await this.#o.publicClient.readContract({

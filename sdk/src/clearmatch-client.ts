@@ -36,6 +36,12 @@ import { hashFillLeaf } from "../../sequencer/src/settlement/fill-leaf.js";
 import { processProof } from "../../sequencer/src/settlement/merkle.js";
 import { ClearmatchApiError, ClearmatchClientError } from "./client-errors.js";
 import {
+  watchMyFills,
+  type SignedOrderStore,
+  type Watchtower,
+  type WatchMyFillsOptions,
+} from "./watch-my-fills.js";
+import {
   resolveClientOptions,
   type ClearmatchClientOptions,
   type ResolvedClientOptions,
@@ -160,6 +166,7 @@ export class ClearmatchClient {
       primaryType: "Order",
       message: order,
     });
+    this.#options.signedOrders.add(orderHash, order);
     return {
       order,
       signature,
@@ -469,6 +476,35 @@ export class ClearmatchClient {
         `leaf and proof lead to ${root}, batch ${proof.leaf.batchId} committed ${onChain.fillsRoot}`,
       );
     return challengeFill(ctx, proof.leaf, proof.proof);
+  }
+
+  /** Every order this client signed, by hash: what `watchMyFills` judges the trader's fills by. */
+  get signedOrders(): SignedOrderStore {
+    return this.#options.signedOrders;
+  }
+
+  /**
+   * Starts the trader's own watch over the wallet account's fills (see `watch-my-fills.ts`):
+   * proves fraud against the orders this client signed and challenges fills of orders it never
+   * signed, from the wallet, with no help from the sequencer. Needs a wallet with an account and
+   * a public client.
+   */
+  watchMyFills(
+    options: Omit<WatchMyFillsOptions, "publicClient" | "walletClient" | "settlement" | "orders">,
+  ): Watchtower {
+    const wallet = this.#wallet();
+    if (!wallet.account)
+      throw new ClearmatchClientError(
+        "WALLET_REQUIRED",
+        "watchMyFills needs a wallet with an account",
+      );
+    return watchMyFills({
+      ...options,
+      publicClient: this.#public(),
+      walletClient: wallet as WatchMyFillsOptions["walletClient"],
+      settlement: this.#options.settlement,
+      orders: this.#options.signedOrders,
+    });
   }
 
   /** The account's (default: the wallet's) finalized vault balance of `token`. */

@@ -8,6 +8,7 @@ import {
   type OrderDefaults,
   type ResolvedOrderDefaults,
 } from "./order-params.js";
+import { MapOrderSource, type SignedOrderStore } from "./watch-my-fills.js";
 import { defaultWebSocket, type ReconnectOptions, type WebSocketConstructor } from "./stream.js";
 
 export interface ClearmatchClientOptions {
@@ -43,6 +44,11 @@ export interface ClearmatchClientOptions {
   readonly orderDefaults?: OrderDefaults;
   /** Wall clock, ms since the epoch (expiry and clock nonces). Default: `Date.now`. */
   readonly now?: () => number;
+  /**
+   * Where `signOrder` keeps every order it signs, for `watchMyFills` (a store that persists them
+   * lets the watch survive a restart of the client). Default: in memory.
+   */
+  readonly signedOrders?: SignedOrderStore;
 }
 
 export interface ResolvedClientOptions {
@@ -58,6 +64,7 @@ export interface ResolvedClientOptions {
   readonly reconnect: { initialDelayMs: number; maxDelayMs: number; maxAttempts: number };
   readonly orderDefaults: ResolvedOrderDefaults;
   readonly now: () => number;
+  readonly signedOrders: SignedOrderStore;
 }
 
 export function resolveClientOptions(options: ClearmatchClientOptions): ResolvedClientOptions {
@@ -84,5 +91,6 @@ export function resolveClientOptions(options: ClearmatchClientOptions): Resolved
     },
     orderDefaults: resolveOrderDefaults(options.orderDefaults),
     now: options.now ?? Date.now,
+    signedOrders: options.signedOrders ?? new MapOrderSource(),
   };
 }

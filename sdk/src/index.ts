@@ -43,6 +43,18 @@ export {
   type FraudKindName,
 } from "../../sequencer/src/settlement/fraud-rules.js";
 export {
+  watchMyFills,
+  MapOrderSource,
+  type ChallengeOutcome,
+  type ChallengeSent,
+  type CursorStore,
+  type OrderSource,
+  type ProofSent,
+  type SignedOrderStore,
+  type WatchMyFillsOptions,
+  type Watchtower,
+} from "./watch-my-fills.js";
+export {
   fillStruct,
   type DepositResult,
   type FillStruct,

@@ -24,7 +24,9 @@ import {
   USDC,
   wire,
   fundTraders,
+  traderClient,
 } from "./helpers/service-kit.js";
+import { streamChannels, type StreamEvent } from "../../sdk/src/stream.js";
 
 async function send(chain: DevChain, index: number, data: Hex) {
   const wallet = createWalletClient({
@@ -53,8 +55,15 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
     await chain?.stop();
   });
 
-  it("busts the challenged order's fill, re-settles the later batch's fill, and balances stay consistent", async () => {
+  it("busts the challenged order's fill, re-settles the later batch's fill, tells stream clients, and balances stay consistent", async () => {
     const url = service.url;
+    // A client on the stream is told of every rollback: the batches' new status, each bust.
+    const events: StreamEvent[] = [];
+    const stream = traderClient(chain, url, traderIndex(0)).subscribe(
+      [streamChannels.batches, streamChannels.account(trader(0))],
+      (e) => events.push(e),
+    );
+    await stream.ready;
     const ask = await signedOrder(chain, traderIndex(1), {
       side: 1,
       price: USDC(2_000n),
@@ -140,6 +149,29 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
       30_000,
       "bust",
     );
+    const told = await eventually(
+      () => {
+        const rolled = events
+          .filter((e) => e.channel === "batches" && e.event === "batch")
+          .map((e) => e.data as { batchId: string; status: string })
+          .filter((b) => b.status === "rolled_back")
+          .map((b) => BigInt(b.batchId));
+        const busts = events
+          .filter((e) => e.channel === streamChannels.account(trader(0)) && e.event === "bust")
+          .map((e) => e.data as { fillId: string; reason: string });
+        return rolled.length >= 2 && busts.length >= 1 ? { rolled, busts } : undefined;
+      },
+      30_000,
+      "the stream's rollback notices",
+    );
+    expect(told.rolled).toEqual(expect.arrayContaining([first.batchId, second.batchId]));
+    expect(told.busts).toEqual([
+      expect.objectContaining({
+        fillId: String(fill1),
+        reason: `ChallengeUnanswered in batch ${first.batchId}`,
+      }),
+    ]);
+    stream.close();
     const fills0 = (await get(url, `/v1/accounts/${trader(0)}/fills`)).body.fills;
     expect(fills0.find((f: any) => f.fillId === String(fill1)).status).toBe("rolled_back");
     expect((await get(url, `/v1/orders/${bid1.hash}`)).body.status).not.toBe("open");

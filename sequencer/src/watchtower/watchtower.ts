@@ -7,15 +7,32 @@
  * for the first provable side of a batch, well inside the window. A fill whose order it does not
  * have (the sequencer's feed may withhold it) is counted: the traders' own watchers cover those.
  *
+ * It also proves two fills of one order that claim overlapping filled ranges
+ * (`proveConflictingFills`), across batches, which needs no order at all.
+ *
+ * Trader mode (`trader` set; the SDK's `watchMyFills`): only the sides naming that trader are
+ * judged, against the orders the trader signed (kept by its client); a side naming the trader
+ * whose order the trader never signed is challenged (`challengeFill`, "I never signed this") from
+ * the trader's own key, and upheld once the sequencer's deadline passes unanswered.
+ *
  * Durable: the cursor (the last block whose commits are all checked) is written after each range,
  * so a restart or an RPC outage resumes where it stopped and misses no batch; re-checking a batch
  * is harmless (a rolled-back batch is skipped, a proof is only sent for a pending one).
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
+import {
+  parseEventLogs,
+  type Account,
+  type Address,
+  type Chain,
+  type Hex,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
 import { CommitContextReader } from "../../../sdk/src/commit-context.js";
-import { fillStruct } from "../../../sdk/src/onchain-actions.js";
+import { fillStruct, type FillStruct } from "../../../sdk/src/onchain-actions.js";
 import { settlementAbi } from "../chain/settlement-abi.js";
 import { OrderHasher } from "../eip712/order-hasher.js";
 import { clearmatchDomain, type FillLeaf, type Order } from "../eip712/types.js";
@@ -68,9 +85,18 @@ export interface WatchtowerStats {
   fillsChecked: number;
   /** Fill sides whose order the source did not have (or had with another hash). */
   fillsWithoutOrders: number;
+  /** Proofs sent and mined: fraud (`proveFillFraud`) and conflicting fills (`proveConflictingFills`). */
   proofsSent: number;
   /** Proofs that reverted (another watcher proved it first, or the batch left pending). */
   proofsFailed: number;
+  /** Trader mode: challenges opened ("I never signed this"), and how they ended. */
+  challengesSent: number;
+  /** The sequencer answered with a valid signature (the trader's client had lost the order). */
+  challengesAnswered: number;
+  /** Unanswered at the deadline: the batch rolled back (upheld by this watcher or another). */
+  challengesUpheld: number;
+  /** Challenge or uphold transactions that reverted. */
+  challengesFailed: number;
   /** The last block whose commits are all checked. */
   cursor: bigint;
   /** Head block minus cursor at the last check. */
@@ -89,11 +115,26 @@ export interface ProofSent {
   batchId: bigint;
   index: number;
   side: "maker" | "taker";
-  kind: FraudKindName;
+  /** `ConflictingFills`: this side overlaps an earlier fill of the same order (`proveConflictingFills`). */
+  kind: FraudKindName | "ConflictingFills";
   txHash: Hex;
   /** Milliseconds from seeing the commit to the proof's receipt. */
   latencyMs: number;
 }
+
+/** One challenge opened (trader mode). */
+export interface ChallengeSent {
+  batchId: bigint;
+  index: number;
+  side: "maker" | "taker";
+  challengeId: bigint;
+  txHash: Hex;
+  /** Milliseconds from seeing the commit to the challenge's receipt. */
+  latencyMs: number;
+}
+
+/** How a challenge this watcher follows ended. */
+export type ChallengeOutcome = "answered" | "upheld" | "failed";
 
 export interface WatchtowerOptions {
   publicClient: PublicClient;
@@ -114,9 +155,34 @@ export interface WatchtowerOptions {
   afterCheck?: (stats: WatchtowerStats) => void;
   /** Called for each fill side whose order is missing. */
   onMissingOrder?: (batchId: bigint, index: number, side: "maker" | "taker") => void;
+  /**
+   * Trader mode: judge only the sides naming this address (`walletClient` must be its key), and
+   * challenge those whose order `orders` does not hold (the trader never signed it).
+   */
+  trader?: Address;
+  /** Trader mode: called for each challenge opened, and when one it follows ends. */
+  onChallenge?: (challenge: ChallengeSent) => void;
+  onChallengeOutcome?: (challengeId: bigint, outcome: ChallengeOutcome) => void;
+  /** Most order sides kept to find conflicting fills across batches (default 500,000). */
+  maxRangeEntries?: number;
 }
 
+/** A committed fill side's claimed range of its order, [start, end) in base atoms. */
+interface RangeEntry {
+  batchId: bigint;
+  index: number;
+  isMaker: boolean;
+  start: bigint;
+  end: bigint;
+}
+
+type Side = "maker" | "taker";
+type Verdict = { order: Order; kind: FraudKindName } | "missing" | undefined;
+
 const PENDING = 1;
+const ROLLED_BACK = 3;
+const CHALLENGE_OPEN = 1;
+const CHALLENGE_ANSWERED = 2;
 const commitEvent = settlementAbi.find(
   (x) => x.type === "event" && x.name === "BatchCommitted",
 ) as Extract<(typeof settlementAbi)[number], { type: "event"; name: "BatchCommitted" }>;
@@ -131,6 +197,15 @@ export class Watchtower {
   readonly #lags: number[] = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running = false;
+  /** Per order hash: the ranges its committed fill sides claim (conflicting-fills proofs). */
+  readonly #ranges = new Map<string, RangeEntry[]>();
+  #rangeEntries = 0;
+  /** Per checked batch: its commit transaction, to rebuild an earlier leaf for a conflict proof. */
+  readonly #commitTx = new Map<bigint, Hex>();
+  /** Trader mode: challenges opened and not yet ended (loaded from the chain after a restart). */
+  readonly #challenges = new Set<bigint>();
+  #challengesLoaded = false;
+  #reindexed = false;
 
   constructor(options: WatchtowerOptions) {
     this.#o = options;
@@ -142,6 +217,10 @@ export class Watchtower {
       fillsWithoutOrders: 0,
       proofsSent: 0,
       proofsFailed: 0,
+      challengesSent: 0,
+      challengesAnswered: 0,
+      challengesUpheld: 0,
+      challengesFailed: 0,
       cursor,
       lagBlocks: 0n,
       checkLagP99Ms: 0,
@@ -157,6 +236,7 @@ export class Watchtower {
     const headTime = Number(latest.timestamp) * 1000;
     const proofs: ProofSent[] = [];
     const maxRange = this.#o.maxRange ?? 2_000n;
+    if (!this.#reindexed) await this.#reindex(maxRange);
     while (this.stats.cursor < head) {
       const fromBlock = this.stats.cursor + 1n;
       const toBlock = fromBlock + maxRange - 1n < head ? fromBlock + maxRange - 1n : head;
@@ -176,6 +256,7 @@ export class Watchtower {
       this.stats.cursor = toBlock;
       this.#o.cursor.save(toBlock);
     }
+    if (this.#o.trader) await this.#followChallenges(latest.timestamp);
     this.stats.lagBlocks = head > this.stats.cursor ? head - this.stats.cursor : 0n;
     if (this.#lags.length > 0) {
       // Once per check, not per commit: the window holds up to 10,000 lags.
@@ -186,6 +267,44 @@ export class Watchtower {
     }
     this.#o.afterCheck?.(this.stats);
     return proofs;
+  }
+
+  /**
+   * After a restart, the fills committed before the cursor are read back into the range index
+   * (not judged again, not counted), so a later fill that overlaps one of them is still proven.
+   */
+  async #reindex(maxRange: bigint): Promise<void> {
+    const { publicClient, settlement } = this.#o;
+    const trader = this.#o.trader?.toLowerCase();
+    for (let from = this.#o.fromBlock; from <= this.stats.cursor; from += maxRange) {
+      const to =
+        from + maxRange - 1n < this.stats.cursor ? from + maxRange - 1n : this.stats.cursor;
+      const logs = await publicClient.getLogs({
+        address: settlement,
+        event: commitEvent,
+        fromBlock: from,
+        toBlock: to,
+      });
+      for (const log of logs) {
+        const batchId = log.args.batchId!;
+        const { fills } = await this.#rebuild(batchId, log.transactionHash!);
+        this.#rememberCommit(batchId, log.transactionHash!);
+        for (const fill of fills)
+          for (const side of ["maker", "taker"] as const)
+            if (
+              trader === undefined ||
+              (side === "maker" ? fill.maker : fill.taker).toLowerCase() === trader
+            )
+              this.#indexRange(fill, side);
+      }
+    }
+    this.#reindexed = true;
+  }
+
+  /** Keeps `batchId`'s commit transaction (the most recent 200,000 batches). */
+  #rememberCommit(batchId: bigint, txHash: Hex): void {
+    this.#commitTx.set(batchId, txHash);
+    if (this.#commitTx.size > 200_000) this.#commitTx.delete(this.#commitTx.keys().next().value!);
   }
 
   /**
@@ -222,59 +341,274 @@ export class Watchtower {
   }
 
   async #checkBatch(batchId: bigint, txHash: Hex, seenAt: number): Promise<ProofSent | undefined> {
-    const { publicClient, settlement } = this.#o;
-    const tx = await publicClient.getTransaction({ hash: txHash });
-    const call = decodeCommitInput(tx.input);
-    if (call.batchId !== batchId) return undefined; // not this event's commit (cannot happen)
-    const markets = await this.#marketsOf(call.fills);
-    const fills = decodeCommitFills(batchId, call.fills, call.deltas, (id) => markets.get(id));
-    const tree = buildFillTree(fills);
-    const onChain = await publicClient.readContract({
-      address: settlement,
+    const { fills, tree } = await this.#rebuild(batchId, txHash);
+    const onChain = await this.#o.publicClient.readContract({
+      address: this.#o.settlement,
       abi: settlementAbi,
       functionName: "batch",
       args: [batchId],
     });
     this.stats.batchesChecked++;
     if (onChain.fillsRoot.toLowerCase() !== tree.root.toLowerCase()) return undefined;
-    if (onChain.status !== PENDING) return undefined; // finalized or rolled back already
+    if (onChain.status === ROLLED_BACK) return undefined; // its fills claim nothing any more
+    this.#rememberCommit(batchId, txHash);
+    const trader = this.#o.trader?.toLowerCase();
+    const sides = fills.flatMap((fill) =>
+      (["maker", "taker"] as const)
+        .filter(
+          (side) =>
+            trader === undefined ||
+            (side === "maker" ? fill.maker : fill.taker).toLowerCase() === trader,
+        )
+        .map((side) => ({ fill, side })),
+    );
+    // Indexed even when finalized: a later batch may claim the same range again.
+    const conflicts = sides.flatMap(({ fill, side }) => this.#indexRange(fill, side));
+    if (onChain.status !== PENDING) return undefined;
     // Every side judged at once (each judgement is a few reads), then the first provable one in
     // batch order is proven: one proof rolls the batch back.
-    const sides = fills.flatMap((fill) =>
-      (["maker", "taker"] as const).map((side) => ({ fill, side })),
-    );
     const verdicts = await Promise.all(sides.map(({ fill, side }) => this.#judge(fill, side)));
     this.stats.fillsChecked += fills.length;
-    const at = verdicts.findIndex((v) => v !== undefined);
-    if (at < 0) return undefined;
-    const { fill, side } = sides[at]!;
-    return this.#prove(fill, tree.proofs[fill.index]!, verdicts[at]!, side, seenAt);
+    const at = verdicts.findIndex((v) => v !== undefined && v !== "missing");
+    if (at >= 0) {
+      const { fill, side } = sides[at]!;
+      const found = verdicts[at] as { order: Order; kind: FraudKindName };
+      return this.#prove(fill, tree.proofs[fill.index]!, found, side, seenAt);
+    }
+    for (const conflict of conflicts) {
+      const sent = await this.#proveConflict(conflict, fills, tree.proofs, seenAt);
+      if (sent) return sent;
+    }
+    const unsigned = verdicts.indexOf("missing");
+    if (trader !== undefined && unsigned >= 0) {
+      const { fill, side } = sides[unsigned]!;
+      await this.#challenge(fill, tree.proofs[fill.index]!, side, seenAt);
+    }
+    return undefined;
+  }
+
+  /** A batch's fills and tree, rebuilt from its commit transaction's input alone. */
+  async #rebuild(batchId: bigint, txHash: Hex) {
+    const tx = await this.#o.publicClient.getTransaction({ hash: txHash });
+    const call = decodeCommitInput(tx.input);
+    if (call.batchId !== batchId) throw new Error(`tx ${txHash} does not commit batch ${batchId}`);
+    const markets = await this.#marketsOf(call.fills);
+    const fills = decodeCommitFills(batchId, call.fills, call.deltas, (id) => markets.get(id));
+    return { fills, tree: buildFillTree(fills) };
+  }
+
+  /**
+   * Records the range one side claims of its order, and returns the earlier sides it overlaps
+   * (`FillLib.overlaps`: [filledAfter - baseAmount, filledAfter) must be disjoint per order).
+   */
+  #indexRange(fill: FillLeaf, side: Side): { earlier: RangeEntry; later: RangeEntry }[] {
+    const isMaker = side === "maker";
+    const orderHash = (isMaker ? fill.makerOrderHash : fill.takerOrderHash).toLowerCase();
+    const end = isMaker ? fill.makerFilledAfter : fill.takerFilledAfter;
+    const entry: RangeEntry = {
+      batchId: fill.batchId,
+      index: fill.index,
+      isMaker,
+      start: end > fill.baseAmount ? end - fill.baseAmount : 0n,
+      end,
+    };
+    let list = this.#ranges.get(orderHash);
+    if (!list) {
+      list = [];
+      this.#ranges.set(orderHash, list);
+    }
+    const found = list
+      .filter((e) => fill.baseAmount > 0n && e.start < entry.end && entry.start < e.end)
+      .filter((e) => e.batchId !== entry.batchId || e.index !== entry.index)
+      .map((earlier) => ({ earlier, later: entry }));
+    if (
+      !list.some(
+        (e) => e.batchId === entry.batchId && e.index === entry.index && e.isMaker === isMaker,
+      )
+    ) {
+      list.push(entry);
+      this.#rangeEntries++;
+    }
+    // Bounded: the oldest orders go first (their fills are long final or rolled back).
+    for (const [hash, old] of this.#ranges) {
+      if (this.#rangeEntries <= (this.#o.maxRangeEntries ?? 500_000)) break;
+      this.#ranges.delete(hash);
+      this.#rangeEntries -= old.length;
+    }
+    return found;
+  }
+
+  /** Proves one overlap, unless the earlier fill's batch has rolled back (its claim is void). */
+  async #proveConflict(
+    conflict: { earlier: RangeEntry; later: RangeEntry },
+    fills: readonly FillLeaf[],
+    proofs: readonly Hex[][],
+    seenAt: number,
+  ): Promise<ProofSent | undefined> {
+    const { earlier, later } = conflict;
+    let a: { fill: FillLeaf; proof: Hex[] };
+    if (earlier.batchId === later.batchId) {
+      a = { fill: fills[earlier.index]!, proof: proofs[earlier.index]! };
+    } else {
+      const status = (
+        await this.#o.publicClient.readContract({
+          address: this.#o.settlement,
+          abi: settlementAbi,
+          functionName: "batch",
+          args: [earlier.batchId],
+        })
+      ).status;
+      const txHash = this.#commitTx.get(earlier.batchId);
+      if (status === ROLLED_BACK || txHash === undefined) return undefined;
+      const rebuilt = await this.#rebuild(earlier.batchId, txHash);
+      a = { fill: rebuilt.fills[earlier.index]!, proof: rebuilt.tree.proofs[earlier.index]! };
+    }
+    const b = fills[later.index]!;
+    return this.#send(
+      {
+        functionName: "proveConflictingFills",
+        args: [
+          fillStruct(a.fill),
+          a.proof,
+          earlier.isMaker,
+          fillStruct(b),
+          proofs[later.index]!,
+          later.isMaker,
+        ],
+      },
+      { fill: b, side: later.isMaker ? "maker" : "taker", kind: "ConflictingFills", seenAt },
+    );
   }
 
   /** The fraud kind of one side of `fill`, if its order is known and contradicts it. */
-  async #judge(
-    fill: FillLeaf,
-    side: "maker" | "taker",
-  ): Promise<{ order: Order; kind: FraudKindName } | undefined> {
+  async #judge(fill: FillLeaf, side: Side): Promise<Verdict> {
     const orderHash = side === "maker" ? fill.makerOrderHash : fill.takerOrderHash;
     const order = this.#o.orders.get(orderHash);
     const hasher = await this.#orderHasher();
     if (!order || hasher.hashOrder(order).toLowerCase() !== orderHash.toLowerCase()) {
       this.stats.fillsWithoutOrders++;
       this.#o.onMissingOrder?.(fill.batchId, fill.index, side);
-      return undefined;
+      return "missing";
     }
     const ctx = await this.#reader.contextFor(fill, order, orderHash);
     const kind = findFraud(fill, order, side === "maker", ctx);
     return kind ? { order, kind } : undefined;
   }
 
+  /** Trader mode: "I never signed this", from the trader's key. */
+  async #challenge(fill: FillLeaf, proof: Hex[], side: Side, seenAt: number): Promise<void> {
+    const { publicClient, walletClient, settlement } = this.#o;
+    try {
+      const { request } = await publicClient.simulateContract({
+        account: walletClient.account,
+        address: settlement,
+        abi: settlementAbi,
+        functionName: "challengeFill",
+        args: [fillStruct(fill), proof],
+      });
+      const txHash = await walletClient.writeContract(request);
+      const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash });
+      const opened = parseEventLogs({
+        abi: settlementAbi,
+        eventName: "ChallengeOpened",
+        logs: receipt.logs,
+      })[0];
+      if (receipt.status !== "success" || !opened) throw new Error("challengeFill did not open");
+      this.#challenges.add(opened.args.challengeId);
+      this.stats.challengesSent++;
+      this.#o.onChallenge?.({
+        batchId: fill.batchId,
+        index: fill.index,
+        side,
+        challengeId: opened.args.challengeId,
+        txHash,
+        latencyMs: Date.now() - seenAt,
+      });
+    } catch {
+      this.stats.challengesFailed++;
+    }
+  }
+
+  /**
+   * Trader mode: ends the challenges it opened. Answered ones are counted; an open one past its
+   * deadline is upheld (`upholdChallenge`, which anyone may send), rolling its batch back.
+   */
+  async #followChallenges(headTime: bigint): Promise<void> {
+    const { publicClient, walletClient, settlement } = this.#o;
+    if (!this.#challengesLoaded) {
+      // After a restart: the challenges this trader opened that may still be open.
+      const logs = await publicClient.getContractEvents({
+        address: settlement,
+        abi: settlementAbi,
+        eventName: "ChallengeOpened",
+        fromBlock: this.#o.fromBlock,
+        strict: true,
+      });
+      for (const l of logs)
+        if (l.args.trader.toLowerCase() === this.#o.trader!.toLowerCase())
+          this.#challenges.add(l.args.challengeId);
+      this.#challengesLoaded = true;
+    }
+    for (const id of [...this.#challenges]) {
+      const c = await publicClient.readContract({
+        address: settlement,
+        abi: settlementAbi,
+        functionName: "challenge",
+        args: [id],
+      });
+      let outcome: ChallengeOutcome | undefined;
+      if (c.status === CHALLENGE_ANSWERED) outcome = "answered";
+      else if (c.status !== CHALLENGE_OPEN) outcome = "upheld";
+      else if (headTime >= c.deadline) {
+        try {
+          const { request } = await publicClient.simulateContract({
+            account: walletClient.account,
+            address: settlement,
+            abi: settlementAbi,
+            functionName: "upholdChallenge",
+            args: [id],
+          });
+          const hash = await walletClient.writeContract(request);
+          const receipt = await publicClient.waitForTransactionReceipt({ hash });
+          outcome = receipt.status === "success" ? "upheld" : "failed";
+        } catch {
+          outcome = "failed";
+        }
+      }
+      if (outcome === undefined) continue;
+      this.#challenges.delete(id);
+      if (outcome === "answered") this.stats.challengesAnswered++;
+      else if (outcome === "upheld") this.stats.challengesUpheld++;
+      else this.stats.challengesFailed++;
+      this.#o.onChallengeOutcome?.(id, outcome);
+    }
+  }
+
   async #prove(
     fill: FillLeaf,
     proof: Hex[],
     found: { order: Order; kind: FraudKindName },
-    side: "maker" | "taker",
+    side: Side,
     seenAt: number,
+  ): Promise<ProofSent | undefined> {
+    return this.#send(
+      {
+        functionName: "proveFillFraud",
+        args: [fillStruct(fill), proof, found.order, side === "maker"],
+      },
+      { fill, side, kind: found.kind, seenAt },
+    );
+  }
+
+  /** Sends one proof from the watcher's key; a revert (proven first by another) is counted. */
+  async #send(
+    call:
+      | { functionName: "proveFillFraud"; args: readonly [FillStruct, Hex[], Order, boolean] }
+      | {
+          functionName: "proveConflictingFills";
+          args: readonly [FillStruct, Hex[], boolean, FillStruct, Hex[], boolean];
+        },
+    what: { fill: FillLeaf; side: Side; kind: ProofSent["kind"]; seenAt: number },
   ): Promise<ProofSent | undefined> {
     const { publicClient, walletClient, settlement } = this.#o;
     try {
@@ -282,18 +616,20 @@ export class Watchtower {
         account: walletClient.account,
         address: settlement,
         abi: settlementAbi,
-        functionName: "proveFillFraud",
-        args: [fillStruct(fill), proof, found.order, side === "maker"],
-      });
-      const txHash = await walletClient.writeContract(request);
-      await publicClient.waitForTransactionReceipt({ hash: txHash });
+        ...call,
+      } as Parameters<typeof publicClient.simulateContract>[0]);
+      const txHash = await walletClient.writeContract(
+        request as Parameters<typeof walletClient.writeContract>[0],
+      );
+      const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash });
+      if (receipt.status !== "success") throw new Error(`${call.functionName} reverted`);
       const sent: ProofSent = {
-        batchId: fill.batchId,
-        index: fill.index,
-        side,
-        kind: found.kind,
+        batchId: what.fill.batchId,
+        index: what.fill.index,
+        side: what.side,
+        kind: what.kind,
         txHash,
-        latencyMs: Date.now() - seenAt,
+        latencyMs: Date.now() - what.seenAt,
       };
       this.stats.proofsSent++;
       this.#o.onProof?.(sent);

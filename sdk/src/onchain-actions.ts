@@ -98,13 +98,7 @@ export async function send(ctx: OnChainContext, request: WriteRequest): Promise<
       chain: ctx.wallet.chain ?? null,
     } as Parameters<AnyWalletClient["writeContract"]>[0]);
   } catch (error) {
-    const revert =
-      error instanceof BaseError
-        ? (error.walk(
-            (e) => e instanceof ContractFunctionRevertedError,
-          ) as ContractFunctionRevertedError | null)
-        : null;
-    const errorName = revert?.data?.errorName;
+    const errorName = revertErrorName(error);
     throw new ClearmatchClientError(
       "TRANSACTION_FAILED",
       `${request.functionName} failed${errorName ? `: ${errorName}` : ""}`,
@@ -117,6 +111,17 @@ export async function send(ctx: OnChainContext, request: WriteRequest): Promise<
       details: { functionName: request.functionName, hash },
     });
   return { hash, receipt };
+}
+
+/** The contract's custom error name in a failed viem call (e.g. `SettlementNoFraud`), if any. */
+export function revertErrorName(error: unknown): string | undefined {
+  const revert =
+    error instanceof BaseError
+      ? (error.walk(
+          (e) => e instanceof ContractFunctionRevertedError,
+        ) as ContractFunctionRevertedError | null)
+      : null;
+  return revert?.data?.errorName;
 }
 
 function addressOf(account: Account | Address): Address {

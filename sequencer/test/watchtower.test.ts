@@ -6,7 +6,6 @@
  * checks exactly the commits it has not seen; fills whose orders it lacks are counted, not proven.
  */
 import { spawn } from "node:child_process";
-import { createServer, type Server } from "node:http";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,6 +23,7 @@ import {
   type ProofSent,
 } from "../src/watchtower/watchtower.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
+import { serveOrderFeed } from "./helpers/order-feed.js";
 import {
   fundTraders,
   ONE_ETH,
@@ -180,30 +180,11 @@ describe("watchtower (dev chain, malicious sequencer)", () => {
     // A feed server with the orders of one honest and one fraudulent fill, in acceptance order.
     const pairs = [await orderPair(USDC(2_100n), false), await orderPair(USDC(1_900n), false)];
     const feed = pairs.flatMap((p) => [p.ask, p.bid]);
-    const server: Server = createServer((req, res) => {
-      const after = Number(new URL(req.url!, "http://x").searchParams.get("after") ?? "0");
-      const items = feed
-        .map((o, i) => ({
-          orderHash: o.hash,
-          order: Object.fromEntries(
-            Object.entries(o.order).map(([k, v]) => [k, typeof v === "bigint" ? String(v) : v]),
-          ),
-          signature: o.signature,
-          status: "open",
-          filled: "0",
-          acceptedAt: 0,
-          seq: i + 1,
-        }))
-        .filter((o) => o.seq > after);
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ orders: items }));
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    const port = (server.address() as { port: number }).port;
+    const feedServer = await serveOrderFeed(() => feed);
     const honest = await commitFill(pairs[0]!);
     const fraud = await commitFill(pairs[1]!);
     const { child, output: out } = spawnWatchtower(join(dir, "process"), {
-      ORDER_FEED_URL: `http://127.0.0.1:${port}`,
+      ORDER_FEED_URL: feedServer.url,
     });
     let output = "";
     try {
@@ -218,7 +199,7 @@ describe("watchtower (dev chain, malicious sequencer)", () => {
       expect((await chain.client.batch(honest)).status).toBe(BatchStatus.Pending);
     } finally {
       child.kill("SIGTERM");
-      await new Promise<void>((done) => server.close(() => done()));
+      await feedServer.close();
     }
   }, 60_000);
   it("after kill -9 and a restart, checks every batch committed while it was down, and serves its metrics", async () => {

@@ -37,32 +37,37 @@ export function watchMetrics(
     "Fill sides whose signed order the source did not provide (withheld by the feed, or never signed by the trader)",
     (s) => s.fillsWithoutOrders,
   );
-  new Counter({
-    name: "clearmatch_watch_proofs_total",
-    help: "Fraud and conflicting-fill proofs, by outcome: sent (mined) or failed (reverted)",
-    labelNames: ["outcome"],
-    registers: [registry],
-    collect() {
-      const s = stats();
-      this.reset();
-      this.inc({ outcome: "sent" }, s.proofsSent);
-      this.inc({ outcome: "failed" }, s.proofsFailed);
+  const byOutcome = (
+    name: string,
+    help: string,
+    outcomes: Record<string, (s: WatchtowerStats) => number>,
+  ) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ["outcome"],
+      registers: [registry],
+      collect() {
+        const s = stats();
+        this.reset();
+        for (const [outcome, value] of Object.entries(outcomes)) this.inc({ outcome }, value(s));
+      },
+    });
+  byOutcome(
+    "clearmatch_watch_proofs_total",
+    "Fraud and conflicting-fill proofs, by outcome: sent (mined) or failed (reverted)",
+    { sent: (s) => s.proofsSent, failed: (s) => s.proofsFailed },
+  );
+  byOutcome(
+    "clearmatch_watch_challenges_total",
+    "Trader challenges, by outcome: sent, answered (a signature was shown), upheld (rolled back), failed",
+    {
+      sent: (s) => s.challengesSent,
+      answered: (s) => s.challengesAnswered,
+      upheld: (s) => s.challengesUpheld,
+      failed: (s) => s.challengesFailed,
     },
-  });
-  new Counter({
-    name: "clearmatch_watch_challenges_total",
-    help: "Trader challenges, by outcome: sent, answered (a signature was shown), upheld (rolled back), failed",
-    labelNames: ["outcome"],
-    registers: [registry],
-    collect() {
-      const s = stats();
-      this.reset();
-      this.inc({ outcome: "sent" }, s.challengesSent);
-      this.inc({ outcome: "answered" }, s.challengesAnswered);
-      this.inc({ outcome: "upheld" }, s.challengesUpheld);
-      this.inc({ outcome: "failed" }, s.challengesFailed);
-    },
-  });
+  );
   new Gauge({
     name: "clearmatch_watch_lag_blocks",
     help: "Chain head minus the last block whose commits are all checked",

@@ -28,6 +28,7 @@ import {
   type Chain,
   type Hex,
   type PublicClient,
+  type TransactionReceipt,
   type Transport,
   type WalletClient,
 } from "viem";
@@ -177,6 +178,15 @@ interface RangeEntry {
 }
 
 type Side = "maker" | "taker";
+/** The settlement calls a watcher sends. */
+type WriteCall =
+  | { functionName: "proveFillFraud"; args: readonly [FillStruct, Hex[], Order, boolean] }
+  | {
+      functionName: "proveConflictingFills";
+      args: readonly [FillStruct, Hex[], boolean, FillStruct, Hex[], boolean];
+    }
+  | { functionName: "challengeFill"; args: readonly [FillStruct, Hex[]] }
+  | { functionName: "upholdChallenge"; args: readonly [bigint] };
 type Verdict = { order: Order; kind: FraudKindName } | "missing" | undefined;
 
 const PENDING = 1;
@@ -497,23 +507,18 @@ export class Watchtower {
 
   /** Trader mode: "I never signed this", from the trader's key. */
   async #challenge(fill: FillLeaf, proof: Hex[], side: Side, seenAt: number): Promise<void> {
-    const { publicClient, walletClient, settlement } = this.#o;
     try {
-      const { request } = await publicClient.simulateContract({
-        account: walletClient.account,
-        address: settlement,
-        abi: settlementAbi,
+      const receipt = await this.#write({
         functionName: "challengeFill",
         args: [fillStruct(fill), proof],
       });
-      const txHash = await walletClient.writeContract(request);
-      const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash });
+      const txHash = receipt.transactionHash;
       const opened = parseEventLogs({
         abi: settlementAbi,
         eventName: "ChallengeOpened",
         logs: receipt.logs,
       })[0];
-      if (receipt.status !== "success" || !opened) throw new Error("challengeFill did not open");
+      if (!opened) throw new Error("challengeFill did not open");
       this.#challenges.add(opened.args.challengeId);
       this.stats.challengesSent++;
       this.#o.onChallenge?.({
@@ -534,7 +539,7 @@ export class Watchtower {
    * deadline is upheld (`upholdChallenge`, which anyone may send), rolling its batch back.
    */
   async #followChallenges(headTime: bigint): Promise<void> {
-    const { publicClient, walletClient, settlement } = this.#o;
+    const { publicClient, settlement } = this.#o;
     if (!this.#challengesLoaded) {
       // After a restart: the challenges this trader opened that may still be open.
       const logs = await publicClient.getContractEvents({
@@ -560,20 +565,10 @@ export class Watchtower {
       if (c.status === CHALLENGE_ANSWERED) outcome = "answered";
       else if (c.status !== CHALLENGE_OPEN) outcome = "upheld";
       else if (headTime >= c.deadline) {
-        try {
-          const { request } = await publicClient.simulateContract({
-            account: walletClient.account,
-            address: settlement,
-            abi: settlementAbi,
-            functionName: "upholdChallenge",
-            args: [id],
-          });
-          const hash = await walletClient.writeContract(request);
-          const receipt = await publicClient.waitForTransactionReceipt({ hash });
-          outcome = receipt.status === "success" ? "upheld" : "failed";
-        } catch {
-          outcome = "failed";
-        }
+        outcome = await this.#write({ functionName: "upholdChallenge", args: [id] }).then(
+          () => "upheld" as const,
+          () => "failed" as const,
+        );
       }
       if (outcome === undefined) continue;
       this.#challenges.delete(id);
@@ -600,29 +595,33 @@ export class Watchtower {
     );
   }
 
+  /**
+   * Simulates `call` (a revert throws, with nothing sent), sends it from the watcher's key and
+   * waits for a successful receipt.
+   */
+  async #write(call: WriteCall): Promise<TransactionReceipt> {
+    const { publicClient, walletClient, settlement } = this.#o;
+    const { request } = await publicClient.simulateContract({
+      account: walletClient.account,
+      address: settlement,
+      abi: settlementAbi,
+      ...call,
+    } as Parameters<typeof publicClient.simulateContract>[0]);
+    const hash = await walletClient.writeContract(
+      request as Parameters<typeof walletClient.writeContract>[0],
+    );
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`${call.functionName} reverted`);
+    return receipt;
+  }
+
   /** Sends one proof from the watcher's key; a revert (proven first by another) is counted. */
   async #send(
-    call:
-      | { functionName: "proveFillFraud"; args: readonly [FillStruct, Hex[], Order, boolean] }
-      | {
-          functionName: "proveConflictingFills";
-          args: readonly [FillStruct, Hex[], boolean, FillStruct, Hex[], boolean];
-        },
+    call: WriteCall,
     what: { fill: FillLeaf; side: Side; kind: ProofSent["kind"]; seenAt: number },
   ): Promise<ProofSent | undefined> {
-    const { publicClient, walletClient, settlement } = this.#o;
     try {
-      const { request } = await publicClient.simulateContract({
-        account: walletClient.account,
-        address: settlement,
-        abi: settlementAbi,
-        ...call,
-      } as Parameters<typeof publicClient.simulateContract>[0]);
-      const txHash = await walletClient.writeContract(
-        request as Parameters<typeof walletClient.writeContract>[0],
-      );
-      const receipt = await publicClient.waitForTransactionReceipt({ hash: txHash });
-      if (receipt.status !== "success") throw new Error(`${call.functionName} reverted`);
+      const txHash = (await this.#write(call)).transactionHash;
       const sent: ProofSent = {
         batchId: what.fill.batchId,
         index: what.fill.index,

@@ -17,12 +17,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { openSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import {
-  BaseError,
-  ContractFunctionRevertedError,
   createWalletClient,
   encodeFunctionData,
   http,
@@ -34,6 +31,7 @@ import {
   type Hex,
   type TransactionReceipt,
 } from "viem";
+import { revertErrorName } from "../../../sdk/src/onchain-actions.js";
 import { settlementAbi } from "../../src/chain/settlement-abi.js";
 import { recoverAddress } from "../../src/crypto/recover.js";
 import {
@@ -48,9 +46,11 @@ import { OrderHasher } from "../../src/eip712/order-hasher.js";
 import { clearmatchDomain, orderTypes, type FillLeaf, type Order } from "../../src/eip712/types.js";
 import { buildBatchCommit } from "../../src/settlement/batch-commit.js";
 import { markFokRunEnds } from "../../src/settlement/fill-leaf.js";
+import { ROLLBACK_REASONS } from "../../src/service/exchange-core.js";
 import { FRAUD_KINDS, type FraudKindName } from "../../src/settlement/fraud-rules.js";
 import { JsonlOrderStore } from "../../src/watchtower/jsonl-order-store.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "../helpers/dev-chain.js";
+import { serveOrderFeed, type FeedServer } from "../helpers/order-feed.js";
 
 const ONE_ETH = 10n ** 18n;
 const USDC = (n: bigint) => n * 10n ** 6n;
@@ -61,14 +61,6 @@ const WITHDRAWAL_DELAY = 300n;
 const GRACE = 30;
 const BOND = 10n ** 17n;
 const RolledBack = 3;
-/** `ISettlement.RollbackReason`, in enum order. */
-const ROLLBACK_REASONS = [
-  "FraudProof",
-  "ConflictingFills",
-  "ChallengeUnanswered",
-  "DisputeUpheld",
-  "NegativeBalance",
-] as const;
 const Finalized = 2;
 
 /** Dev accounts of the cast. */
@@ -117,6 +109,8 @@ export interface AttackReport {
   watchers: Record<string, Record<string, unknown>>;
 }
 
+type OrderFields = Partial<Order> & { side: number; price: bigint; amount: bigint };
+
 interface Signed {
   order: Order;
   hash: Hex;
@@ -150,14 +144,13 @@ export async function runAttack(options: {
     cancelGraceBlocks: GRACE,
   });
   const children: ChildProcess[] = [];
-  let feedServer: Server | undefined;
+  let feed: FeedServer | undefined;
   try {
     const h = new Harness(chain, dir, log);
     await h.fund();
-    feedServer = await h.serveFeed(options.withholdFeed);
-    const feedUrl = `http://127.0.0.1:${(feedServer.address() as { port: number }).port}`;
+    feed = await h.serveFeed(options.withholdFeed);
     children.push(
-      await h.spawnWatcher("watchtower", who.tower, { ORDER_FEED_URL: feedUrl }),
+      await h.spawnWatcher("watchtower", who.tower, { ORDER_FEED_URL: feed.url }),
       await h.spawnWatcher("watcher A", who.A, {}, "--trader"),
       await h.spawnWatcher("watcher B", who.B, {}, "--trader"),
     );
@@ -183,7 +176,7 @@ export async function runAttack(options: {
     };
   } finally {
     for (const child of children) child.kill("SIGKILL");
-    await new Promise<void>((done) => (feedServer ? feedServer.close(() => done()) : done()));
+    await feed?.close();
     await chain.stop();
     await rm(dir, { recursive: true, force: true });
   }
@@ -224,15 +217,10 @@ export function formatReport(r: AttackReport): string {
   return lines.join("\n");
 }
 
+/** The contract's custom error name of a failed call, else the error's first line. */
 function revertName(error: unknown): string {
-  const revert =
-    error instanceof BaseError
-      ? (error.walk(
-          (e) => e instanceof ContractFunctionRevertedError,
-        ) as ContractFunctionRevertedError | null)
-      : null;
   return (
-    revert?.data?.errorName ??
+    revertErrorName(error) ??
     (error instanceof Error ? error.message.split("\n")[0]! : String(error))
   );
 }
@@ -286,30 +274,9 @@ class Harness {
     await fundAndDeposit(this.chain.stack, url, who.E, WETH, 20n * ONE_ETH);
   }
 
-  /** The sequencer's order feed, as `GET /v1/feed/orders` serves it (or serving nothing). */
-  async serveFeed(withhold: boolean): Promise<Server> {
-    const server = createServer((req, res) => {
-      const after = Number(new URL(req.url!, "http://x").searchParams.get("after") ?? "0");
-      const items = withhold
-        ? []
-        : this.#feed
-            .map((o, i) => ({
-              orderHash: o.hash,
-              order: Object.fromEntries(
-                Object.entries(o.order).map(([k, v]) => [k, typeof v === "bigint" ? String(v) : v]),
-              ),
-              signature: o.signature,
-              status: "open",
-              filled: "0",
-              acceptedAt: 0,
-              seq: i + 1,
-            }))
-            .filter((o) => o.seq > after);
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify({ orders: items }));
-    });
-    await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-    return server;
+  /** The sequencer's order feed (`GET /v1/feed/orders`), or one serving nothing. */
+  serveFeed(withhold: boolean): Promise<FeedServer> {
+    return serveOrderFeed(() => (withhold ? [] : this.#feed));
   }
 
   async spawnWatcher(
@@ -355,21 +322,9 @@ class Harness {
   // ------------------------------------------------------------ orders and fills
 
   /** An order signed by `index` (or, for a contract wallet, by its owner), published and kept. */
-  async sign(
-    index: number,
-    fields: Partial<Order> & { side: number; price: bigint; amount: bigint },
-    as?: { trader: Address },
-  ): Promise<Signed> {
+  async sign(index: number, fields: OrderFields, as?: { trader: Address }): Promise<Signed> {
     const { account } = devAccount(index);
-    const order: Order = {
-      trader: as?.trader ?? account.address,
-      marketId: 1,
-      nonce: this.#nonce++,
-      expiry: BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400),
-      maxFeeBps: 50,
-      flags: 0,
-      ...fields,
-    };
+    const order = this.#order(as?.trader ?? account.address, fields);
     const signature = await account.signTypedData({
       domain: this.#domain,
       types: orderTypes,
@@ -384,12 +339,15 @@ class Harness {
   }
 
   /** An order in `index`'s name that nobody signed (hashed only). */
-  unsigned(
-    index: number,
-    fields: Partial<Order> & { side: number; price: bigint; amount: bigint },
-  ) {
-    const order: Order = {
-      trader: devAccount(index).account.address,
+  unsigned(index: number, fields: OrderFields): Signed {
+    const order = this.#order(devAccount(index).account.address, fields);
+    return { order, hash: this.#hasher.hashOrder(order), signature: "0x" };
+  }
+
+  /** A month-long order of `trader` in market 1 with a fresh nonce, `fields` over the defaults. */
+  #order(trader: Address, fields: OrderFields): Order {
+    return {
+      trader,
       marketId: 1,
       nonce: this.#nonce++,
       expiry: BigInt(Math.floor(Date.now() / 1000) + 30 * 86_400),
@@ -397,7 +355,6 @@ class Harness {
       flags: 0,
       ...fields,
     };
-    return { order, hash: this.#hasher.hashOrder(order), signature: "0x" as Hex };
   }
 
   /** A fill of `taker` against resting `maker`, honest unless `o` says otherwise. */
@@ -962,17 +919,7 @@ class Harness {
       const c = await this.#griefBatch("on-chain cancel race", order, async () => {
         await this.send(G, this.#settlement, settlementAbi, "cancelOrder", [order.hash]);
       });
-      let proof = "accepted";
-      try {
-        await this.send(G, this.#settlement, settlementAbi, "proveFillFraud", [
-          c.fills[0]!,
-          c.proofs[0]!,
-          order.order,
-          true,
-        ]);
-      } catch (error) {
-        proof = (error as Error).message;
-      }
+      const proof = await this.#proveOwn(G, c, order);
       row("on-chain cancel race", `cancel ${c.block - 1n} -> commit ${c.block}: proof ${proof}`);
     }
     // 5. Self-rollback loop: challenge one's own genuine fills, and try to prove them, 3 times.
@@ -986,17 +933,7 @@ class Harness {
           c.proofs[0]!,
         ]);
         await this.#answerChallenges(start);
-        try {
-          await this.send(G, this.#settlement, settlementAbi, "proveFillFraud", [
-            c.fills[0]!,
-            c.proofs[0]!,
-            order.order,
-            true,
-          ]);
-          outcomes.push("proof accepted");
-        } catch (error) {
-          outcomes.push((error as Error).message);
-        }
+        outcomes.push(await this.#proveOwn(G, c, order));
       }
       for (let i = 0; i < 3; i++)
         row(`self-rollback loop #${i + 1}`, `challenge answered; own proof ${outcomes[i]}`);
@@ -1038,6 +975,21 @@ class Harness {
       );
     }
     return rows;
+  }
+
+  /** The griefer tries to prove its own (maker) fill, index 0 of `c`: what the contract said. */
+  async #proveOwn(griefer: number, c: Committed, order: Signed): Promise<string> {
+    try {
+      await this.send(griefer, this.#settlement, settlementAbi, "proveFillFraud", [
+        c.fills[0]!,
+        c.proofs[0]!,
+        order.order,
+        true,
+      ]);
+      return "accepted";
+    } catch (error) {
+      return (error as Error).message;
+    }
   }
 
   async #balance(index: number, token: Address): Promise<bigint> {

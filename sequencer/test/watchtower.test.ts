@@ -10,7 +10,17 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWalletClient, http, type Account, type Chain, type Hex } from "viem";
+import {
+  createPublicClient,
+  createWalletClient,
+  custom,
+  http,
+  type Account,
+  type Chain,
+  type Hex,
+  type PublicClient,
+} from "viem";
+import { rpc } from "../src/devchain/hardhat-node.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
 import { devAccount, devCommitMarkets, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import type { FillLeaf, Order } from "../src/eip712/types.js";
@@ -96,9 +106,9 @@ describe("watchtower (dev chain, malicious sequencer)", () => {
     return batchId;
   }
 
-  const watchtower = (proofs: ProofSent[]) =>
+  const watchtower = (proofs: ProofSent[], publicClient = chain.stack.publicClient) =>
     new Watchtower({
-      publicClient: chain.stack.publicClient,
+      publicClient,
       walletClient: createWalletClient({
         chain: chain.stack.chain as Chain,
         transport: http(chain.node.url),
@@ -164,6 +174,35 @@ describe("watchtower (dev chain, malicious sequencer)", () => {
     const text = await readFile(join(dataDir, "stats.json"), "utf8").catch(() => undefined);
     return text === undefined ? undefined : (JSON.parse(text) as Record<string, unknown>);
   }
+
+  it("rides out an RPC outage: a check that fails moves no cursor, and the next one checks every batch committed meanwhile", async () => {
+    let down = false;
+    const failing = custom({
+      request: async ({ method, params }) => {
+        if (down) throw new Error("ECONNREFUSED (simulated RPC outage)");
+        return rpc(chain.node.url, method, params as unknown[]);
+      },
+    });
+    const proofs: ProofSent[] = [];
+    const tower = watchtower(
+      proofs,
+      createPublicClient({ chain: chain.stack.chain as Chain, transport: failing }) as PublicClient,
+    );
+    await tower.checkOnce(); // caught up
+    const cursor = tower.stats.cursor;
+    down = true;
+    const during = [
+      await commitFill(await orderPair(USDC(2_100n))),
+      await commitFill(await orderPair(USDC(1_900n))),
+    ];
+    await expect(tower.checkOnce()).rejects.toThrow(/RPC outage/);
+    expect(tower.stats.cursor).toBe(cursor);
+    down = false;
+    await tower.checkOnce();
+    expect(tower.stats.batchesChecked).toBe(during.length);
+    expect(proofs.map((p) => [p.batchId, p.kind])).toEqual([[during[1], "PriceWorseThanLimit"]]);
+    expect((await chain.client.batch(during[0]!)).status).toBe(BatchStatus.Pending);
+  }, 60_000);
 
   it("counts fills whose orders it does not have, and proves nothing about them", async () => {
     const proofs: ProofSent[] = [];

@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../src/api/openapi.js";
 import { startServer, type TestServer } from "./api-test-kit.js";
+import { wireFixture } from "./helpers/wire-snapshot.js";
 
 /** Where each router file is mounted (see app.ts). */
 const MOUNTS: Record<string, string> = {
@@ -32,6 +33,11 @@ function documentedRoutes(): string[] {
 }
 
 describe("OpenAPI document", () => {
+  it("is the document of the wire snapshot (a wire change must be intended: UPDATE_WIRE=1)", async () => {
+    const document = JSON.parse(JSON.stringify(openApiDocument)) as unknown;
+    expect(document).toEqual(await wireFixture("openapi", document));
+  });
+
   let server: TestServer;
   beforeAll(async () => {
     server = await startServer();

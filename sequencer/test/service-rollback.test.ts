@@ -27,6 +27,7 @@ import {
   traderClient,
 } from "./helpers/service-kit.js";
 import { streamChannels, type StreamEvent } from "../../sdk/src/stream.js";
+import { streamShapes, wireFixture } from "./helpers/wire-snapshot.js";
 
 async function send(chain: DevChain, index: number, data: Hex) {
   const wallet = createWalletClient({
@@ -172,6 +173,16 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
       }),
     ]);
     stream.close();
+    // The rollback's own messages (not the re-batch's, which race this point), against the wire
+    // snapshot.
+    const shapes = streamShapes(
+      events.filter(
+        (e) =>
+          e.event === "bust" ||
+          (e.event === "batch" && (e.data as { status: string }).status === "rolled_back"),
+      ),
+    );
+    expect(shapes).toEqual(await wireFixture("stream-rollback-events", shapes));
     const fills0 = (await get(url, `/v1/accounts/${trader(0)}/fills`)).body.fills;
     expect(fills0.find((f: any) => f.fillId === String(fill1)).status).toBe("rolled_back");
     expect((await get(url, `/v1/orders/${bid1.hash}`)).body.status).not.toBe("open");

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Address } from "viem";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import type { StreamEvent } from "../../sdk/src/stream.js";
+import { streamShapes, wireFixture } from "./helpers/wire-snapshot.js";
 import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
@@ -116,6 +117,9 @@ describe("stream and metrics of the running service (hardhat node + Redis)", () 
       .filter((e) => (e.data as { batchId: unknown }).batchId === (committed.data as any).batchId)
       .map((e) => (e.data as { status: string }).status);
     expect(statuses).toEqual(["open", "committed", "finalized"]);
+    // The shapes of every message kind seen, against the wire snapshot.
+    const shapes = streamShapes(events);
+    expect(shapes).toEqual(await wireFixture("stream-events", shapes));
   }, 60_000);
 
   it("exposes orders accepted and rejected by code, batch size, latencies, queue depth and head lag on /metrics", async () => {

@@ -173,21 +173,30 @@ interface ISettlement {
 
     // ---------------------------------------------------------------- events
 
+    /// @notice `amount` of `token` was added to `account`'s vault balance.
     event Deposited(address indexed account, address indexed token, uint256 amount);
+    /// @notice `account` asked to withdraw up to `amount` of `token`, executable from `executableAt`
+    /// (replaces an earlier request of the same token).
     event WithdrawalRequested(
         address indexed account,
         address indexed token,
         uint256 amount,
         uint64 executableAt
     );
+    /// @notice `amount` of `token` left the vault for `account` (what remained of its request).
     event Withdrawn(address indexed account, address indexed token, uint256 amount);
+    /// @notice `account` dropped its pending withdrawal request of `token`.
     event WithdrawalCancelled(address indexed account, address indexed token);
+    /// @notice `trader` cancelled an order on-chain: it binds commits from `cancelGraceBlocks` later.
     event OrderCancelled(address indexed trader, bytes32 indexed orderHash);
     /// @notice A contract wallet's consent to an order, fixed on-chain (docs/protocol.md, section 4).
     event OrderApproved(address indexed trader, bytes32 indexed orderHash);
+    /// @notice `trader`'s orders with a nonce below `minNonce` are invalid (same grace as a cancel).
     event NoncesInvalidated(address indexed trader, uint64 minNonce);
 
+    /// @notice `token` was added to (`allowed`) or removed from the deposit allow-list.
     event TokenAllowed(address indexed token, bool allowed);
+    /// @notice A market was registered with its tokens, price and size steps and base decimals.
     event MarketRegistered(
         uint32 indexed marketId,
         address baseToken,
@@ -196,12 +205,15 @@ interface ISettlement {
         uint128 lotSize,
         uint8 baseDecimals
     );
+    /// @notice A market was paused or unpaused: fills committed while it is paused are provable.
     event MarketPaused(uint32 indexed marketId, bool paused);
     /// @notice The whole contract was paused (by the guardian or the timelock).
     event Paused(address account);
     /// @notice The whole contract was unpaused (by the timelock).
     event Unpaused(address account);
 
+    /// @notice Batch `batchId` was committed: the root of its fills, the hash of its deltas, its
+    /// fill count and the time from which it may be finalized.
     event BatchCommitted(
         uint64 indexed batchId,
         bytes32 fillsRoot,
@@ -209,34 +221,47 @@ interface ISettlement {
         uint32 fillCount,
         uint64 finalizableAt
     );
+    /// @notice Batch `batchId`'s deltas were applied to vault balances.
     event BatchFinalized(uint64 indexed batchId);
     /// @notice Batches `fromBatchId` through `toBatchId` (inclusive) were rolled back; `fromBatchId`
     /// is the batch the reason applies to, the others cascaded.
     event BatchesRolledBack(uint64 indexed fromBatchId, uint64 toBatchId, RollbackReason reason);
+    /// @notice A fill of batch `batchId` contradicts the signed order `orderHash` in the way `kind`
+    /// names (0 for a mislabelled leaf); the rollback follows.
     event FraudProven(uint64 indexed batchId, bytes32 indexed orderHash, FraudKind kind);
 
+    /// @notice `trader` claims never to have signed order `orderHash` of a fill in `batchId`.
     event ChallengeOpened(
         uint256 indexed challengeId,
         uint64 indexed batchId,
         bytes32 indexed orderHash,
         address trader
     );
+    /// @notice The signed order was shown: the challenge holds nothing any more.
     event ChallengeAnswered(uint256 indexed challengeId);
+    /// @notice Unanswered at its deadline: its batch rolled back if it was still pending.
     event ChallengeUpheld(uint256 indexed challengeId);
 
+    /// @notice `disputer` posted the bond against pending batch `batchId` with the claim
+    /// `claimHash` (keccak256 of the off-chain claim document).
     event DisputeOpened(
         uint256 indexed disputeId,
         uint64 indexed batchId,
         address indexed disputer,
         bytes32 claimHash
     );
+    /// @notice The dispute ended as `status` (upheld, dismissed or expired).
     event DisputeResolved(uint256 indexed disputeId, DisputeStatus status);
     /// @notice A bond (refunded or forfeited) is owed to `account`, to take with `withdrawBond`.
     event BondCredited(address indexed account, uint256 amount);
+    /// @notice `account` took `amount` of bonds owed to it.
     event BondWithdrawn(address indexed account, uint256 amount);
 
+    /// @notice The operational roles changed (by the timelock).
     event RolesSet(address sequencer, address arbiter, address guardian);
+    /// @notice Fees go to `feeRecipient`'s vault balance from the next commit.
     event FeeRecipientSet(address feeRecipient);
+    /// @notice The time and bond parameters changed (at initialization, or by the timelock).
     event ParametersSet(
         uint64 challengeWindow,
         uint64 challengeResponseWindow,
@@ -247,30 +272,50 @@ interface ISettlement {
 
     // ---------------------------------------------------------------- errors
 
+    /// @notice `caller` does not hold the role the function needs.
     error SettlementUnauthorized(address caller);
+    /// @notice A role, token or the timelock given as the zero address.
     error SettlementZeroAddress();
+    /// @notice A zero window or timeout, a zero cancel grace, or a withdrawal delay not above the
+    /// challenge window plus the response window plus the dispute timeout.
     error SettlementInvalidParameters();
     /// @notice An upgrade or parameter change through a timelock whose delay (`timelockDelay`) is
     /// shorter than the withdrawal delay plus the exit margin (`required`).
     error SettlementExitWindowTooShort(uint256 timelockDelay, uint256 required);
+    /// @notice The contract is paused: deposits, commits and finalization wait (withdrawals do not).
     error SettlementPaused();
+    /// @notice A deposit or withdrawal request of zero.
     error SettlementZeroAmount();
+    /// @notice `token` is not on the allow-list.
     error SettlementTokenNotAllowed(address token);
+    /// @notice `token` delivered `received` instead of `expected`: fee-on-transfer tokens are refused.
     error SettlementDeflationaryToken(address token, uint256 expected, uint256 received);
+    /// @notice `account` has no pending withdrawal request of `token`.
     error SettlementNoWithdrawalRequest(address account, address token);
+    /// @notice The withdrawal delay has not passed: executable from `executableAt`.
     error SettlementWithdrawalNotReady(uint64 executableAt);
+    /// @notice `invalidateNonces` with a floor (`requested`) not above the current one.
     error SettlementNonceNotIncreasing(uint64 current, uint64 requested);
 
+    /// @notice Market `marketId` is already registered.
     error SettlementMarketExists(uint32 marketId);
+    /// @notice Market `marketId` is not registered.
     error SettlementUnknownMarket(uint32 marketId);
+    /// @notice A market with one token on both sides, or steps that cannot price a lot in whole
+    /// quote atoms (`MarketLib.validSteps`).
     error SettlementInvalidMarket();
+    /// @notice Market `marketId` is paused.
     error SettlementMarketPaused(uint32 marketId);
 
+    /// @notice Batches commit and finalize in id order: `expected` is the next one.
     error SettlementBatchOutOfOrder(uint64 expected, uint64 batchId);
+    /// @notice Batch `batchId` is not pending (never committed, finalized or rolled back).
     error SettlementBatchNotPending(uint64 batchId);
     /// @notice `commitBatch` with `max` batches already between the finalize cursor and the next id.
     error SettlementTooManyPending(uint64 max);
+    /// @notice Batch `batchId`'s window has not ended, or a challenge or dispute still holds it.
     error SettlementBatchNotFinalizable(uint64 batchId);
+    /// @notice A commit with no fills.
     error SettlementEmptyBatch();
     /// @notice A batch over 1,024 fills, 512 deltas or 120,000 bytes of commit calldata: finalizing
     /// it might not fit a block, or nodes might refuse its commit transaction.
@@ -285,26 +330,47 @@ interface ISettlement {
     error SettlementFillDeltaMismatch(uint256 index);
     /// @notice Delta `index` differs from the sum of the effects the batch's fills assign to it.
     error SettlementDeltaNotNetted(uint256 index);
+    /// @notice Delta `index` is not strictly after the one before it by (account, token).
     error SettlementDeltasNotSorted(uint256 index);
+    /// @notice A batch's deltas in `token` do not sum to zero (or overflow).
     error SettlementDeltasNotBalanced(address token);
+    /// @notice `finalizeBatch` with deltas whose hash is not the one committed for `batchId`.
     error SettlementDeltasMismatch(uint64 batchId);
+    /// @notice A dispute opened at or after batch `batchId`'s `finalizableAt`.
     error SettlementChallengeWindowClosed(uint64 batchId);
 
+    /// @notice A fill and Merkle proof that do not lead to the batch's committed root.
     error SettlementInvalidProof();
+    /// @notice The order given does not hash to `orderHash` (the one the fill names), or is not the
+    /// challenger's.
     error SettlementOrderMismatch(bytes32 orderHash);
+    /// @notice The proof shows no fraud: the fill is consistent with the order (or the two fills
+    /// do not overlap, or the leaf is labelled right).
     error SettlementNoFraud();
+    /// @notice `caller` is neither the maker nor the taker of the fill it challenges.
     error SettlementNotNamedInFill(address caller);
 
+    /// @notice Challenge `challengeId` is not open (never opened, answered or upheld).
     error SettlementChallengeNotOpen(uint256 challengeId);
+    /// @notice The answer came at or after the challenge's deadline.
     error SettlementChallengeDeadlinePassed(uint256 challengeId);
+    /// @notice `upholdChallenge` before the challenge's deadline.
     error SettlementChallengeDeadlineNotReached(uint256 challengeId);
+    /// @notice Order `orderHash` of batch `batchId` is already challenged.
     error SettlementChallengeExists(uint64 batchId, bytes32 orderHash);
+    /// @notice A signature that is not the trader's (malformed, high s, v not 27 or 28, another
+    /// signer), with no on-chain approval to stand in for it.
     error SettlementInvalidSignature();
 
+    /// @notice `openDispute` with `sent` native currency instead of the bond, `expected`.
     error SettlementWrongBond(uint256 expected, uint256 sent);
+    /// @notice Dispute `disputeId` is not open.
     error SettlementDisputeNotOpen(uint256 disputeId);
+    /// @notice `expireDispute` before the arbiter's deadline while the batch is still pending.
     error SettlementDisputeDeadlineNotReached(uint256 disputeId);
+    /// @notice Sending the bond to its owner failed (`withdrawBond`).
     error SettlementBondTransferFailed();
+    /// @notice `account` is owed no bond.
     error SettlementNoBond(address account);
 
     // ---------------------------------------------------------------- vault

@@ -55,16 +55,6 @@ export class FileCursorStore implements CursorStore {
   }
 }
 
-export class MemoryCursorStore implements CursorStore {
-  constructor(private block?: bigint) {}
-  async load() {
-    return this.block;
-  }
-  async save(block: bigint) {
-    this.block = block;
-  }
-}
-
 /** Options of {@link ChainWatcher}; defaults in {@link CHAIN_WATCHER_DEFAULTS}. */
 export interface ChainWatcherOptions {
   /** Blocks a log must be buried under before delivery (0 = deliver at the head). Default 1. */

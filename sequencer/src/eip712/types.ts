@@ -116,14 +116,11 @@ export interface Cancel {
 }
 
 /**
- * One fill, exactly the fields of its Merkle leaf (DESIGN.md, "Fills, batches, deltas"),
- * in leaf order. Its leaf hash is `keccak256(keccak256(abi.encode(...fields)))`.
+ * What a match decides about a fill: every field of the leaf but its place in a batch and the
+ * fill-or-kill flags. The engine's `FillEvent` and the leaf both extend it, so the two cannot
+ * drift apart.
  */
-export interface FillLeaf {
-  /** Batch the fill is committed in (uint64). */
-  batchId: bigint;
-  /** Position of the fill in its batch, from 0 (uint32). */
-  index: number;
+export interface FillTerms {
   /** EIP-712 digest of the resting (maker) order. */
   makerOrderHash: Hex;
   /** EIP-712 digest of the incoming (taker) order. */
@@ -150,6 +147,18 @@ export interface FillLeaf {
   makerFilledAfter: bigint;
   /** Taker order's cumulative filled base amount after this fill (uint128). */
   takerFilledAfter: bigint;
+}
+
+/**
+ * One fill, exactly the fields of its Merkle leaf (DESIGN.md, "Fills, batches, deltas"): in leaf
+ * order (`ISettlement.Fill`), `batchId`, `index`, the terms in their order, `takerFok`,
+ * `fokRunEnd`. Its leaf hash is `keccak256(keccak256(abi.encode(...fields)))`.
+ */
+export interface FillLeaf extends FillTerms {
+  /** Batch the fill is committed in (uint64). */
+  batchId: bigint;
+  /** Position of the fill in its batch, from 0 (uint32). */
+  index: number;
   /**
    * The taker order is fill-or-kill: its fills in the batch are one contiguous run from 0
    * (checked at commit) whose end must reach the order amount (docs/protocol.md, section 3).

@@ -20,7 +20,7 @@ export const FLAG_FOK = 4;
  * The signed EIP-712 `Order` (DESIGN.md): the engine takes the one definition the hasher, the API
  * and the SDK use.
  */
-import type { Order } from "../eip712/types.js";
+import type { FillTerms, Order } from "../eip712/types.js";
 export type { Order };
 
 /** A market as governance registered it on-chain, plus the sequencer's fee schedule. */
@@ -150,26 +150,14 @@ export type RejectReason =
 export type CancelReason =
   "USER" | "CHAIN" | "IOC_REMAINDER" | "SELF_TRADE" | "NONCE_INVALIDATED" | "LEVEL_CAPACITY";
 
-/** A match, with every field the fill leaf of DESIGN.md needs except batchId/index. */
-export interface FillEvent {
+/** A match: the terms of its fill leaf (all but its batch, index and FOK flags), and an id. */
+export interface FillEvent extends FillTerms {
   type: "fill";
   /** Engine-wide fill counter, from 1: a stable id for busts and the stream. */
   fillId: number;
   makerOrderHash: Hex32;
   takerOrderHash: Hex32;
-  maker: Address;
-  taker: Address;
-  marketId: number;
   takerSide: Side;
-  /** Execution price: the maker's limit. */
-  price: bigint;
-  baseAmount: bigint;
-  /** baseAmount * price / 10^baseDecimals, exact by the market registration rule. */
-  quoteAmount: bigint;
-  makerFee: bigint;
-  takerFee: bigint;
-  makerFilledAfter: bigint;
-  takerFilledAfter: bigint;
 }
 
 /** An accepted order now rests on the book (possibly after partial fills). */

@@ -2,7 +2,7 @@
  * What the exchange core holds and tells: orders with their signatures, fills with their
  * settlement state, batches, and the outputs one applied record produces.
  */
-import type { Address, Hex } from "viem";
+import type { Hex } from "viem";
 import type { FillLeaf, Order } from "../eip712/types.js";
 import type { EngineEvent, FillEvent } from "../engine/types.js";
 import type { ClearmatchError } from "../errors/clearmatch-error.js";
@@ -90,12 +90,4 @@ export interface ApplyResult {
   created?: boolean;
   /** Fills the order took at once. */
   fills?: CoreFill[];
-}
-
-/** Market tokens and decimals, as `buildDeltas` and the ledger need them. */
-export interface CoreMarket {
-  marketId: number;
-  baseToken: Address;
-  quoteToken: Address;
-  baseDecimals: number;
 }

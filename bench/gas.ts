@@ -28,7 +28,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import type { FillLeaf } from "../sequencer/src/eip712/types.js";
+import type { FillLeaf } from "@clearmatch/protocol";
 import { mulberry32 } from "../scripts/lib/mulberry32.js";
 import {
   commitCalldataBytes,

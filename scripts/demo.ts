@@ -29,7 +29,7 @@ import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
 import { isClearmatchApiError } from "../sdk/src/client-errors.js";
 import type { MarketView } from "../sequencer/src/api/order-service.js";
 import { LIST_LIMIT } from "../sequencer/src/api/schemas.js";
-import { settlementAbi } from "../sequencer/src/chain/settlement-abi.js";
+import { settlementAbi } from "@clearmatch/protocol";
 import { rpc } from "../sequencer/src/devchain/hardhat-node.js";
 import { readParametersFile } from "../ignition/lib/plan.js";
 import { LOCAL_PARAMETERS_FILE } from "./lib/embedded-stack.js";

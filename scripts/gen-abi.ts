@@ -1,12 +1,12 @@
 /**
- * Writes the settlement ABI the sequencer uses (`sequencer/src/chain/settlement-abi.ts`) from the
+ * Writes the settlement ABI the sequencer uses (`protocol/src/settlement-abi.ts`) from the
  * compiled `ISettlement` artifact, so the service needs no Hardhat at run time.
  * `npm run gen:abi` after changing ISettlement.sol; `test/abi-sync.test.ts` fails when it is stale.
  */
 import { readFile, writeFile } from "node:fs/promises";
 
 export const ABI_ARTIFACT = "artifacts/contracts/interfaces/ISettlement.sol/ISettlement.json";
-export const ABI_MODULE = "sequencer/src/chain/settlement-abi.ts";
+export const ABI_MODULE = "protocol/src/settlement-abi.ts";
 
 export async function renderAbiModule(): Promise<string> {
   const artifact = JSON.parse(await readFile(ABI_ARTIFACT, "utf8")) as { abi: unknown[] };

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { network } from "hardhat";
 import { hashTypedData, type Address } from "viem";
 // The one TypeScript definition of the EIP-712 types (DESIGN.md: shared by both halves).
-import { orderTypes } from "../sequencer/src/eip712/types.js";
+import { orderTypes } from "@clearmatch/protocol";
 
 describe("OrderLib", async () => {
   const { viem } = await network.create();

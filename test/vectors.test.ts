@@ -10,8 +10,7 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
 import { getAddress, type Address, type Hex } from "viem";
-import type { FillLeaf } from "../sequencer/src/eip712/types.js";
-import { decodeCommitFills, encodeCommitFills } from "../sequencer/src/settlement/commit-fills.js";
+import { type FillLeaf, decodeCommitFills, encodeCommitFills } from "@clearmatch/protocol";
 import { createSettlementTest } from "./helpers/settlement-fixture.js";
 
 interface Vectors {

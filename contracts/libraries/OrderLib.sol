@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 /// @title OrderLib
 /// @notice The EIP-712 `Order` and `Cancel` messages traders sign (DESIGN.md, "Signed messages").
 /// @dev The type strings here are the single on-chain definition; the sequencer's copy lives in
-/// `sequencer/src/eip712/types.ts`, and the shared test vectors prove both hash alike.
+/// `protocol/src/eip712.ts`, and the shared test vectors prove both hash alike.
 library OrderLib {
     /// @notice A trader's signed limit order.
     struct Order {

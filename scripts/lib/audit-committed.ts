@@ -1,6 +1,6 @@
 /**
  * The demo's final audit (DESIGN.md, "Watchers"): every committed or finalized fill the sequencer
- * serves, judged by the contract's own fraud rules (`sequencer/src/settlement/fraud-rules.ts`)
+ * serves, judged by the contract's own fraud rules (`protocol/src/fraud-rules.ts`)
  * under the commit context rebuilt from chain data (`sdk/src/commit-context.ts`), plus the
  * conflicting-fills rule across all of them. An honest run prints "0 provable of N committed".
  *
@@ -18,16 +18,13 @@ import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { CommitContextReader } from "../../sdk/src/commit-context.js";
 import type { FillProofView, FillView } from "../../sequencer/src/api/order-service.js";
-import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
-import type { Order } from "../../sequencer/src/eip712/types.js";
+import { settlementAbi, type Order, type CommitContext, processProof } from "@clearmatch/protocol";
 import {
   auditFill,
   findConflicts,
   type FillFaultKind,
   type FillSideName,
 } from "../../sequencer/src/settlement/audit-batch.js";
-import type { CommitContext } from "../../sequencer/src/settlement/fraud-rules.js";
-import { processProof } from "../../sequencer/src/settlement/merkle.js";
 
 export interface AuditCommittedOptions {
   readonly publicClient: PublicClient;

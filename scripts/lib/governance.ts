@@ -27,7 +27,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
+import { settlementAbi } from "@clearmatch/protocol";
 import {
   buildSafeTransaction,
   executeSafeTransaction,

@@ -4,8 +4,8 @@
  * over the REST API, streams over the WebSocket, checks fill proofs locally, and makes the
  * trader's on-chain calls (deposit, withdrawal, on-chain cancel, nonce invalidation, challenge).
  *
- * Hashing and types come from the sequencer's own definitions (`sequencer/src/eip712`,
- * `sequencer/src/settlement`), so client and server cannot disagree on a digest.
+ * Hashing and types come from the shared protocol package (`@clearmatch/protocol`, `protocol/`),
+ * the server's own definitions, so client and server cannot disagree on a digest.
  */
 import type { Account, Address, Hex, PublicClient } from "viem";
 import type {
@@ -23,17 +23,17 @@ import type {
   TradeView,
 } from "../../sequencer/src/api/order-service.js";
 import type { SignedCancel, SignedOrder } from "../../sequencer/src/api/schemas.js";
-import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
-import { OrderHasher } from "../../sequencer/src/eip712/order-hasher.js";
 import {
+  settlementAbi,
+  OrderHasher,
   cancelTypes,
   clearmatchDomain,
   orderTypes,
   type ClearmatchDomain,
   type Order,
-} from "../../sequencer/src/eip712/types.js";
-import { hashFillLeaf } from "../../sequencer/src/settlement/fill-leaf.js";
-import { processProof } from "../../sequencer/src/settlement/merkle.js";
+  hashFillLeaf,
+  processProof,
+} from "@clearmatch/protocol";
 import { ClearmatchApiError, ClearmatchClientError } from "./client-errors.js";
 import {
   watchMyFills,

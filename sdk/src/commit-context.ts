@@ -1,7 +1,7 @@
 /**
  * Rebuilds, from chain data alone, the `FillLib.CommitContext` the contract would gather for a
  * fraud proof against one side of a committed fill (`SettlementProofs._commitContext`), so the
- * shared rules (`sequencer/src/settlement/fraud-rules.ts`) judge a committed fill exactly as
+ * shared rules (`protocol/src/fraud-rules.ts`) judge a committed fill exactly as
  * `proveFillFraud` would.
  *
  * | context field | contract | read here through |
@@ -19,9 +19,13 @@
  * later start block, which is only safe if the market's pause state is known at that block.
  */
 import type { Address, Hex, PublicClient } from "viem";
-import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
-import type { FillLeaf, Order } from "../../sequencer/src/eip712/types.js";
-import type { CommitContext, MarketRules } from "../../sequencer/src/settlement/fraud-rules.js";
+import {
+  settlementAbi,
+  type FillLeaf,
+  type Order,
+  type CommitContext,
+  type MarketRules,
+} from "@clearmatch/protocol";
 
 /** `batch(batchId)` as the rules need it. */
 export interface OnChainBatchRecord {

@@ -41,7 +41,7 @@ export {
   findFraud,
   type CommitContext,
   type FraudKindName,
-} from "../../sequencer/src/settlement/fraud-rules.js";
+} from "@clearmatch/protocol";
 export {
   watchMyFills,
   MapOrderSource,
@@ -61,7 +61,7 @@ export {
   type TxResult,
 } from "./onchain-actions.js";
 export * from "./wire.js";
-export { OrderFlags, Side, type Order, type FillLeaf } from "../../sequencer/src/eip712/types.js";
+export { OrderFlags, Side, type Order, type FillLeaf } from "@clearmatch/protocol";
 export type {
   BalanceView,
   BatchView,

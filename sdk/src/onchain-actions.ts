@@ -17,8 +17,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { settlementAbi } from "../../sequencer/src/chain/settlement-abi.js";
-import type { FillLeaf } from "../../sequencer/src/eip712/types.js";
+import { settlementAbi, type FillLeaf } from "@clearmatch/protocol";
 import { ClearmatchClientError } from "./client-errors.js";
 
 /** A mined, successful transaction. */

@@ -3,7 +3,7 @@
  * fee cap, flags) to make the `Order` message that gets signed.
  */
 import type { Address } from "viem";
-import { OrderFlags, Side, type Order } from "../../sequencer/src/eip712/types.js";
+import { OrderFlags, Side, type Order } from "@clearmatch/protocol";
 import { ClearmatchClientError } from "./client-errors.js";
 
 export interface OrderParams {

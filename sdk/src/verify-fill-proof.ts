@@ -3,18 +3,21 @@
  * computed: the leaf hash is recomputed from the leaf's values, the proof is folded up to the
  * root, both signed orders are re-hashed (and their signatures checked) against the leaf, and,
  * with a public client, the root is compared with the one committed on-chain and the fill is judged
- * by the contract's own fraud rules (`sequencer/src/settlement/fraud-rules.ts`) under the commit
+ * by the contract's own fraud rules (`protocol/src/fraud-rules.ts`) under the commit
  * context rebuilt from the chain (`commit-context.ts`): `provable` lists each side a fraud proof
  * would succeed against. A provable fill is still a valid proof (it is what the chain committed);
  * the batch will roll back as soon as anyone proves it.
  */
 import { recoverTypedDataAddress, zeroHash, type Address, type Hex, type PublicClient } from "viem";
 import type { FillProofView } from "../../sequencer/src/api/order-service.js";
-import type { OrderHasher } from "../../sequencer/src/eip712/order-hasher.js";
-import { orderTypes } from "../../sequencer/src/eip712/types.js";
-import { hashFillLeaf } from "../../sequencer/src/settlement/fill-leaf.js";
-import { processProof } from "../../sequencer/src/settlement/merkle.js";
-import { findFraud, type FraudKindName } from "../../sequencer/src/settlement/fraud-rules.js";
+import {
+  type OrderHasher,
+  orderTypes,
+  hashFillLeaf,
+  processProof,
+  findFraud,
+  type FraudKindName,
+} from "@clearmatch/protocol";
 import { CommitContextReader } from "./commit-context.js";
 
 /** Why a fill proof is not valid. */

@@ -9,7 +9,7 @@
  * sequencer that withholds its order feed cannot hide a fraud on the trader's fills from it.
  */
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
-import type { Order } from "../../sequencer/src/eip712/types.js";
+import type { Order } from "@clearmatch/protocol";
 import {
   MapOrderSource,
   Watchtower,

@@ -11,7 +11,7 @@
  * server/SDK version skew fails loudly instead of yielding `undefined` amounts.
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
-import type { FillLeaf, Order } from "../../sequencer/src/eip712/types.js";
+import type { FillLeaf, Order } from "@clearmatch/protocol";
 import type {
   BalanceView,
   BatchStatus,

@@ -48,8 +48,7 @@ import {
   fundAndDeposit,
 } from "../src/devchain/deploy-dev-stack.js";
 import { rpc, startHardhatNode } from "../src/devchain/hardhat-node.js";
-import { OrderHasher } from "../src/eip712/order-hasher.js";
-import { clearmatchDomain, orderTypes, type Order } from "../src/eip712/types.js";
+import { OrderHasher, clearmatchDomain, orderTypes, type Order } from "@clearmatch/protocol";
 import type { LoadJob, LoadResult } from "./intake-load.js";
 import { median } from "./stats.js";
 

@@ -19,8 +19,7 @@ import {
   recoverAddress,
   type Secp256k1Backend,
 } from "../src/crypto/recover.js";
-import { OrderHasher } from "../src/eip712/order-hasher.js";
-import { clearmatchDomain, orderTypes, type Order } from "../src/eip712/types.js";
+import { OrderHasher, clearmatchDomain, orderTypes, type Order } from "@clearmatch/protocol";
 
 const RUNS = 5;
 const ORDERS = 2_000;

@@ -1,6 +1,6 @@
 import { getAddress, isAddress, toHex } from "viem";
 import { describe, expect, it } from "vitest";
-import { checksumAddress, parseAddressStrict } from "../src/crypto/address.js";
+import { checksumAddress, parseAddressStrict } from "@clearmatch/protocol";
 import { SeededRandom } from "./support/seeded-random.js";
 
 /** Case variants of an address: lower, upper, checksummed, one letter's case flipped. */

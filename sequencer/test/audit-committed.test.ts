@@ -17,13 +17,11 @@ import {
   DEV_ROLES,
   fundAndDeposit,
 } from "../src/devchain/deploy-dev-stack.js";
-import type { FillLeaf } from "../src/eip712/types.js";
+import { type FillLeaf, buildBatchCommit, hashFillLeaf } from "@clearmatch/protocol";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
 import { KillSwitch } from "../src/risk/kill-switch.js";
-import { buildBatchCommit } from "../src/settlement/batch-commit.js";
-import { hashFillLeaf } from "../src/settlement/fill-leaf.js";
 import { StubOrderService } from "./api-test-kit.js";
 import { mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, sdkClient } from "./sdk-fixtures.js";

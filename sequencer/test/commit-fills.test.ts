@@ -5,19 +5,20 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import type { FillLeaf } from "../src/eip712/types.js";
-import { buildBatchCommit } from "../src/settlement/batch-commit.js";
 import {
+  type FillLeaf,
+  buildBatchCommit,
   commitCalldataBytes,
   decodeCommitFills,
   encodeCommitFills,
   FILL_RECORD_BYTES,
   MAX_COMMIT_BYTES,
   type CommitMarket,
-} from "../src/settlement/commit-fills.js";
-import { buildDeltas, DeltaPairBudget } from "../src/settlement/deltas.js";
-import { markFokRunEnds } from "../src/settlement/fill-leaf.js";
-import { SettlementDataError } from "../src/settlement/settlement-data-error.js";
+  buildDeltas,
+  DeltaPairBudget,
+  markFokRunEnds,
+  SettlementDataError,
+} from "@clearmatch/protocol";
 import { SeededRandom } from "./support/seeded-random.js";
 import { vectors } from "./support/shared-vectors.js";
 

@@ -1,20 +1,18 @@
 import { getAddress, hashTypedData, keccak256, stringToBytes, type Address } from "viem";
 import { describe, expect, it } from "vitest";
-import { CryptoError } from "../src/crypto/crypto-error.js";
 import {
+  CryptoError,
   CANCEL_TYPEHASH,
   ORDER_TYPEHASH,
   OrderHasher,
   hashDomain,
-} from "../src/eip712/order-hasher.js";
-import {
   CANCEL_TYPE_STRING,
   ORDER_TYPE_STRING,
   cancelTypes,
   clearmatchDomain,
   orderTypes,
   type Order,
-} from "../src/eip712/types.js";
+} from "@clearmatch/protocol";
 import { SeededRandom } from "./support/seeded-random.js";
 import { randomOrder } from "./support/random-orders.js";
 import { vectors } from "./support/shared-vectors.js";

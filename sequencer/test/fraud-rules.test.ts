@@ -1,12 +1,13 @@
 /**
- * The shared fraud rules (`settlement/fraud-rules.ts`) and the batch audit (`audit-batch.ts`):
+ * The shared fraud rules (`protocol/src/fraud-rules.ts`) and the batch audit (`audit-batch.ts`):
  * each FraudKind caught, the contract's order of checks, overlaps, and every finding of the
  * audit. `test/settlement/fraud-rules-agree.test.ts` proves the same kinds on the real contract.
  */
 import { describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
-import type { FillLeaf, Order } from "../src/eip712/types.js";
 import {
+  type FillLeaf,
+  type Order,
   FRAUD_KINDS,
   findFraud,
   fillsConflict,
@@ -19,7 +20,7 @@ import {
   type CommitContext,
   type FraudKindName,
   type MarketRules,
-} from "../src/settlement/fraud-rules.js";
+} from "@clearmatch/protocol";
 import {
   auditBatch,
   findConflicts,

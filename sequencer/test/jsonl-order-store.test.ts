@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { getAddress, type Hex } from "viem";
-import type { Order } from "../src/eip712/types.js";
+import type { Order } from "@clearmatch/protocol";
 import { JsonlOrderStore } from "../src/watchtower/jsonl-order-store.js";
 
 const order = (nonce: bigint): Order => ({

@@ -4,9 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWalletClient, http, type Account, type Address, type Hex } from "viem";
 import { revertErrorName } from "../src/chain/chain-errors.js";
-import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { settlementAbi, type FillLeaf, buildBatchCommit } from "@clearmatch/protocol";
 import { BatchStatus } from "../src/chain/settlement-client.js";
-import type { FillLeaf } from "../src/eip712/types.js";
 import {
   devAccount,
   devCommitMarkets,
@@ -15,7 +14,6 @@ import {
   type DevStack,
 } from "../src/devchain/deploy-dev-stack.js";
 import { FileBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
-import { buildBatchCommit } from "../src/settlement/batch-commit.js";
 import { SettlementPipeline } from "../src/pipeline/settlement-pipeline.js";
 import {
   advanceTime,

@@ -9,7 +9,7 @@ import {
 } from "viem";
 import { privateKeyToAccount, sign } from "viem/accounts";
 import { describe, expect, it } from "vitest";
-import { CryptoError } from "../src/crypto/crypto-error.js";
+import { CryptoError, OrderHasher, clearmatchDomain } from "@clearmatch/protocol";
 import {
   defaultSecp256k1Backend,
   nativeSecp256k1Available,
@@ -17,8 +17,6 @@ import {
   recoverPublicKey,
   type Secp256k1Backend,
 } from "../src/crypto/recover.js";
-import { OrderHasher } from "../src/eip712/order-hasher.js";
-import { clearmatchDomain } from "../src/eip712/types.js";
 import { SeededRandom } from "./support/seeded-random.js";
 import { randomOrder, signAndRecover } from "./support/random-orders.js";
 import { vectors } from "./support/shared-vectors.js";

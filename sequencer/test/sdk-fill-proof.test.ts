@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FillProofView } from "../src/api/order-service.js";
-import { hashFillLeaf } from "../src/settlement/fill-leaf.js";
+import { hashFillLeaf } from "@clearmatch/protocol";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
 
 const client = sdkClient(undefined);

@@ -7,8 +7,7 @@ import { mnemonicToAccount } from "viem/accounts";
 import { ClearmatchClient, type SignedOrderWithHash } from "../../sdk/src/clearmatch-client.js";
 import type { ClearmatchClientOptions } from "../../sdk/src/client-options.js";
 import type { FillProofView } from "../src/api/order-service.js";
-import type { FillLeaf } from "../src/eip712/types.js";
-import { buildFillTree } from "../src/settlement/merkle.js";
+import { type FillLeaf, buildFillTree } from "@clearmatch/protocol";
 import { vectors } from "./support/shared-vectors.js";
 
 export const { domain } = vectors;

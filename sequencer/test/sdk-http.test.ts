@@ -12,7 +12,7 @@ import { riskAdminControls } from "../src/api/admin-controls.js";
 import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
 import type { FillProofView } from "../src/api/order-service.js";
-import { cancelTypes, orderTypes } from "../src/eip712/types.js";
+import { cancelTypes, orderTypes } from "@clearmatch/protocol";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";

@@ -7,22 +7,24 @@ import { createWalletClient, erc20Abi, http, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { nonceFloorAt } from "../../sdk/src/order-params.js";
-import { settlementAbi } from "../src/chain/settlement-abi.js";
+import {
+  settlementAbi,
+  buildBatchCommit,
+  buildFillTree,
+  hashFillLeaf,
+  type FillLeaf,
+  fraudKindCode,
+} from "@clearmatch/protocol";
 import {
   devAccount,
   devCommitMarkets,
   devTokenAbi,
   DEV_ROLES,
 } from "../src/devchain/deploy-dev-stack.js";
-import { buildBatchCommit } from "../src/settlement/batch-commit.js";
-import { buildFillTree } from "../src/settlement/merkle.js";
-import { hashFillLeaf } from "../src/settlement/fill-leaf.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
 import { fillStruct } from "../../sdk/src/onchain-actions.js";
 import type { FillProofView } from "../src/api/order-service.js";
-import type { FillLeaf } from "../src/eip712/types.js";
-import { fraudKindCode } from "../src/settlement/fraud-rules.js";
 
 const feeRecipient = devAccount(DEV_ROLES.feeRecipient).account.address;
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { ClearmatchClientError } from "../../sdk/src/client-errors.js";
 import { nonceFloorAt } from "../../sdk/src/order-params.js";
-import { cancelTypes, orderTypes } from "../src/eip712/types.js";
+import { cancelTypes, orderTypes } from "@clearmatch/protocol";
 import { vectors } from "./support/shared-vectors.js";
 
 const { domain } = vectors;

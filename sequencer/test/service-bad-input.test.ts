@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import type { StreamEvent } from "../../sdk/src/stream.js";
 import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
-import { clearmatchDomain, orderTypes } from "../src/eip712/types.js";
+import { clearmatchDomain, orderTypes } from "@clearmatch/protocol";
 import { validRecords } from "./support/journal-frames.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import type { FillLeaf } from "../src/eip712/types.js";
+import type { FillLeaf } from "@clearmatch/protocol";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { MemoryBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";

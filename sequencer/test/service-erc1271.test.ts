@@ -10,10 +10,8 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { settlementAbi, OrderHasher, clearmatchDomain, type Order } from "@clearmatch/protocol";
 import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
-import { OrderHasher } from "../src/eip712/order-hasher.js";
-import { clearmatchDomain, type Order } from "../src/eip712/types.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { eventually, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { startRpcCounter, type RpcCounter } from "./helpers/rpc-counter.js";

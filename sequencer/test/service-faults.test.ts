@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEventLogs, type Address } from "viem";
-import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { settlementAbi } from "@clearmatch/protocol";
 import { BatchStatus } from "../src/chain/settlement-client.js";
 import { devAccount, DEV_ROLES, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";

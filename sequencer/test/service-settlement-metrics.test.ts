@@ -7,7 +7,7 @@ import {
   type Account,
   type Hex,
 } from "viem";
-import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { settlementAbi } from "@clearmatch/protocol";
 import { devAccount, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";

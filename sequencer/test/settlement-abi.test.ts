@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { settlementAbi } from "../src/chain/settlement-abi.js";
+import { settlementAbi } from "@clearmatch/protocol";
 import { ABI_ARTIFACT } from "../../scripts/gen-abi.js";
 
 describe("settlement ABI", () => {

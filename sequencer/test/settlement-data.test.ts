@@ -1,21 +1,21 @@
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { bytesToHex, encodeAbiParameters, getAddress, type Address, type Hex } from "viem";
 import { describe, expect, it } from "vitest";
-import type { Delta, FillLeaf } from "../src/eip712/types.js";
-import { buildDeltas, type MarketTokens } from "../src/settlement/deltas.js";
 import {
+  type Delta,
+  type FillLeaf,
+  buildDeltas,
+  type MarketTokens,
   FILL_LEAF_ENCODING,
   encodeFillLeaf,
   fillLeafTuple,
   hashFillLeaf,
-} from "../src/settlement/fill-leaf.js";
-import {
   buildFillTree,
   buildFillTreeAsync,
   buildMerkleTree,
   processProof,
-} from "../src/settlement/merkle.js";
-import { SettlementDataError } from "../src/settlement/settlement-data-error.js";
+  SettlementDataError,
+} from "@clearmatch/protocol";
 import { SeededRandom } from "./support/seeded-random.js";
 import { vectors } from "./support/shared-vectors.js";
 

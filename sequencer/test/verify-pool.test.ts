@@ -4,8 +4,7 @@ import { toHex, type Hex } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { afterAll, describe, expect, it } from "vitest";
 import { VerifyPool } from "../src/crypto/verify-pool.js";
-import { OrderHasher } from "../src/eip712/order-hasher.js";
-import { clearmatchDomain, type Order } from "../src/eip712/types.js";
+import { OrderHasher, clearmatchDomain, type Order } from "@clearmatch/protocol";
 import { SeededRandom } from "./support/seeded-random.js";
 import { randomOrder, signAndRecover } from "./support/random-orders.js";
 

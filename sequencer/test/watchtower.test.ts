@@ -23,8 +23,7 @@ import {
 import { rpc } from "../src/devchain/hardhat-node.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
 import { devAccount, devCommitMarkets, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
-import type { FillLeaf, Order } from "../src/eip712/types.js";
-import { buildBatchCommit } from "../src/settlement/batch-commit.js";
+import { type FillLeaf, type Order, buildBatchCommit } from "@clearmatch/protocol";
 import {
   FileCursorStore,
   MapOrderSource,

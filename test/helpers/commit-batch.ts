@@ -5,10 +5,10 @@
  * so the contract tests and the gas bench share it; also the batches the caps admit at their
  * worst (test/settlement/batch-limits.test.ts, bench/gas.ts).
  */
-import { markFokRunEnds } from "../../sequencer/src/settlement/fill-leaf.js";
-import { keccak256, toHex, type Address, type Hex } from "viem";
-import type { Delta, FillLeaf } from "../../sequencer/src/eip712/types.js";
 import {
+  markFokRunEnds,
+  type Delta,
+  type FillLeaf,
   commitCalldataBytes,
   decodeCommitFills,
   encodeCommitFills,
@@ -18,9 +18,11 @@ import {
   MAX_COMMIT_BYTES,
   type CommitMarket,
   type CommitMarketLookup,
-} from "../../sequencer/src/settlement/commit-fills.js";
-import { buildDeltas, DeltaPairBudget } from "../../sequencer/src/settlement/deltas.js";
-import { buildFillTree } from "../../sequencer/src/settlement/merkle.js";
+  buildDeltas,
+  DeltaPairBudget,
+  buildFillTree,
+} from "@clearmatch/protocol";
+import { keccak256, toHex, type Address, type Hex } from "viem";
 
 export type { CommitMarket, CommitMarketLookup };
 export { commitCalldataBytes, MAX_BATCH_DELTAS, MAX_BATCH_FILLS, MAX_COMMIT_BYTES };

@@ -19,15 +19,15 @@ import {
   type Address,
   type Hex,
 } from "viem";
-import { FILL_LEAF_ENCODING } from "../../sequencer/src/settlement/fill-leaf.js";
-import { buildDeltas } from "../../sequencer/src/settlement/deltas.js";
-import { prepareCommit, type CommitMarket } from "./commit-batch.js";
 import {
+  FILL_LEAF_ENCODING,
+  buildDeltas,
   orderTypes,
   type Delta,
   type FillLeaf,
   type Order,
-} from "../../sequencer/src/eip712/types.js";
+} from "@clearmatch/protocol";
+import { prepareCommit, type CommitMarket } from "./commit-batch.js";
 
 // One definition of the EIP-712 types, the fill leaf encoding and the on-chain structs, shared
 // with the sequencer (DESIGN.md).

@@ -7,11 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { encodeFunctionData, isAddressEqual, type Hex } from "viem";
-import {
-  decodeCommitFills,
-  decodeCommitInput,
-} from "../../sequencer/src/settlement/commit-fills.js";
-import { buildFillTree } from "../../sequencer/src/settlement/merkle.js";
+import { decodeCommitFills, decodeCommitInput, buildFillTree } from "@clearmatch/protocol";
 import {
   commitCalldataBytes,
   MAX_COMMIT_BYTES,

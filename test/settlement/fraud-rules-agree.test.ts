@@ -1,5 +1,5 @@
 /**
- * The TypeScript fraud rules (`sequencer/src/settlement/fraud-rules.ts`, with the commit context
+ * The TypeScript fraud rules (`protocol/src/fraud-rules.ts`, with the commit context
  * rebuilt from chain data by `sdk/src/commit-context.ts`) agree with the contract: for every
  * FraudKind a fraudulent fill is committed, the TS rules name a kind, and `proveFillFraud` emits
  * `FraudProven` with that same kind; for valid fills (including the block-boundary cases of the
@@ -16,7 +16,7 @@ import {
   fraudKindCode,
   type CommitContext,
   type FraudKindName,
-} from "../../sequencer/src/settlement/fraud-rules.js";
+} from "@clearmatch/protocol";
 import {
   BUY,
   CANCEL_GRACE,

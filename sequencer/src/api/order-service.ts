@@ -16,7 +16,7 @@
  * - Amounts are bigint; the HTTP layer renders them as decimal strings.
  */
 import type { Address, Hex } from "viem";
-import type { FillLeaf, Order } from "../eip712/types.js";
+import type { FillLeaf, Order } from "@clearmatch/protocol";
 import type { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Balance } from "../risk/balance-ledger.js";
 import type { SignedCancel, SignedOrder } from "./schemas.js";

@@ -12,9 +12,13 @@
  * - Hex byte strings (signature, order hash) have exact lengths; they parse to lowercase.
  */
 import { getAddress, isAddress, type Address, type Hex } from "viem";
-import { parseAddressStrict } from "../crypto/address.js";
+import {
+  parseAddressStrict,
+  ORDER_FIELD_NAMES,
+  type Cancel,
+  type Order,
+} from "@clearmatch/protocol";
 import { z } from "zod";
-import { ORDER_FIELD_NAMES, type Cancel, type Order } from "../eip712/types.js";
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 

@@ -18,7 +18,7 @@
  * peers that miss a heartbeat are terminated.
  */
 import type { Server } from "node:http";
-import { parseAddressStrict } from "../crypto/address.js";
+import { parseAddressStrict } from "@clearmatch/protocol";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";

@@ -12,7 +12,7 @@ import {
   TransactionRejectedRpcError,
   WebSocketRequestError,
 } from "viem";
-import { settlementAbi } from "./settlement-abi.js";
+import { settlementAbi } from "@clearmatch/protocol";
 
 /** Stable codes of chain-side faults. */
 export type ChainErrorCode =

@@ -2,7 +2,7 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { open } from "node:fs/promises";
 import { parseEventLogs, type Address, type Log, type PublicClient } from "viem";
-import { settlementAbi } from "./settlement-abi.js";
+import { settlementAbi } from "@clearmatch/protocol";
 import { toChainError } from "./chain-errors.js";
 
 /** A decoded settlement event with its position on the chain. */

@@ -1,6 +1,5 @@
 import { encodeFunctionData, type Address, type Hex, type PublicClient } from "viem";
-import type { Delta, Order } from "../eip712/types.js";
-import { settlementAbi } from "./settlement-abi.js";
+import { type Delta, type Order, settlementAbi } from "@clearmatch/protocol";
 import { toChainError } from "./chain-errors.js";
 import type { TxSender } from "./tx-sender.js";
 

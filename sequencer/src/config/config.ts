@@ -9,7 +9,7 @@
 import { getAddress, isAddress, type Hex } from "viem";
 import { z } from "zod";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
-import { MAX_BATCH_DELTAS, MAX_BATCH_FILLS } from "../settlement/commit-fills.js";
+import { MAX_BATCH_DELTAS, MAX_BATCH_FILLS } from "@clearmatch/protocol";
 
 /** One environment variable: how to parse it, its default, and what it means. */
 export interface ConfigVariable<S extends z.ZodTypeAny = z.ZodTypeAny> {

@@ -1,6 +1,8 @@
 /**
- * keccak256 of bytes for the hot path (order digests, addresses from public keys, fill leaves
- * and Merkle nodes).
+ * keccak256 of bytes for the server's hot paths (order digests, addresses from public keys, fill
+ * leaves and Merkle nodes). Loading this module installs the fastest backend into the protocol
+ * package (`useKeccak256`), whose hashes every server module goes through; `recover.ts`, which
+ * every signature check loads, imports it.
  *
  * Backends, fastest first: the native Keccak state of the `keccak` package (XKCP, a prebuilt
  * N-API addon: no compiler, nothing downloaded at run time), called directly rather than through
@@ -12,6 +14,7 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { keccak_256 } from "@noble/hashes/sha3.js";
+import { useKeccak256 } from "@clearmatch/protocol";
 
 /** Which implementation `keccak256Bytes` uses. */
 export type KeccakBackend = "native" | "js-sha3" | "noble";
@@ -87,3 +90,5 @@ export const keccak256JsSha3: ((data: Uint8Array) => Uint8Array) | undefined = j
 /** keccak256 through the fastest backend that loaded. */
 export const keccak256Bytes: (data: Uint8Array) => Uint8Array =
   keccak256Native ?? keccak256JsSha3 ?? keccak256Noble;
+
+useKeccak256(keccak256Bytes);

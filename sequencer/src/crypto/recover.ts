@@ -10,9 +10,8 @@
 import { createRequire } from "node:module";
 import { secp256k1 as nobleSecp256k1 } from "@noble/curves/secp256k1.js";
 import type { Address, Hex } from "viem";
-import { publicKeyToAddress } from "./address.js";
-import { hexInto } from "./bytes.js";
-import { CryptoError, CryptoErrorReason } from "./crypto-error.js";
+import { CryptoError, CryptoErrorReason, hexInto, publicKeyToAddress } from "@clearmatch/protocol";
+import "./keccak.js"; // installs the native keccak256 into the protocol's hashes
 
 /** Which implementation recovers public keys. */
 export type Secp256k1Backend = "native" | "js";

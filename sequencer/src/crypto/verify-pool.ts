@@ -19,7 +19,7 @@
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { Worker } from "node:worker_threads";
-import { bytesToHex, hexInto } from "./bytes.js";
+import { bytesToHex, hexInto } from "@clearmatch/protocol";
 import { CLOSE_WORKER, closeWorker } from "../threads/close-worker.js";
 
 /** Bytes of an order's EIP-712 struct encoding: the type hash and nine field words. */

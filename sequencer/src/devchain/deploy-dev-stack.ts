@@ -14,8 +14,7 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { hardhat } from "viem/chains";
-import { settlementAbi } from "../chain/settlement-abi.js";
-import type { CommitMarket } from "../settlement/commit-fills.js";
+import { settlementAbi, type CommitMarket } from "@clearmatch/protocol";
 
 /** Hardhat's default development mnemonic: its accounts are funded on every simulated chain. */
 export const DEV_MNEMONIC = "test test test test test test test test test test test junk";

@@ -20,7 +20,7 @@ export const FLAG_FOK = 4;
  * The signed EIP-712 `Order` (DESIGN.md): the engine takes the one definition the hasher, the API
  * and the SDK use.
  */
-import type { FillTerms, Order } from "../eip712/types.js";
+import type { FillTerms, Order } from "@clearmatch/protocol";
 export type { Order };
 
 /** A market as governance registered it on-chain, plus the sequencer's fee schedule. */

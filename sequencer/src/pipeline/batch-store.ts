@@ -1,7 +1,7 @@
 import { mkdir, open, readFile, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Hex } from "viem";
-import type { Delta } from "../eip712/types.js";
+import type { Delta } from "@clearmatch/protocol";
 
 /** Off-chain life of a batch; a fill's state follows its batch's. */
 export type BatchState = "BATCHED" | "COMMITTED" | "FINALIZED" | "ROLLED_BACK";

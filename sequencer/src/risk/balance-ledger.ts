@@ -15,7 +15,7 @@
  * parts (per-order reservations, per-fill deltas); `checkInvariants` proves it in tests.
  */
 import type { Address, Hex } from "viem";
-import { Side } from "../eip712/types.js";
+import { Side } from "@clearmatch/protocol";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import { lowercase } from "../crypto/lowercase.js";
 

@@ -9,14 +9,16 @@
  * heals a Redis restart that lost the queue.
  */
 import type { Address } from "viem";
-import type { FillLeaf } from "../eip712/types.js";
+import {
+  type FillLeaf,
+  encodeCommitFills,
+  buildDeltas,
+  buildFillTreeAsync,
+} from "@clearmatch/protocol";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { BatchRecord, BatchStore } from "../pipeline/batch-store.js";
 import type { SettlementPipeline } from "../pipeline/settlement-pipeline.js";
-import { encodeCommitFills } from "../settlement/commit-fills.js";
-import { buildDeltas } from "../settlement/deltas.js";
-import { buildFillTreeAsync } from "../settlement/merkle.js";
 import type { ApplyResult, CoreBatch } from "./core-types.js";
 import type { ExchangeCore } from "./exchange-core.js";
 import type { ServiceRecord } from "./service-record.js";

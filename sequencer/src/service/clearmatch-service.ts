@@ -3,7 +3,7 @@
  * the core (and the batch store for fill proofs).
  */
 import type { Address, Hex } from "viem";
-import { checksumAddress } from "../crypto/address.js";
+import { checksumAddress, hashFillLeaf } from "@clearmatch/protocol";
 import type {
   AcceptedOrderView,
   BalanceView,
@@ -24,7 +24,6 @@ import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { BatchStore } from "../pipeline/batch-store.js";
-import { hashFillLeaf } from "../settlement/fill-leaf.js";
 import type { StoredFill } from "./batcher.js";
 import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
 import type { ExchangeCore } from "./exchange-core.js";

@@ -3,7 +3,7 @@
  * settlement state, batches, and the outputs one applied record produces.
  */
 import type { Hex } from "viem";
-import type { FillLeaf, Order } from "../eip712/types.js";
+import type { FillLeaf, Order } from "@clearmatch/protocol";
 import type { EngineEvent, FillEvent } from "../engine/types.js";
 import type { ClearmatchError } from "../errors/clearmatch-error.js";
 

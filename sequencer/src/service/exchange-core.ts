@@ -26,7 +26,14 @@
  * first, then the archive, so answers do not depend on what was pruned.
  */
 import type { Address, Hex } from "viem";
-import type { FillLeaf, Order } from "../eip712/types.js";
+import {
+  type FillLeaf,
+  type Order,
+  MAX_BATCH_DELTAS,
+  buildDeltas,
+  DeltaPairBudget,
+  markFokRunEnds,
+} from "@clearmatch/protocol";
 import { MatchingEngine } from "../engine/matching-engine.js";
 import type { EngineSnapshot } from "../engine/snapshot.js";
 import {
@@ -47,9 +54,6 @@ import {
 } from "../risk/balance-ledger.js";
 import type { MarketHalt } from "../risk/circuit-breaker.js";
 import type { KillSwitchState } from "../risk/kill-switch.js";
-import { MAX_BATCH_DELTAS } from "../settlement/commit-fills.js";
-import { buildDeltas, DeltaPairBudget } from "../settlement/deltas.js";
-import { markFokRunEnds } from "../settlement/fill-leaf.js";
 import type {
   ApplyResult,
   CoreBatch,

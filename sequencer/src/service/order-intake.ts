@@ -14,16 +14,20 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { CryptoError, CryptoErrorReason } from "../crypto/crypto-error.js";
-import { bytesToHex } from "../crypto/bytes.js";
+import {
+  CryptoError,
+  CryptoErrorReason,
+  bytesToHex,
+  type OrderHasher,
+  orderTypes,
+  type Order,
+  settlementAbi,
+} from "@clearmatch/protocol";
 import { checkSignature, recoverAddress } from "../crypto/recover.js";
 import type { Recovered, VerifyPool } from "../crypto/verify-pool.js";
-import type { OrderHasher } from "../eip712/order-hasher.js";
 import { FLAG_POST_ONLY } from "../engine/types.js";
-import { orderTypes, type Order } from "../eip712/types.js";
 import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
-import { settlementAbi } from "../chain/settlement-abi.js";
 import type { JournalWriter } from "../journal/journal-writer.js";
 import type { PriceBand } from "../risk/price-band.js";
 import type { RateLimiter } from "../risk/rate-limiter.js";

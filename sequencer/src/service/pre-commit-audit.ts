@@ -9,7 +9,7 @@
  * `recut` record busts the fills found and re-batches the rest).
  */
 import type { Hex } from "viem";
-import type { FillLeaf, Order } from "../eip712/types.js";
+import type { FillLeaf, Order } from "@clearmatch/protocol";
 import type { BatchRecord } from "../pipeline/batch-store.js";
 import {
   auditBatch,

@@ -7,7 +7,7 @@
  * (`orderRecordJson`, the same text as `JSON.stringify`), once per record.
  */
 import type { Address, Hex } from "viem";
-import { ORDER_FIELD_NAMES, type Order } from "../eip712/types.js";
+import { ORDER_FIELD_NAMES, type Order } from "@clearmatch/protocol";
 import { JournalError } from "../journal/journal-error.js";
 import type { RecordCodec } from "../journal/record-codec.js";
 

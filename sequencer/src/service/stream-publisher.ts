@@ -7,7 +7,7 @@
  * Views are built only for channels someone listens to (the intake's hot path publishes every
  * order and fill; most have no subscriber).
  */
-import { checksumAddress } from "../crypto/address.js";
+import { checksumAddress } from "@clearmatch/protocol";
 import type { WsHub } from "../api/ws-hub.js";
 import { batchView, fillView, orderView } from "./clearmatch-service.js";
 import type { CoreOutput } from "./core-types.js";

@@ -23,8 +23,9 @@
  *   move balances through the deltas while escaping every fraud proof and challenge.
  */
 import type { Address, Hex } from "viem";
-import type { FillLeaf, Order } from "../eip712/types.js";
 import {
+  type FillLeaf,
+  type Order,
   UNREGISTERED_MARKET,
   fillsConflict,
   findFraud,
@@ -33,7 +34,7 @@ import {
   type CommitContext,
   type FraudKindName,
   type MarketRules,
-} from "./fraud-rules.js";
+} from "@clearmatch/protocol";
 
 /** The side of a fill an order is on. */
 export type FillSideName = "maker" | "taker";

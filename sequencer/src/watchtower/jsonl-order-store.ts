@@ -9,7 +9,7 @@ import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readSync } f
 import { dirname } from "node:path";
 import type { Hex } from "viem";
 import { decodeOrder, encodeOrder } from "../../../sdk/src/wire.js";
-import type { Order } from "../eip712/types.js";
+import type { Order } from "@clearmatch/protocol";
 
 export class JsonlOrderStore {
   readonly #orders = new Map<string, Order>();

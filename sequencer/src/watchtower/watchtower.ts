@@ -2,7 +2,7 @@
  * The watchtower (issue 21): a process apart from the sequencer, with its own state, that follows
  * every `BatchCommitted` event, rebuilds the batch's fills from the commit transaction's input
  * alone (`commitBatch` is top-level: no trace API), judges each side of each fill against the
- * signed order it names with the contract's own rules (`settlement/fraud-rules.ts`, the commit
+ * signed order it names with the contract's own rules (`protocol/src/fraud-rules.ts`, the commit
  * context rebuilt from chain data by the SDK's `CommitContextReader`), and sends `proveFillFraud`
  * for the first provable side of a batch, well inside the window. A fill whose order it does not
  * have (the sequencer's feed may withhold it) is counted: the traders' own watchers cover those.
@@ -34,17 +34,20 @@ import {
 } from "viem";
 import { CommitContextReader } from "../../../sdk/src/commit-context.js";
 import { fillStruct, type FillStruct } from "../../../sdk/src/onchain-actions.js";
-import { settlementAbi } from "../chain/settlement-abi.js";
-import { OrderHasher } from "../eip712/order-hasher.js";
-import { clearmatchDomain, type FillLeaf, type Order } from "../eip712/types.js";
 import {
+  settlementAbi,
+  OrderHasher,
+  clearmatchDomain,
+  type FillLeaf,
+  type Order,
   decodeCommitFills,
   decodeCommitInput,
   FILL_RECORD_BYTES,
   type CommitMarket,
-} from "../settlement/commit-fills.js";
-import { findFraud, type FraudKindName } from "../settlement/fraud-rules.js";
-import { buildFillTree } from "../settlement/merkle.js";
+  findFraud,
+  type FraudKindName,
+  buildFillTree,
+} from "@clearmatch/protocol";
 
 /** Where the watchtower gets the signed orders fills name (the sequencer's feed, or a trader's own). */
 export interface OrderSource {

@@ -32,7 +32,18 @@ import {
   type TransactionReceipt,
 } from "viem";
 import { revertErrorName } from "../../../sdk/src/onchain-actions.js";
-import { settlementAbi } from "../../src/chain/settlement-abi.js";
+import {
+  settlementAbi,
+  OrderHasher,
+  clearmatchDomain,
+  orderTypes,
+  type FillLeaf,
+  type Order,
+  buildBatchCommit,
+  markFokRunEnds,
+  FRAUD_KINDS,
+  type FraudKindName,
+} from "@clearmatch/protocol";
 import { recoverAddress } from "../../src/crypto/recover.js";
 import {
   devAccount,
@@ -42,12 +53,7 @@ import {
   fundAndDeposit,
 } from "../../src/devchain/deploy-dev-stack.js";
 import { rpc } from "../../src/devchain/hardhat-node.js";
-import { OrderHasher } from "../../src/eip712/order-hasher.js";
-import { clearmatchDomain, orderTypes, type FillLeaf, type Order } from "../../src/eip712/types.js";
-import { buildBatchCommit } from "../../src/settlement/batch-commit.js";
-import { markFokRunEnds } from "../../src/settlement/fill-leaf.js";
 import { ROLLBACK_REASONS } from "../../src/service/exchange-core.js";
-import { FRAUD_KINDS, type FraudKindName } from "../../src/settlement/fraud-rules.js";
 import { JsonlOrderStore } from "../../src/watchtower/jsonl-order-store.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "../helpers/dev-chain.js";
 import { serveOrderFeed, type FeedServer } from "../helpers/order-feed.js";

@@ -5,7 +5,7 @@
 import { createServer } from "node:http";
 import type { Hex } from "viem";
 import { encodeOrder } from "../../../sdk/src/wire.js";
-import type { Order } from "../../src/eip712/types.js";
+import type { Order } from "@clearmatch/protocol";
 
 export interface FeedServer {
   readonly url: string;

@@ -5,8 +5,7 @@ import { createWalletClient, http, type Account, type Address, type Hex } from "
 import { ClearmatchClient } from "../../../sdk/src/clearmatch-client.js";
 import { loadConfig, type Config } from "../../src/config/config.js";
 import { devAccount, DEV_ROLES, fundAndDeposit } from "../../src/devchain/deploy-dev-stack.js";
-import { clearmatchDomain, orderTypes, type Order } from "../../src/eip712/types.js";
-import { OrderHasher } from "../../src/eip712/order-hasher.js";
+import { clearmatchDomain, orderTypes, type Order, OrderHasher } from "@clearmatch/protocol";
 import type { CoreBatch } from "../../src/service/core-types.js";
 import type { RunningService } from "../../src/service/service-runtime.js";
 import type { DevChain } from "./dev-chain.js";

@@ -3,7 +3,7 @@
  * values, signatures from real keys, and the signer viem recovers as the reference.
  */
 import { recoverTypedDataAddress, type Address, type Hex, type PrivateKeyAccount } from "viem";
-import { orderTypes, type ClearmatchDomain, type Order } from "../../src/eip712/types.js";
+import { orderTypes, type ClearmatchDomain, type Order } from "@clearmatch/protocol";
 import type { SeededRandom } from "./seeded-random.js";
 
 /** A random order of `trader`, each field biased toward its edge values (`SeededRandom.uint`). */

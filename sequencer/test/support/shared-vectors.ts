@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { Address, Hex } from "viem";
-import type { ClearmatchDomain, Delta, FillLeaf, Order } from "../../src/eip712/types.js";
+import type { ClearmatchDomain, Delta, FillLeaf, Order } from "@clearmatch/protocol";
 
 export interface OrderVector {
   name: string;

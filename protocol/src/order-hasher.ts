@@ -14,16 +14,16 @@
  * schema does the same at the edge.
  */
 import { encodeAbiParameters, keccak256, stringToBytes, type Hex } from "viem";
-import { bytesToHex, hexInto } from "../crypto/bytes.js";
-import { keccak256Bytes as keccak_256 } from "../crypto/keccak.js";
-import { CryptoError, CryptoErrorReason } from "../crypto/crypto-error.js";
+import { bytesToHex, hexInto } from "./bytes.js";
+import { keccak256Bytes as keccak_256 } from "./keccak.js";
+import { CryptoError, CryptoErrorReason } from "./crypto-error.js";
 import {
   CANCEL_TYPE_STRING,
   EIP712_DOMAIN_TYPE_STRING,
   ORDER_TYPE_STRING,
   type ClearmatchDomain,
   type Order,
-} from "./types.js";
+} from "./eip712.js";
 
 /** `keccak256(ORDER_TYPE_STRING)`, equal to `OrderLib.ORDER_TYPEHASH`. */
 export const ORDER_TYPEHASH: Hex = keccak256(stringToBytes(ORDER_TYPE_STRING));

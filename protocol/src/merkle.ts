@@ -10,10 +10,10 @@
  * batch. This builder hashes each leaf once and each node once. The tests prove identical
  * roots and proofs against `StandardMerkleTree` and `MerkleProof.verify` accepts the vectors.
  */
-import { keccak256Bytes as keccak_256 } from "../crypto/keccak.js";
+import { keccak256Bytes as keccak_256 } from "./keccak.js";
 import type { Hex } from "viem";
-import { bytesToHex, compareBytes, hexToFixedBytes } from "../crypto/bytes.js";
-import type { FillLeaf } from "../eip712/types.js";
+import { bytesToHex, compareBytes, hexToFixedBytes } from "./bytes.js";
+import type { FillLeaf } from "./eip712.js";
 import { fillLeafHashBytes } from "./fill-leaf.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
 
@@ -73,9 +73,18 @@ export async function buildFillTreeAsync(
   for (;;) {
     const step = steps.next();
     if (step.done) return step.value;
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>(yieldToEventLoop);
   }
 }
+
+/**
+ * Lets other work run: `setImmediate` where the runtime has it (Node: no timer clamping), else a
+ * zero timeout (browsers).
+ */
+const yieldToEventLoop: (resolve: () => void) => void =
+  typeof globalThis.setImmediate === "function"
+    ? (resolve) => void globalThis.setImmediate(resolve)
+    : (resolve) => void setTimeout(resolve, 0);
 
 function runToEnd<T>(steps: Generator<void, T>): T {
   for (;;) {

@@ -14,18 +14,24 @@ for (let i = 0; i < 6; i++) {
 
 /** ASCII codes of the hex digits. */
 const HEX_CHAR = new Uint8Array(Array.from("0123456789abcdef", (c) => c.charCodeAt(0)));
+/** Most char codes turned into a string by one `String.fromCharCode` call. */
+const CHUNK = 8_192;
+const fromCodes = (codes: Uint16Array, start: number, end: number): string =>
+  String.fromCharCode.apply(null, codes.subarray(start, end) as unknown as number[]);
+
 /** Scratch space of `bytesToHex` (grown on demand; the string copies out of it). */
-let scratch = Buffer.allocUnsafe(2 + 2 * 64);
+let scratch = new Uint16Array(2 + 2 * 64);
 
 /**
  * Lower-case `0x`-prefixed hex of `bytes[start, end)`, as a flat (sequential one-byte) string:
- * written into a scratch buffer and decoded once, not built by concatenation, whose rope every
- * later read or Map lookup of the string would have to flatten first.
+ * written into a scratch array of char codes and made a string in one call, not built by
+ * concatenation, whose rope every later read or Map lookup of the string would have to flatten
+ * first. No `Buffer`: it runs in a browser as it does in Node.
  */
 export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): `0x${string}` {
   const n = end - start;
   if (n <= 0) return "0x";
-  if (scratch.length < 2 + 2 * n) scratch = Buffer.allocUnsafe(2 + 4 * n);
+  if (scratch.length < 2 + 2 * n) scratch = new Uint16Array(2 + 4 * n);
   const out = scratch;
   out[0] = 48; // '0'
   out[1] = 120; // 'x'
@@ -34,7 +40,13 @@ export function bytesToHex(bytes: Uint8Array, start = 0, end = bytes.length): `0
     out[j] = HEX_CHAR[b >> 4]!;
     out[j + 1] = HEX_CHAR[b & 15]!;
   }
-  return out.toString("latin1", 0, 2 + 2 * n) as `0x${string}`;
+  const length = 2 + 2 * n;
+  if (length <= CHUNK) return fromCodes(out, 0, length) as `0x${string}`;
+  // Long strings (a commit's packed fills) in chunks: `apply` takes its arguments on the stack.
+  let hex = "";
+  for (let at = 0; at < length; at += CHUNK)
+    hex += fromCodes(out, at, Math.min(length, at + CHUNK));
+  return hex as `0x${string}`;
 }
 
 /**

@@ -22,9 +22,9 @@
  *      141    2 delta index of (fee recipient, quote)
  */
 import { decodeFunctionData, type Address, type Hex } from "viem";
-import { settlementAbi } from "../chain/settlement-abi.js";
-import { bytesToHex, hexToFixedBytes } from "../crypto/bytes.js";
-import type { Delta, FillLeaf } from "../eip712/types.js";
+import { settlementAbi } from "./settlement-abi.js";
+import { bytesToHex, hexToFixedBytes } from "./bytes.js";
+import type { Delta, FillLeaf } from "./eip712.js";
 import type { MarketTokens } from "./deltas.js";
 import { markFokRunEnds } from "./fill-leaf.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";

@@ -5,7 +5,7 @@
  * benchmarks and tools use this.
  */
 import type { Address, Hex } from "viem";
-import type { Delta, FillLeaf } from "../eip712/types.js";
+import type { Delta, FillLeaf } from "./eip712.js";
 import { encodeCommitFills, type CommitMarketLookup } from "./commit-fills.js";
 import { buildDeltas } from "./deltas.js";
 import { buildFillTree } from "./merkle.js";

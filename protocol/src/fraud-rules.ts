@@ -9,8 +9,8 @@
  * (`scripts/lib/audit-committed.ts`). `test/settlement/fraud-rules-agree.test.ts` proves, kind by
  * kind, that the contract's `proveFillFraud` returns the kind these rules return.
  *
- * Pure: no I/O, no Node-only imports, bigint for every on-chain integer (browser-safe; meant to move
- * to a shared `protocol/` package). Inputs are assumed within their Solidity ranges (a leaf that is
+ * Pure: no I/O, no Node-only imports, bigint for every on-chain integer (browser-safe, in the
+ * shared `protocol/` package). Inputs are assumed within their Solidity ranges (a leaf that is
  * not cannot be hashed, so it cannot be committed or proven either).
  *
  * What the contract does NOT prove (so neither do these rules; DESIGN.md lists some of them):
@@ -23,8 +23,7 @@
  * batch's `cancelCutoffBlock` (the cancel grace before the commit block).
  */
 import type { Address, Hex } from "viem";
-import type { FillLeaf, Order } from "../eip712/types.js";
-import { FLAG_FOK, FLAG_IOC, FLAG_POST_ONLY } from "../engine/types.js";
+import { OrderFlags, type FillLeaf, type Order } from "./eip712.js";
 
 /** `ISettlement.FraudKind`, in enum order: the index of a name is its on-chain value. */
 export const FRAUD_KINDS = [
@@ -186,8 +185,9 @@ export function findFraud(
   if (isMaker && fill.price !== order.price) return "NotMakersPrice";
   if (
     isMaker
-      ? (order.flags & (FLAG_IOC | FLAG_FOK)) !== 0
-      : (order.flags & FLAG_POST_ONLY) !== 0 || ((order.flags & FLAG_FOK) !== 0) !== fill.takerFok
+      ? (order.flags & (OrderFlags.ImmediateOrCancel | OrderFlags.FillOrKill)) !== 0
+      : (order.flags & OrderFlags.PostOnly) !== 0 ||
+        ((order.flags & OrderFlags.FillOrKill) !== 0) !== fill.takerFok
   )
     return "FlagsViolated";
   if (!isMaker && fill.takerFok && fill.fokRunEnd && fill.takerFilledAfter < order.amount)

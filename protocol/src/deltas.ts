@@ -15,8 +15,8 @@
  * hex is plain string order, so that is how they are sorted here.
  */
 import type { Address } from "viem";
-import { checksumAddress } from "../crypto/address.js";
-import type { Delta, FillLeaf } from "../eip712/types.js";
+import { checksumAddress } from "./address.js";
+import type { Delta, FillLeaf } from "./eip712.js";
 import { commitCalldataBytes, MAX_COMMIT_BYTES } from "./commit-fills.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
 

@@ -5,10 +5,10 @@
  * `encodeAbiParameters` and to `StandardMerkleTree`'s leaf hash, and the shared vectors to
  * the Solidity harness's.
  */
-import { keccak256Bytes as keccak_256 } from "../crypto/keccak.js";
+import { keccak256Bytes as keccak_256 } from "./keccak.js";
 import type { Address, Hex } from "viem";
-import { bytesToHex, hexInto } from "../crypto/bytes.js";
-import type { FillLeaf } from "../eip712/types.js";
+import { bytesToHex, hexInto } from "./bytes.js";
+import type { FillLeaf } from "./eip712.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
 
 /** `StandardMerkleTree` leaf encoding of a fill, in field order. */

@@ -13,6 +13,7 @@
  * the sequencer's finalized view, and the vault must hold at least the sum of balances. Any
  * mismatch exits non-zero.
  */
+import { type MarketView, settlementAbi } from "@clearmatch/protocol";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import {
@@ -27,9 +28,7 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
 import { isClearmatchApiError } from "../sdk/src/client-errors.js";
-import type { MarketView } from "../sequencer/src/api/order-service.js";
 import { LIST_LIMIT } from "../sequencer/src/api/schemas.js";
-import { settlementAbi } from "@clearmatch/protocol";
 import { rpc } from "../sequencer/src/devchain/hardhat-node.js";
 import { readParametersFile } from "../ignition/lib/plan.js";
 import { LOCAL_PARAMETERS_FILE } from "./lib/embedded-stack.js";

@@ -1,5 +1,5 @@
 /**
- * `npm run watchtower`: a watchtower anyone can run (sequencer/src/watchtower/watchtower.ts). It
+ * `npm run watchtower`: a watchtower anyone can run (sdk/src/watchtower.ts). It
  * follows every commit of the settlement contract, rebuilds the fills from the commit
  * transactions' input, judges them against the signed orders of the sequencer's order feed with
  * the contract's own rules, and sends a fraud proof for any batch it can prove (or two fills of
@@ -46,13 +46,13 @@ import { privateKeyToAccount } from "viem/accounts";
 import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
 import {
   FeedOrderSource,
-  FileCursorStore,
   MapOrderSource,
   Watchtower,
   type OrderSource,
-} from "../sequencer/src/watchtower/watchtower.js";
-import { JsonlOrderStore } from "../sequencer/src/watchtower/jsonl-order-store.js";
-import { watchMetrics } from "../sequencer/src/watchtower/watch-metrics.js";
+} from "../sdk/src/watchtower.js";
+import { FileCursorStore } from "./lib/watch-state.js";
+import { JsonlOrderStore } from "./lib/jsonl-order-store.js";
+import { watchMetrics } from "./lib/watch-metrics.js";
 
 const traderMode = process.argv.includes("--trader");
 const name = traderMode ? "watch-my-fills" : "watchtower";

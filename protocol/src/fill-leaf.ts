@@ -163,3 +163,31 @@ function invalid(field: string, value: unknown): SettlementDataError {
     `fill field ${field} out of range or malformed: ${String(value)}`,
   );
 }
+
+/** Mirror of `ISettlement.Fill`: the leaf's seventeen values, in field order. */
+export type FillStruct = {
+  readonly [K in keyof FillLeaf]: FillLeaf[K];
+};
+
+/** The `ISettlement.Fill` struct a fill proof's leaf stands for (the same fields, the same order). */
+export function fillStruct(leaf: FillLeaf): FillStruct {
+  return {
+    batchId: leaf.batchId,
+    index: leaf.index,
+    makerOrderHash: leaf.makerOrderHash,
+    takerOrderHash: leaf.takerOrderHash,
+    maker: leaf.maker,
+    taker: leaf.taker,
+    marketId: leaf.marketId,
+    takerSide: leaf.takerSide,
+    price: leaf.price,
+    baseAmount: leaf.baseAmount,
+    quoteAmount: leaf.quoteAmount,
+    makerFee: leaf.makerFee,
+    takerFee: leaf.takerFee,
+    makerFilledAfter: leaf.makerFilledAfter,
+    takerFilledAfter: leaf.takerFilledAfter,
+    takerFok: leaf.takerFok,
+    fokRunEnd: leaf.fokRunEnd,
+  };
+}

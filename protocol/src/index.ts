@@ -8,6 +8,7 @@
 export * from "./address.js";
 export * from "./batch-commit.js";
 export * from "./bytes.js";
+export * from "./commit-context.js";
 export * from "./commit-fills.js";
 export * from "./crypto-error.js";
 export * from "./deltas.js";
@@ -19,3 +20,4 @@ export * from "./merkle.js";
 export * from "./order-hasher.js";
 export * from "./settlement-abi.js";
 export * from "./settlement-data-error.js";
+export type * from "./wire-types.js";

@@ -1,7 +1,7 @@
 /**
  * The demo's final audit (DESIGN.md, "Watchers"): every committed or finalized fill the sequencer
  * serves, judged by the contract's own fraud rules (`protocol/src/fraud-rules.ts`)
- * under the commit context rebuilt from chain data (`sdk/src/commit-context.ts`), plus the
+ * under the commit context rebuilt from chain data (`protocol/src/commit-context.ts`), plus the
  * conflicting-fills rule across all of them. An honest run prints "0 provable of N committed".
  *
  * Sources: the sequencer API for the fills (`GET /v1/accounts/:a/fills` to enumerate them, as the
@@ -14,11 +14,17 @@
  * was provable while its batch was pending, so it counts: the claim is that the sequencer never
  * committed a provable fill. `stillProvable` says whether a proof would succeed now.
  */
+import {
+  type FillProofView,
+  type FillView,
+  settlementAbi,
+  type Order,
+  type CommitContext,
+  processProof,
+} from "@clearmatch/protocol";
 import { getAddress, type Address, type Hex, type PublicClient } from "viem";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
-import { CommitContextReader } from "../../sdk/src/commit-context.js";
-import type { FillProofView, FillView } from "../../sequencer/src/api/order-service.js";
-import { settlementAbi, type Order, type CommitContext, processProof } from "@clearmatch/protocol";
+import { CommitContextReader } from "@clearmatch/protocol";
 import {
   auditFill,
   findConflicts,

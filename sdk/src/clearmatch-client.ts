@@ -7,23 +7,21 @@
  * Hashing and types come from the shared protocol package (`@clearmatch/protocol`, `protocol/`),
  * the server's own definitions, so client and server cannot disagree on a digest.
  */
-import type { Account, Address, Hex, PublicClient } from "viem";
-import type {
-  AcceptedOrderView,
-  BalanceView,
-  BatchView,
-  BookView,
-  CancelResult,
-  ExchangeInfo,
-  FillProofView,
-  FillView,
-  MarketView,
-  OrderView,
-  SubmitOrderResult,
-  TradeView,
-} from "../../sequencer/src/api/order-service.js";
-import type { SignedCancel, SignedOrder } from "../../sequencer/src/api/schemas.js";
 import {
+  type AcceptedOrderView,
+  type BalanceView,
+  type BatchView,
+  type BookView,
+  type CancelResult,
+  type ExchangeInfo,
+  type FillProofView,
+  type FillView,
+  type MarketView,
+  type OrderView,
+  type SubmitOrderResult,
+  type TradeView,
+  type SignedCancel,
+  type SignedOrder,
   settlementAbi,
   OrderHasher,
   cancelTypes,
@@ -34,6 +32,7 @@ import {
   hashFillLeaf,
   processProof,
 } from "@clearmatch/protocol";
+import type { Account, Address, Hex, PublicClient } from "viem";
 import { ClearmatchApiError, ClearmatchClientError } from "./client-errors.js";
 import {
   watchMyFills,

@@ -35,7 +35,7 @@ export {
   CommitContextReader,
   type CommitContextReaderOptions,
   type OnChainBatchRecord,
-} from "./commit-context.js";
+} from "@clearmatch/protocol";
 export {
   FRAUD_KINDS,
   findFraud,
@@ -54,12 +54,8 @@ export {
   type WatchMyFillsOptions,
   type Watchtower,
 } from "./watch-my-fills.js";
-export {
-  fillStruct,
-  type DepositResult,
-  type FillStruct,
-  type TxResult,
-} from "./onchain-actions.js";
+export type { DepositResult, TxResult } from "./onchain-actions.js";
+export { fillStruct, type FillStruct } from "@clearmatch/protocol";
 export * from "./wire.js";
 export { OrderFlags, Side, type Order, type FillLeaf } from "@clearmatch/protocol";
 export type {
@@ -74,4 +70,4 @@ export type {
   OrderView,
   SubmitOrderResult,
   TradeView,
-} from "../../sequencer/src/api/order-service.js";
+} from "@clearmatch/protocol";

@@ -17,7 +17,7 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { settlementAbi, type FillLeaf } from "@clearmatch/protocol";
+import { fillStruct, settlementAbi, type FillLeaf } from "@clearmatch/protocol";
 import { ClearmatchClientError } from "./client-errors.js";
 
 /** A mined, successful transaction. */
@@ -30,34 +30,6 @@ export interface TxResult {
 export interface DepositResult {
   readonly approval?: TxResult;
   readonly deposit: TxResult;
-}
-
-/** Mirror of `ISettlement.Fill`: the leaf's seventeen values, in field order. */
-export type FillStruct = {
-  readonly [K in keyof FillLeaf]: FillLeaf[K];
-};
-
-/** The `ISettlement.Fill` struct a fill proof's leaf stands for (the same fields, the same order). */
-export function fillStruct(leaf: FillLeaf): FillStruct {
-  return {
-    batchId: leaf.batchId,
-    index: leaf.index,
-    makerOrderHash: leaf.makerOrderHash,
-    takerOrderHash: leaf.takerOrderHash,
-    maker: leaf.maker,
-    taker: leaf.taker,
-    marketId: leaf.marketId,
-    takerSide: leaf.takerSide,
-    price: leaf.price,
-    baseAmount: leaf.baseAmount,
-    quoteAmount: leaf.quoteAmount,
-    makerFee: leaf.makerFee,
-    takerFee: leaf.takerFee,
-    makerFilledAfter: leaf.makerFilledAfter,
-    takerFilledAfter: leaf.takerFilledAfter,
-    takerFok: leaf.takerFok,
-    fokRunEnd: leaf.fokRunEnd,
-  };
 }
 
 export type AnyWalletClient = WalletClient<Transport, Chain | undefined, Account | undefined>;

@@ -4,13 +4,12 @@
  * root, both signed orders are re-hashed (and their signatures checked) against the leaf, and,
  * with a public client, the root is compared with the one committed on-chain and the fill is judged
  * by the contract's own fraud rules (`protocol/src/fraud-rules.ts`) under the commit
- * context rebuilt from the chain (`commit-context.ts`): `provable` lists each side a fraud proof
+ * context rebuilt from the chain (`protocol/src/commit-context.ts`): `provable` lists each side a fraud proof
  * would succeed against. A provable fill is still a valid proof (it is what the chain committed);
  * the batch will roll back as soon as anyone proves it.
  */
-import { recoverTypedDataAddress, zeroHash, type Address, type Hex, type PublicClient } from "viem";
-import type { FillProofView } from "../../sequencer/src/api/order-service.js";
 import {
+  type FillProofView,
   type OrderHasher,
   orderTypes,
   hashFillLeaf,
@@ -18,7 +17,8 @@ import {
   findFraud,
   type FraudKindName,
 } from "@clearmatch/protocol";
-import { CommitContextReader } from "./commit-context.js";
+import { recoverTypedDataAddress, zeroHash, type Address, type Hex, type PublicClient } from "viem";
+import { CommitContextReader } from "@clearmatch/protocol";
 
 /** Why a fill proof is not valid. */
 export type FillProofFailure =

@@ -18,7 +18,7 @@ import {
   type CursorStore,
   type OrderSource,
   type ProofSent,
-} from "../../sequencer/src/watchtower/watchtower.js";
+} from "./watchtower.js";
 
 export { MapOrderSource, Watchtower };
 export type { ChallengeOutcome, ChallengeSent, CursorStore, OrderSource, ProofSent };

@@ -10,8 +10,6 @@
  * Decoders check the shape of what they read and throw `BAD_RESPONSE` naming the field, so a
  * server/SDK version skew fails loudly instead of yielding `undefined` amounts.
  */
-import { getAddress, isAddress, type Address, type Hex } from "viem";
-import type { FillLeaf, Order } from "@clearmatch/protocol";
 import type {
   BalanceView,
   BatchStatus,
@@ -29,8 +27,12 @@ import type {
   AcceptedOrderView,
   SubmitOrderResult,
   TradeView,
-} from "../../sequencer/src/api/order-service.js";
-import type { SignedCancel, SignedOrder } from "../../sequencer/src/api/schemas.js";
+  SignedCancel,
+  SignedOrder,
+  FillLeaf,
+  Order,
+} from "@clearmatch/protocol";
+import { getAddress, isAddress, type Address, type Hex } from "viem";
 import { ClearmatchClientError } from "./client-errors.js";
 
 // ---------------------------------------------------------------- encoding (client → server)

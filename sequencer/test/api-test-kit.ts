@@ -2,14 +2,14 @@
  * Test helpers for the HTTP app: a stub `OrderService` (routing and edge tests only: it does
  * not verify signatures) and a server on an ephemeral port.
  */
+import type { OrderView, SignedOrder } from "@clearmatch/protocol";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import type { Address, Hex } from "viem";
 import { riskAdminControls, type AdminControls } from "../src/api/admin-controls.js";
 import { createApp, createExpressApp, type AppDeps } from "../src/api/app.js";
-import type { OrderService, OrderView } from "../src/api/order-service.js";
-import type { SignedOrder } from "../src/api/schemas.js";
+import type { OrderService } from "../src/api/order-service.js";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";

@@ -4,20 +4,26 @@
  * committed fills): an honest history audits clean; a fill of an order cancelled on-chain before
  * its commit and a fill re-claiming part of an order are both reported as provable.
  */
+import {
+  type BatchView,
+  type FillProofView,
+  type FillView,
+  type FillLeaf,
+  buildBatchCommit,
+  hashFillLeaf,
+} from "@clearmatch/protocol";
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditCommitted } from "../../scripts/lib/audit-committed.js";
 import { riskAdminControls } from "../src/api/admin-controls.js";
 import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
-import type { BatchView, FillProofView, FillView } from "../src/api/order-service.js";
 import {
   devAccount,
   devCommitMarkets,
   DEV_ROLES,
   fundAndDeposit,
 } from "../src/devchain/deploy-dev-stack.js";
-import { type FillLeaf, buildBatchCommit, hashFillLeaf } from "@clearmatch/protocol";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { getAddress, type Hex } from "viem";
 import type { Order } from "@clearmatch/protocol";
-import { JsonlOrderStore } from "../src/watchtower/jsonl-order-store.js";
+import { JsonlOrderStore } from "../../scripts/lib/jsonl-order-store.js";
 
 const order = (nonce: bigint): Order => ({
   trader: getAddress("0x00000000000000000000000000000000000000aa"), // as the decoder returns it

@@ -50,39 +50,45 @@ const fill = (index: number): FillLeaf => ({
   fokRunEnd: false,
 });
 
+/**
+ * Bundles `entry` for the browser platform (no Node built-ins may be in it) and runs the bundle in
+ * a context with only what browsers and Node share: no Buffer, process, require or setImmediate.
+ */
+async function loadInBrowserContext<T>(entry: string): Promise<T> {
+  const bundled = await build({
+    stdin: {
+      contents: `export * from ${JSON.stringify(entry)};`,
+      resolveDir: process.cwd(),
+      loader: "ts",
+    },
+    bundle: true,
+    platform: "browser",
+    format: "iife",
+    globalName: "bundle",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = bundled.outputFiles[0]!.text;
+  expect(code).not.toMatch(/["']node:/);
+  expect(code).not.toMatch(/\bBuffer\b/);
+  const context: Record<string, unknown> = {
+    TextEncoder,
+    TextDecoder,
+    Uint8Array,
+    BigInt,
+    URL,
+    setTimeout,
+    clearTimeout,
+  };
+  for (const name of ["Buffer", "process", "require", "module", "setImmediate"])
+    expect(context[name]).toBeUndefined();
+  return runInNewContext(`${code}; bundle`, context) as T;
+}
+
 describe("@clearmatch/protocol in a browser", () => {
   it("bundles without Node built-ins and hashes in a context without Node's globals as the server does", async () => {
-    const bundled = await build({
-      stdin: {
-        contents: `export * from "@clearmatch/protocol";`,
-        resolveDir: process.cwd(),
-        loader: "ts",
-      },
-      bundle: true,
-      platform: "browser",
-      format: "iife",
-      globalName: "protocol",
-      write: false,
-      logLevel: "silent",
-    });
-    const code = bundled.outputFiles[0]!.text;
-    expect(code).not.toMatch(/["']node:/);
-    expect(code).not.toMatch(/\bBuffer\b/);
-
-    // A context with only what browsers and Node share; no Buffer, process or require.
-    const context: Record<string, unknown> = {
-      TextEncoder,
-      TextDecoder,
-      Uint8Array,
-      BigInt,
-      setTimeout,
-    };
-    for (const name of ["Buffer", "process", "require", "module", "setImmediate"])
-      expect(context[name]).toBeUndefined();
-    const browser = runInNewContext(
-      `${code}; protocol`,
-      context,
-    ) as typeof import("@clearmatch/protocol");
+    const browser =
+      await loadInBrowserContext<typeof import("@clearmatch/protocol")>("@clearmatch/protocol");
 
     const domain = clearmatchDomain(80002, "0x5FbDB2315678afecb367f032d93F642f64180aa3");
     expect(keccakBackend).toBe("native"); // the server's side of the comparison
@@ -100,5 +106,20 @@ describe("@clearmatch/protocol in a browser", () => {
     // Hex of a commit-sized byte string (a whole batch's packed fills), against viem's.
     const big = Uint8Array.from({ length: 150_000 }, (_, i) => (i * 7) & 255);
     expect(browser.bytesToHex(big)).toBe(viemBytesToHex(big));
+  });
+
+  it("the SDK bundles for the browser too (protocol and viem only), and signs nothing differently", async () => {
+    const browser =
+      await loadInBrowserContext<typeof import("../../sdk/src/index.js")>("./sdk/src/index.ts");
+    const settlement = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const client = new browser.ClearmatchClient({
+      baseUrl: "https://api.clearmatch.example",
+      chainId: 80002,
+      settlement,
+      fetch: () => Promise.reject(new Error("offline")),
+    });
+    expect(client.hashOrder(order)).toBe(
+      new OrderHasher(clearmatchDomain(80002, settlement)).hashOrder(order),
+    );
   });
 });

@@ -1,6 +1,5 @@
+import { type FillProofView, hashFillLeaf } from "@clearmatch/protocol";
 import { describe, expect, it } from "vitest";
-import type { FillProofView } from "../src/api/order-service.js";
-import { hashFillLeaf } from "@clearmatch/protocol";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
 
 const client = sdkClient(undefined);

@@ -2,12 +2,11 @@
  * Fixtures of the SDK tests: real keys, orders signed through the SDK, and a batch of fills
  * between them with its Merkle tree built by the sequencer's own `buildFillTree`.
  */
+import { type FillProofView, type FillLeaf, buildFillTree } from "@clearmatch/protocol";
 import { createWalletClient, custom, type LocalAccount } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { ClearmatchClient, type SignedOrderWithHash } from "../../sdk/src/clearmatch-client.js";
 import type { ClearmatchClientOptions } from "../../sdk/src/client-options.js";
-import type { FillProofView } from "../src/api/order-service.js";
-import { type FillLeaf, buildFillTree } from "@clearmatch/protocol";
 import { vectors } from "./support/shared-vectors.js";
 
 export const { domain } = vectors;

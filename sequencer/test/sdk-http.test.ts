@@ -2,6 +2,7 @@
  * The SDK against the real Express app and WebSocket hub (`createApp` + `startHttpServer`),
  * with the stub OrderService recording what the routes handed it.
  */
+import { type FillProofView, cancelTypes, orderTypes } from "@clearmatch/protocol";
 import { recoverTypedDataAddress, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
@@ -11,8 +12,6 @@ import { decodeExchangeInfo } from "../../sdk/src/wire.js";
 import { riskAdminControls } from "../src/api/admin-controls.js";
 import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
-import type { FillProofView } from "../src/api/order-service.js";
-import { cancelTypes, orderTypes } from "@clearmatch/protocol";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";

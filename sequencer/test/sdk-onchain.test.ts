@@ -3,11 +3,8 @@
  * from the artifacts): deposit with approval, the withdrawal escape hatch, on-chain cancels
  * and nonce invalidation, fill challenges, and `verifyFillProof` against the committed root.
  */
-import { createWalletClient, erc20Abi, http, type Address } from "viem";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
-import { nonceFloorAt } from "../../sdk/src/order-params.js";
 import {
+  type FillProofView,
   settlementAbi,
   buildBatchCommit,
   buildFillTree,
@@ -15,6 +12,10 @@ import {
   type FillLeaf,
   fraudKindCode,
 } from "@clearmatch/protocol";
+import { createWalletClient, erc20Abi, http, type Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
+import { nonceFloorAt } from "../../sdk/src/order-params.js";
 import {
   devAccount,
   devCommitMarkets,
@@ -23,8 +24,7 @@ import {
 } from "../src/devchain/deploy-dev-stack.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
-import { fillStruct } from "../../sdk/src/onchain-actions.js";
-import type { FillProofView } from "../src/api/order-service.js";
+import { fillStruct } from "@clearmatch/protocol";
 
 const feeRecipient = devAccount(DEV_ROLES.feeRecipient).account.address;
 

@@ -25,12 +25,12 @@ import { BatchStatus } from "../src/chain/settlement-client.js";
 import { devAccount, devCommitMarkets, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
 import { type FillLeaf, type Order, buildBatchCommit } from "@clearmatch/protocol";
 import {
-  FileCursorStore,
   MapOrderSource,
   Watchtower,
   type ChallengeSent,
   type ProofSent,
-} from "../src/watchtower/watchtower.js";
+} from "../../sdk/src/watchtower.js";
+import { FileCursorStore } from "../../scripts/lib/watch-state.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { serveOrderFeed } from "./helpers/order-feed.js";
 import {

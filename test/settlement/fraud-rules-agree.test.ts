@@ -1,6 +1,6 @@
 /**
  * The TypeScript fraud rules (`protocol/src/fraud-rules.ts`, with the commit context
- * rebuilt from chain data by `sdk/src/commit-context.ts`) agree with the contract: for every
+ * rebuilt from chain data by `protocol/src/commit-context.ts`) agree with the contract: for every
  * FraudKind a fraudulent fill is committed, the TS rules name a kind, and `proveFillFraud` emits
  * `FraudProven` with that same kind; for valid fills (including the block-boundary cases of the
  * time rules) the TS rules say none and the contract reverts `SettlementNoFraud`. The same for
@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Hex } from "viem";
-import { CommitContextReader } from "../../sdk/src/commit-context.js";
+import { CommitContextReader } from "@clearmatch/protocol";
 import { auditBatch, findConflicts } from "../../sequencer/src/settlement/audit-batch.js";
 import {
   findFraud,

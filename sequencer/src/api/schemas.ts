@@ -15,8 +15,9 @@ import { getAddress, isAddress, type Address, type Hex } from "viem";
 import {
   parseAddressStrict,
   ORDER_FIELD_NAMES,
-  type Cancel,
   type Order,
+  type SignedCancel,
+  type SignedOrder,
 } from "@clearmatch/protocol";
 import { z } from "zod";
 
@@ -144,23 +145,6 @@ export function signedOrderBatchSchema(maxOrders: number) {
         .max(maxOrders, { message: `must hold at most ${maxOrders} orders` }),
     })
     .strict();
-}
-
-/** A wallet-signed order, as parsed from the wire. */
-export interface SignedOrder {
-  readonly order: Order;
-  readonly signature: Hex;
-  /** Chain the client says it signed for (hint only; the signature decides). */
-  readonly chainId?: number | undefined;
-  /** Contract the client says it signed for (hint only; the signature decides). */
-  readonly verifyingContract?: Address | undefined;
-}
-
-/** A wallet-signed `Cancel`, as parsed from the wire. */
-export interface SignedCancel extends Cancel {
-  readonly signature: Hex;
-  readonly chainId?: number | undefined;
-  readonly verifyingContract?: Address | undefined;
 }
 
 // Compile-time proof that the schemas produce exactly these types.

@@ -14,21 +14,14 @@
  * while it does not cover them. Every mutation keeps the aggregates equal to the sum of their
  * parts (per-order reservations, per-fill deltas); `checkInvariants` proves it in tests.
  */
+import { type BalanceView, Side } from "@clearmatch/protocol";
 import type { Address, Hex } from "viem";
-import { Side } from "@clearmatch/protocol";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import { lowercase } from "../crypto/lowercase.js";
 
 /** One account's funds in one token. */
-export interface Balance {
-  readonly token: Address;
-  readonly finalized: bigint;
-  readonly pending: bigint;
-  readonly reserved: bigint;
-  readonly withdrawalRequested: bigint;
-  /** finalized + pending - reserved - withdrawalRequested. */
-  readonly available: bigint;
-}
+/** One account's funds in one token: the wire's `BalanceView`, one definition. */
+export type Balance = BalanceView;
 
 /** What the ledger needs to know about an open order to reserve its funds. */
 export interface ReservationTerms {

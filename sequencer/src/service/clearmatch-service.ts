@@ -2,25 +2,26 @@
  * The API's `OrderService` over the exchange core: commands go through the intake, queries read
  * the core (and the batch store for fill proofs).
  */
+import {
+  type AcceptedOrderView,
+  type BalanceView,
+  type BatchView,
+  type BookView,
+  type CancelResult,
+  type ExchangeInfo,
+  type FillProofView,
+  type FillView,
+  type MarketView,
+  type OrderView,
+  type SubmitOrderResult,
+  type TradeView,
+  type SignedCancel,
+  type SignedOrder,
+  checksumAddress,
+  hashFillLeaf,
+} from "@clearmatch/protocol";
 import type { Address, Hex } from "viem";
-import { checksumAddress, hashFillLeaf } from "@clearmatch/protocol";
-import type {
-  AcceptedOrderView,
-  BalanceView,
-  BatchItemResult,
-  BatchView,
-  BookView,
-  CancelResult,
-  ExchangeInfo,
-  FillProofView,
-  FillView,
-  MarketView,
-  OrderService,
-  OrderView,
-  SubmitOrderResult,
-  TradeView,
-} from "../api/order-service.js";
-import type { SignedCancel, SignedOrder } from "../api/schemas.js";
+import type { BatchItemResult, OrderService } from "../api/order-service.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { BatchStore } from "../pipeline/batch-store.js";

@@ -8,13 +8,8 @@
  * journal's order is exactly the order the core applied records in.
  */
 import {
-  hashTypedData,
-  recoverAddress as viemRecoverAddress,
-  type Address,
-  type Hex,
-  type PublicClient,
-} from "viem";
-import {
+  type SignedCancel,
+  type SignedOrder,
   CryptoError,
   CryptoErrorReason,
   bytesToHex,
@@ -23,10 +18,16 @@ import {
   type Order,
   settlementAbi,
 } from "@clearmatch/protocol";
+import {
+  hashTypedData,
+  recoverAddress as viemRecoverAddress,
+  type Address,
+  type Hex,
+  type PublicClient,
+} from "viem";
 import { checkSignature, recoverAddress } from "../crypto/recover.js";
 import type { Recovered, VerifyPool } from "../crypto/verify-pool.js";
 import { FLAG_POST_ONLY } from "../engine/types.js";
-import type { SignedCancel, SignedOrder } from "../api/schemas.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { JournalWriter } from "../journal/journal-writer.js";
 import type { PriceBand } from "../risk/price-band.js";

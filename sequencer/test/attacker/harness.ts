@@ -54,7 +54,7 @@ import {
 } from "../../src/devchain/deploy-dev-stack.js";
 import { rpc } from "../../src/devchain/hardhat-node.js";
 import { ROLLBACK_REASONS } from "../../src/service/exchange-core.js";
-import { JsonlOrderStore } from "../../src/watchtower/jsonl-order-store.js";
+import { JsonlOrderStore } from "../../../scripts/lib/jsonl-order-store.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "../helpers/dev-chain.js";
 import { serveOrderFeed, type FeedServer } from "../helpers/order-feed.js";
 

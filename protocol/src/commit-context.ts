@@ -19,13 +19,9 @@
  * later start block, which is only safe if the market's pause state is known at that block.
  */
 import type { Address, Hex, PublicClient } from "viem";
-import {
-  settlementAbi,
-  type FillLeaf,
-  type Order,
-  type CommitContext,
-  type MarketRules,
-} from "@clearmatch/protocol";
+import type { FillLeaf, Order } from "./eip712.js";
+import type { CommitContext, MarketRules } from "./fraud-rules.js";
+import { settlementAbi } from "./settlement-abi.js";
 
 /** `batch(batchId)` as the rules need it. */
 export interface OnChainBatchRecord {

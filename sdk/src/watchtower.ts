@@ -19,8 +19,6 @@
  * so a restart or an RPC outage resumes where it stopped and misses no batch; re-checking a batch
  * is harmless (a rolled-back batch is skipped, a proof is only sent for a pending one).
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
 import {
   parseEventLogs,
   type Account,
@@ -32,9 +30,10 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { CommitContextReader } from "../../../sdk/src/commit-context.js";
-import { fillStruct, type FillStruct } from "../../../sdk/src/onchain-actions.js";
 import {
+  CommitContextReader,
+  fillStruct,
+  type FillStruct,
   settlementAbi,
   OrderHasher,
   clearmatchDomain,
@@ -61,26 +60,6 @@ export interface OrderSource {
 export interface CursorStore {
   load(): bigint | undefined;
   save(block: bigint): void;
-}
-
-/** A JSON file written atomically (temporary file, then rename). */
-export class FileCursorStore implements CursorStore {
-  constructor(readonly path: string) {}
-  load(): bigint | undefined {
-    try {
-      const { block } = JSON.parse(readFileSync(this.path, "utf8")) as { block: string };
-      return BigInt(block);
-    } catch (error) {
-      if ((error as { code?: string }).code === "ENOENT") return undefined;
-      throw error;
-    }
-  }
-  save(block: bigint): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ block: block.toString() }));
-    renameSync(tmp, this.path);
-  }
 }
 
 /** What the watchtower has done, for metrics and logs. */

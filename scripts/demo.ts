@@ -29,7 +29,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
 import { isClearmatchApiError } from "../sdk/src/client-errors.js";
 import { LIST_LIMIT } from "../sequencer/src/api/schemas.js";
-import { rpc } from "../sequencer/src/devchain/hardhat-node.js";
+import { rpc } from "./lib/devchain/hardhat-node.js";
 import { readParametersFile } from "../ignition/lib/plan.js";
 import { LOCAL_PARAMETERS_FILE } from "./lib/embedded-stack.js";
 import { StartError, startEmbedded, type EmbeddedRun } from "./lib/embedded-run.js";

@@ -16,8 +16,8 @@ import {
   hardhatCli,
   startHardhatNode,
   type HardhatNode,
-} from "../../sequencer/src/devchain/hardhat-node.js";
-import { devAccount } from "../../sequencer/src/devchain/deploy-dev-stack.js";
+} from "./devchain/hardhat-node.js";
+import { devAccount } from "./devchain/deploy-dev-stack.js";
 import type { EmbeddedStack } from "./embedded-stack.js";
 
 export class StartError extends Error {

@@ -19,7 +19,7 @@ import {
 import { buildClearmatchModule } from "../../ignition/modules/Clearmatch.js";
 import { planFromParameters, readParametersFile } from "../../ignition/lib/plan.js";
 import { settlementAbi } from "@clearmatch/protocol";
-import { devAccount } from "../../sequencer/src/devchain/deploy-dev-stack.js";
+import { devAccount } from "./devchain/deploy-dev-stack.js";
 
 export const LOCAL_PARAMETERS_FILE = path.resolve("ignition", "parameters", "localhost.json");
 

@@ -46,8 +46,8 @@ import {
   DEV_ROLES,
   deployDevStack,
   fundAndDeposit,
-} from "../src/devchain/deploy-dev-stack.js";
-import { rpc, startHardhatNode } from "../src/devchain/hardhat-node.js";
+} from "../../scripts/lib/devchain/deploy-dev-stack.js";
+import { rpc, startHardhatNode } from "../../scripts/lib/devchain/hardhat-node.js";
 import { OrderHasher, clearmatchDomain, orderTypes, type Order } from "@clearmatch/protocol";
 import type { LoadJob, LoadResult } from "./intake-load.js";
 import { median } from "./stats.js";

@@ -15,7 +15,7 @@ import {
 import type { Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditCommitted } from "../../scripts/lib/audit-committed.js";
-import { riskAdminControls } from "../src/api/admin-controls.js";
+import { KillSwitch, riskAdminControls } from "./helpers/risk-admin-controls.js";
 import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
 import {
@@ -23,11 +23,10 @@ import {
   devCommitMarkets,
   DEV_ROLES,
   fundAndDeposit,
-} from "../src/devchain/deploy-dev-stack.js";
+} from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
-import { KillSwitch } from "../src/risk/kill-switch.js";
 import { StubOrderService } from "./api-test-kit.js";
 import { mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, sdkClient } from "./sdk-fixtures.js";

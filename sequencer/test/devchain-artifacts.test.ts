@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { deployDevStack } from "../src/devchain/deploy-dev-stack.js";
+import { deployDevStack } from "../../scripts/lib/devchain/deploy-dev-stack.js";
 
 describe("deployDevStack", () => {
   it("says to compile the contracts when their artifacts are missing, before any RPC call", async () => {

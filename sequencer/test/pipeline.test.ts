@@ -12,7 +12,7 @@ import {
   DEV_ROLES,
   fundAndDeposit,
   type DevStack,
-} from "../src/devchain/deploy-dev-stack.js";
+} from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { FileBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
 import { SettlementPipeline } from "../src/pipeline/settlement-pipeline.js";
 import {

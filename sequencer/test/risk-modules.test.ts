@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
-import { KillSwitch } from "../src/risk/kill-switch.js";
+import { KillSwitch } from "./helpers/risk-admin-controls.js";
 import { PriceBand } from "../src/risk/price-band.js";
 import { RateLimiter } from "../src/risk/rate-limiter.js";
 

@@ -9,13 +9,12 @@ import type { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import { ClearmatchApiError, ClearmatchClientError } from "../../sdk/src/client-errors.js";
 import { streamChannels, type StreamEvent, type StreamState } from "../../sdk/src/stream.js";
 import { decodeExchangeInfo } from "../../sdk/src/wire.js";
-import { riskAdminControls } from "../src/api/admin-controls.js";
+import { KillSwitch, riskAdminControls } from "./helpers/risk-admin-controls.js";
 import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
-import { KillSwitch } from "../src/risk/kill-switch.js";
 import {
   EXCHANGE_INFO,
   STUB_CRASH,

@@ -21,7 +21,7 @@ import {
   devCommitMarkets,
   devTokenAbi,
   DEV_ROLES,
-} from "../src/devchain/deploy-dev-stack.js";
+} from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, proofFixture, sdkClient, type ProofFixture } from "./sdk-fixtures.js";
 import { fillStruct } from "@clearmatch/protocol";

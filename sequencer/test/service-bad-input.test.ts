@@ -4,7 +4,7 @@ import { getAddress, type Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import type { StreamEvent } from "../../sdk/src/stream.js";
-import { devAccount, fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { devAccount, fundAndDeposit } from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes } from "@clearmatch/protocol";
 import { validRecords } from "./support/journal-frames.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";

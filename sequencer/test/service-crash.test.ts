@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEventLogs } from "viem";
 import { settlementAbi } from "@clearmatch/protocol";
-import { fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { fundAndDeposit } from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   get,

@@ -4,7 +4,7 @@
  * together; the same with `SIGNATURE_VERIFIER=viem`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fundAndDeposit } from "../src/devchain/deploy-dev-stack.js";
+import { fundAndDeposit } from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { startService, type RunningService } from "../src/service/service-runtime.js";
 import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {

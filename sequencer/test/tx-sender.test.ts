@@ -9,8 +9,12 @@ import {
 import { hardhat } from "viem/chains";
 import { ChainError } from "../src/chain/chain-errors.js";
 import { TxSender } from "../src/chain/tx-sender.js";
-import { devAccount } from "../src/devchain/deploy-dev-stack.js";
-import { rpc, startHardhatNode, type HardhatNode } from "../src/devchain/hardhat-node.js";
+import { devAccount } from "../../scripts/lib/devchain/deploy-dev-stack.js";
+import {
+  rpc,
+  startHardhatNode,
+  type HardhatNode,
+} from "../../scripts/lib/devchain/hardhat-node.js";
 
 describe("TxSender (hardhat node)", () => {
   let node: HardhatNode;

@@ -20,9 +20,13 @@ import {
   type Hex,
   type PublicClient,
 } from "viem";
-import { rpc } from "../src/devchain/hardhat-node.js";
+import { rpc } from "../../scripts/lib/devchain/hardhat-node.js";
 import { BatchStatus } from "../src/chain/settlement-client.js";
-import { devAccount, devCommitMarkets, DEV_ROLES } from "../src/devchain/deploy-dev-stack.js";
+import {
+  devAccount,
+  devCommitMarkets,
+  DEV_ROLES,
+} from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { type FillLeaf, type Order, buildBatchCommit } from "@clearmatch/protocol";
 import {
   MapOrderSource,

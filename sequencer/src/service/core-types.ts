@@ -91,3 +91,12 @@ export interface ApplyResult {
   /** Fills the order took at once. */
   fills?: CoreFill[];
 }
+
+/** The global kill switch, kept by the core (journaled): engaged, no new order is accepted. */
+export interface KillSwitchState {
+  readonly engaged: boolean;
+  /** Operator's reason, when engaged. */
+  readonly reason?: string | undefined;
+  /** When the state last changed (ms since the epoch), if ever. */
+  readonly since?: number | undefined;
+}

@@ -53,7 +53,6 @@ import {
   type ReservationTerms,
 } from "../risk/balance-ledger.js";
 import type { MarketHalt } from "../risk/circuit-breaker.js";
-import type { KillSwitchState } from "../risk/kill-switch.js";
 import type {
   ApplyResult,
   CoreBatch,
@@ -61,6 +60,7 @@ import type {
   CoreOrder,
   CoreOrderStatus,
   CoreOutput,
+  KillSwitchState,
 } from "./core-types.js";
 import {
   fromTagged,

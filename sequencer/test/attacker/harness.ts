@@ -51,8 +51,8 @@ import {
   devTokenAbi,
   DEV_ROLES,
   fundAndDeposit,
-} from "../../src/devchain/deploy-dev-stack.js";
-import { rpc } from "../../src/devchain/hardhat-node.js";
+} from "../../../scripts/lib/devchain/deploy-dev-stack.js";
+import { rpc } from "../../../scripts/lib/devchain/hardhat-node.js";
 import { ROLLBACK_REASONS } from "../../src/service/exchange-core.js";
 import { JsonlOrderStore } from "../../../scripts/lib/jsonl-order-store.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "../helpers/dev-chain.js";

@@ -8,8 +8,12 @@ import {
   DEV_ROLES,
   type DevStack,
   type DevStackOptions,
-} from "../../src/devchain/deploy-dev-stack.js";
-import { rpc, startHardhatNode, type HardhatNode } from "../../src/devchain/hardhat-node.js";
+} from "../../../scripts/lib/devchain/deploy-dev-stack.js";
+import {
+  rpc,
+  startHardhatNode,
+  type HardhatNode,
+} from "../../../scripts/lib/devchain/hardhat-node.js";
 
 export interface DevChain {
   node: HardhatNode;

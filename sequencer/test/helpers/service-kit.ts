@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { createWalletClient, http, type Account, type Address, type Hex } from "viem";
 import { ClearmatchClient } from "../../../sdk/src/clearmatch-client.js";
 import { loadConfig, type Config } from "../../src/config/config.js";
-import { devAccount, DEV_ROLES, fundAndDeposit } from "../../src/devchain/deploy-dev-stack.js";
+import {
+  devAccount,
+  DEV_ROLES,
+  fundAndDeposit,
+} from "../../../scripts/lib/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes, type Order, OrderHasher } from "@clearmatch/protocol";
 import type { CoreBatch } from "../../src/service/core-types.js";
 import type { RunningService } from "../../src/service/service-runtime.js";

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MatchingEngine } from "../src/engine/matching-engine.js";
-import { recover } from "../src/journal/recovery.js";
+import { recover } from "./lib/engine-journal.js";
 import type { JournalLogger } from "../src/journal/journal-error.js";
 import { benchMix, generateStream } from "./order-stream.js";
 import { median } from "./stats.js";

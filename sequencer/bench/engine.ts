@@ -24,7 +24,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MatchingEngine } from "../src/engine/matching-engine.js";
 import type { EngineEvent, EngineInput } from "../src/engine/types.js";
-import { recover } from "../src/journal/recovery.js";
+import { recover } from "./lib/engine-journal.js";
 import type { JournalLogger } from "../src/journal/journal-error.js";
 import { benchMix, generateStream, streamMarket, type OpKind } from "./order-stream.js";
 import { PeerBook, toPeerOps, type PeerOp } from "./peer-adapter.js";

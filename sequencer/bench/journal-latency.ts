@@ -14,7 +14,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_PREALLOCATE_BYTES } from "../src/journal/journal-writer.js";
 import type { JournalLogger } from "../src/journal/journal-error.js";
-import { recover } from "../src/journal/recovery.js";
+import { recover } from "./lib/engine-journal.js";
 import { benchMix, generateStream } from "./order-stream.js";
 import { median, percentile } from "./stats.js";
 

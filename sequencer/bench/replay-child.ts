@@ -3,7 +3,7 @@
  * process (cold code, a heap holding nothing else), as a sequencer restarting on that journal
  * would. Prints one JSON line: records replayed and seconds taken.
  */
-import { recover } from "../src/journal/recovery.js";
+import { recover } from "./lib/engine-journal.js";
 
 const [dir, capacity] = process.argv.slice(2);
 if (!dir || !capacity) throw new Error("usage: replay-child.ts <journal dir> <engine capacity>");

@@ -6,7 +6,7 @@ import type { EngineInput } from "../src/engine/types.js";
 import { JournalError } from "../src/journal/journal-error.js";
 import { JournalFollower } from "../src/journal/journal-follower.js";
 import { JournalWriter } from "../src/journal/journal-writer.js";
-import { engineInputCodec } from "../src/journal/record-codec.js";
+import { engineInputCodec } from "../bench/lib/engine-journal.js";
 import { listSegments, segmentName } from "../src/journal/segment-files.js";
 import { tempDirs } from "./support/temp-dirs.js";
 

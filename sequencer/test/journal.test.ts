@@ -22,9 +22,10 @@ import {
   encodeInput,
   payloadBound,
   reusingInputDecoder,
-} from "../src/journal/input-codec.js";
+} from "../bench/lib/input-codec.js";
 import { JournalError, type JournalLogger } from "../src/journal/journal-error.js";
-import { recover, takeSnapshot } from "../src/journal/recovery.js";
+import { takeSnapshot } from "../src/journal/recovery.js";
+import { recover } from "../bench/lib/engine-journal.js";
 import { validRecords } from "./support/journal-frames.js";
 import { SeededRandom } from "./support/seeded-random.js";
 import { listSegments, listSnapshots } from "../src/journal/segment-files.js";

@@ -11,7 +11,7 @@ import {
 import { join } from "node:path";
 import type { EngineInput } from "../engine/types.js";
 import { JournalError } from "./journal-error.js";
-import { engineInputCodec, type RecordCodec } from "./record-codec.js";
+import type { RecordCodec } from "./record-codec.js";
 import { HEADER_BYTES, writeHeader } from "./record-frame.js";
 import { segmentName } from "./segment-files.js";
 
@@ -122,32 +122,18 @@ export class JournalWriter<T = EngineInput> {
 
   /**
    * Open (creating if needed) the segment file `name` in `dir` for appending at `nextSeq`.
-   * Records are encoded with `codec` (default: the engine's input codec).
+   * Records are encoded with `codec`.
    */
-  static open(dir: string, name: string, nextSeq: number): JournalWriter<EngineInput>;
   static open<T>(
     dir: string,
     name: string,
     nextSeq: number,
     codec: RecordCodec<T>,
-    options?: JournalWriterOptions,
-  ): JournalWriter<T>;
-  static open<T>(
-    dir: string,
-    name: string,
-    nextSeq: number,
-    codec?: RecordCodec<T>,
     options: JournalWriterOptions = {},
   ): JournalWriter<T> {
     const fd = openSync(join(dir, name), OPEN_FLAGS);
     syncDir(dir);
-    return new JournalWriter(
-      dir,
-      fd,
-      nextSeq,
-      codec ?? (engineInputCodec as RecordCodec<T>),
-      options,
-    );
+    return new JournalWriter(dir, fd, nextSeq, codec, options);
   }
 
   /** Sequence number of the last appended record (durable or not). */

@@ -1,6 +1,3 @@
-import type { EngineInput } from "../engine/types.js";
-import { decodeInput, encodeInput, payloadBound } from "./input-codec.js";
-
 /**
  * How a journal turns its records into payload bytes and back. The journal itself (framing,
  * crc32, sequence numbers, group commit, segments, recovery) does not care what a record is:
@@ -14,10 +11,3 @@ export interface RecordCodec<T> {
   /** Reads the record encoded in `buf[off, end)`; throws JournalError INVALID_RECORD if malformed. */
   decode(buf: Buffer, off: number, end: number): T;
 }
-
-/** The engine's binary input encoding (`input-codec.ts`): the default codec. */
-export const engineInputCodec: RecordCodec<EngineInput> = {
-  bound: payloadBound,
-  encode: encodeInput,
-  decode: decodeInput,
-};

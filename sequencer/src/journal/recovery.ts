@@ -9,99 +9,18 @@ import {
   unlinkSync,
 } from "node:fs";
 import { join } from "node:path";
-import { MatchingEngine } from "../engine/matching-engine.js";
 import type { EngineSnapshot } from "../engine/snapshot.js";
-import type { EngineEvent, EngineInput, EngineOptions } from "../engine/types.js";
 import { JournalError, stderrLogger, type JournalLogger } from "./journal-error.js";
 import { JournalWriter, type JournalWriterOptions } from "./journal-writer.js";
 import { HEADER_BYTES, findValidRecord, frameEnd, frameProblem, frameSeq } from "./record-frame.js";
 import { listSegments, listSnapshots, segmentName } from "./segment-files.js";
-import { reusingInputDecoder } from "./input-codec.js";
-import { engineInputCodec, type RecordCodec } from "./record-codec.js";
+import type { RecordCodec } from "./record-codec.js";
 import {
   pruneSnapshots,
   readSnapshot,
   removeStaleSnapshotTemps,
   writeSnapshot,
 } from "./snapshot-store.js";
-
-export interface RecoverOptions {
-  /** Directory of segments and snapshots; created if missing. */
-  dir: string;
-  /** Options of the engine to rebuild; must match the ones it ran with. Default: engine defaults. */
-  engineOptions?: EngineOptions;
-  /** Default: JSON lines on stderr. */
-  log?: JournalLogger;
-  /** Sees each replayed record and its events (to rebuild state derived from them). Default: none. */
-  onReplay?: (seq: number, input: EngineInput, events: EngineEvent[]) => void;
-  /** Zeros the journal keeps written ahead of its records (JournalWriterOptions). */
-  preallocateBytes?: number;
-}
-
-export interface Recovered {
-  engine: MatchingEngine;
-  /** Positioned to append record `lastSeq + 1`. */
-  journal: JournalWriter;
-  /** Sequence number of the snapshot restored, 0 if none. */
-  snapshotSeq: number;
-  /** Records applied on top of the snapshot. */
-  replayed: number;
-  lastSeq: number;
-  /** Bytes of torn tail cut off the last segment (0 if it was clean). */
-  truncatedBytes: number;
-}
-
-/**
- * Start-up: restore the newest sound snapshot, replay the journal after it, cut a torn tail off
- * the last segment (logged), and refuse (JournalError) anything else that does not check out:
- * damage followed by valid records, a sequence gap, a missing segment.
- */
-export function recover(options: RecoverOptions): Recovered {
-  const { onReplay } = options;
-  const engineOptions = sizedForJournal(options.dir, options.engineOptions);
-  // The snapshot's engine, or a fresh one made on the first record: a sized engine allocates and
-  // pre-faults its tables, so it is built once.
-  const recovering: { engine?: MatchingEngine } = {};
-  const engineNow = (): MatchingEngine => (recovering.engine ??= new MatchingEngine(engineOptions));
-  const recovered = recoverRecords<EngineInput, EngineSnapshot>({
-    dir: options.dir,
-    codec: engineInputCodec,
-    ...(options.log ? { log: options.log } : {}),
-    ...(options.preallocateBytes !== undefined
-      ? { preallocateBytes: options.preallocateBytes }
-      : {}),
-    restore: (state) => {
-      recovering.engine = MatchingEngine.restore(state, engineOptions);
-    },
-    // The engine copies what it keeps of an input; an observer may keep the input itself.
-    ...(onReplay === undefined ? { replayDecode: reusingInputDecoder() } : {}),
-    apply:
-      onReplay === undefined
-        ? (_seq, input) => {
-            // Without an observer nobody reads the events: the packed form, never decoded.
-            engineNow().applyPacked(input);
-          }
-        : (seq, input) => onReplay(seq, input, engineNow().apply(input)),
-  });
-  return { ...recovered, engine: engineNow() };
-}
-
-/**
- * Unless the caller sized the engine, size it for what the journal holds: no more orders than
- * records, and an order record is ~137 bytes. A restored snapshot's orders count too, but its
- * tables grow as needed; this only spares replay the repeated copying of growth. After a crash a
- * segment's preallocated zeros count as well: a larger engine than needed, never a smaller one.
- */
-function sizedForJournal(dir: string, options: EngineOptions = {}): EngineOptions {
-  if (options.initialCapacity !== undefined) return options;
-  let bytes = 0;
-  try {
-    for (const seg of listSegments(dir)) bytes += statSync(join(dir, seg.name)).size;
-  } catch {
-    return options;
-  }
-  return { ...options, initialCapacity: Math.max(1024, Math.ceil(bytes / 137)) };
-}
 
 /** What {@link recoverRecords} needs to rebuild any state machine journaled with `codec`. */
 export interface RecoverRecordsOptions<T, S> {
@@ -123,11 +42,25 @@ export interface RecoverRecordsOptions<T, S> {
   preallocateBytes?: number;
 }
 
-export type RecoveredRecords<T> = Omit<Recovered, "engine" | "journal"> & {
+/** What start-up recovery leaves: the journal to append to, and what it found. */
+export interface RecoveredRecords<T> {
+  /** Positioned to append record `lastSeq + 1`. */
   journal: JournalWriter<T>;
-};
+  /** Sequence number of the snapshot restored, 0 if none. */
+  snapshotSeq: number;
+  /** Records applied on top of the snapshot. */
+  replayed: number;
+  lastSeq: number;
+  /** Bytes of torn tail cut off the last segment (0 if it was clean). */
+  truncatedBytes: number;
+}
 
-/** {@link recover} for any record type: snapshot + replay through caller-supplied functions. */
+/**
+ * Start-up for any record type: restore the newest sound snapshot, replay the journal after it
+ * through caller-supplied functions, cut a torn tail off the last segment (logged), and refuse
+ * (JournalError) anything else that does not check out: damage followed by valid records, a
+ * sequence gap, a missing segment.
+ */
 export function recoverRecords<T, S>(options: RecoverRecordsOptions<T, S>): RecoveredRecords<T> {
   const { dir, codec, log = stderrLogger, restore, apply, preallocateBytes } = options;
   const decode = options.replayDecode ?? codec.decode.bind(codec);

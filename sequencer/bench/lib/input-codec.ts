@@ -1,5 +1,11 @@
-import type { Address, CancelInput, EngineInput, Hex32, PlaceInput } from "../engine/types.js";
-import { JournalError } from "./journal-error.js";
+import type {
+  Address,
+  CancelInput,
+  EngineInput,
+  Hex32,
+  PlaceInput,
+} from "../../src/engine/types.js";
+import { JournalError } from "../../src/journal/journal-error.js";
 
 /**
  * Binary encoding of engine inputs, the journal's record payload. Orders, cancels and amends (the

@@ -44,12 +44,8 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
-import {
-  FeedOrderSource,
-  MapOrderSource,
-  Watchtower,
-  type OrderSource,
-} from "../sdk/src/watchtower.js";
+import { FeedOrderSource, MapOrderSource, type OrderSource } from "../sdk/src/order-sources.js";
+import { Watchtower } from "../sdk/src/watchtower.js";
 import { FileCursorStore } from "./lib/watch-state.js";
 import { JsonlOrderStore } from "./lib/jsonl-order-store.js";
 import { watchMetrics } from "./lib/watch-metrics.js";

@@ -34,12 +34,8 @@ import {
 } from "@clearmatch/protocol";
 import type { Account, Address, Hex, PublicClient } from "viem";
 import { ClearmatchApiError, ClearmatchClientError } from "./client-errors.js";
-import {
-  watchMyFills,
-  type SignedOrderStore,
-  type Watchtower,
-  type WatchMyFillsOptions,
-} from "./watch-my-fills.js";
+import { watchMyFills, type SignedOrderStore, type WatchMyFillsOptions } from "./watch-my-fills.js";
+import type { Watchtower } from "./watchtower.js";
 import {
   resolveClientOptions,
   type ClearmatchClientOptions,

@@ -8,7 +8,8 @@ import {
   type OrderDefaults,
   type ResolvedOrderDefaults,
 } from "./order-params.js";
-import { MapOrderSource, type SignedOrderStore } from "./watch-my-fills.js";
+import { MapOrderSource } from "./order-sources.js";
+import type { SignedOrderStore } from "./watch-my-fills.js";
 import { defaultWebSocket, type ReconnectOptions, type WebSocketConstructor } from "./stream.js";
 
 export interface ClearmatchClientOptions {

@@ -42,18 +42,17 @@ export {
   type CommitContext,
   type FraudKindName,
 } from "@clearmatch/protocol";
-export {
-  watchMyFills,
-  MapOrderSource,
-  type ChallengeOutcome,
-  type ChallengeSent,
-  type CursorStore,
-  type OrderSource,
-  type ProofSent,
-  type SignedOrderStore,
-  type WatchMyFillsOptions,
-  type Watchtower,
-} from "./watch-my-fills.js";
+export { watchMyFills, type SignedOrderStore, type WatchMyFillsOptions } from "./watch-my-fills.js";
+export { Watchtower } from "./watchtower.js";
+export type {
+  ChallengeOutcome,
+  ChallengeSent,
+  CursorStore,
+  ProofSent,
+  WatchtowerOptions,
+  WatchtowerStats,
+} from "./watchtower-types.js";
+export { FeedOrderSource, MapOrderSource, type OrderSource } from "./order-sources.js";
 export type { DepositResult, TxResult } from "./onchain-actions.js";
 export { fillStruct, type FillStruct } from "@clearmatch/protocol";
 export * from "./wire.js";

@@ -10,18 +10,14 @@
  */
 import type { Account, Address, Chain, Hex, PublicClient, Transport, WalletClient } from "viem";
 import type { Order } from "@clearmatch/protocol";
-import {
-  MapOrderSource,
-  Watchtower,
-  type ChallengeOutcome,
-  type ChallengeSent,
-  type CursorStore,
-  type OrderSource,
-  type ProofSent,
-} from "./watchtower.js";
-
-export { MapOrderSource, Watchtower };
-export type { ChallengeOutcome, ChallengeSent, CursorStore, OrderSource, ProofSent };
+import type { OrderSource } from "./order-sources.js";
+import { Watchtower } from "./watchtower.js";
+import type {
+  ChallengeOutcome,
+  ChallengeSent,
+  CursorStore,
+  ProofSent,
+} from "./watchtower-types.js";
 
 /** Where a client keeps the orders it signed (`ClearmatchClient.signedOrders`). */
 export interface SignedOrderStore extends OrderSource {

@@ -28,12 +28,9 @@ import {
   DEV_ROLES,
 } from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { type FillLeaf, type Order, buildBatchCommit } from "@clearmatch/protocol";
-import {
-  MapOrderSource,
-  Watchtower,
-  type ChallengeSent,
-  type ProofSent,
-} from "../../sdk/src/watchtower.js";
+import { MapOrderSource } from "../../sdk/src/order-sources.js";
+import { Watchtower } from "../../sdk/src/watchtower.js";
+import type { ChallengeSent, ProofSent } from "../../sdk/src/watchtower-types.js";
 import { FileCursorStore } from "../../scripts/lib/watch-state.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { serveOrderFeed } from "./helpers/order-feed.js";

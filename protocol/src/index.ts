@@ -20,4 +20,5 @@ export * from "./merkle.js";
 export * from "./order-hasher.js";
 export * from "./settlement-abi.js";
 export * from "./settlement-data-error.js";
+export type * from "./settlement-events.js";
 export type * from "./wire-types.js";

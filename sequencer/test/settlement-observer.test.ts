@@ -6,6 +6,7 @@ import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
 import type { CoreBatch, CoreFill } from "../src/service/core-types.js";
 import { bustReasonClass, observeSettlement } from "../src/service/settlement-observer.js";
+import type { ChainEventRecord } from "../src/service/service-record.js";
 
 const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
 const TX = `0x${"ab".repeat(32)}` as Hex;
@@ -74,15 +75,17 @@ const batch = (state: CoreBatch["state"], extra: Partial<CoreBatch> = {}): CoreB
   ...extra,
 });
 const fill = (fillId: number, batchId?: bigint) => ({ fillId, batchId }) as unknown as CoreFill;
-const chainRecord = (name: string, args: Record<string, unknown> = {}) => ({
-  kind: "chain" as const,
-  ms: 5_000,
-  name,
-  args,
-  blockNumber: 12n,
-  transactionHash: TX,
-  position: 12n << 20n,
-});
+/** A chain record with only the arguments a case needs (real ones carry them all). */
+const chainRecord = (name: string, args: Record<string, unknown> = {}) =>
+  ({
+    kind: "chain",
+    ms: 5_000,
+    name,
+    args,
+    blockNumber: 12n,
+    transactionHash: TX,
+    position: 12n << 20n,
+  }) as ChainEventRecord;
 
 describe("settlement observer", () => {
   it("classes bust reasons into bounded labels", () => {

@@ -2,15 +2,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { open } from "node:fs/promises";
 import { parseEventLogs, type Address, type Log, type PublicClient } from "viem";
-import { settlementAbi } from "@clearmatch/protocol";
+import { settlementAbi, type SettlementEvent } from "@clearmatch/protocol";
 import { toChainError } from "./chain-errors.js";
 
 /** A decoded settlement event with its position on the chain. */
-export interface ChainEvent {
-  /** Event name as in ISettlement (e.g. "Deposited", "BatchesRolledBack"). */
-  name: string;
-  /** Decoded arguments (bigint for integers, checksummed addresses). */
-  args: Record<string, unknown>;
+export type ChainEvent = SettlementEvent & {
   blockNumber: bigint;
   logIndex: number;
   transactionHash: `0x${string}`;
@@ -19,7 +15,7 @@ export interface ChainEvent {
    * position is above the last one they applied, which makes re-delivery after a crash harmless.
    */
   position: bigint;
-}
+};
 
 /** Where the watcher remembers the last block it fully delivered. */
 export interface CursorStore {
@@ -189,8 +185,8 @@ export class ChainWatcher {
 
 function decode(logs: Log[]): ChainEvent[] {
   return parseEventLogs({ abi: settlementAbi, logs, strict: true }).map((log) => ({
-    name: log.eventName,
-    args: log.args as unknown as Record<string, unknown>,
+    // viem types each log by its own event; the pair is the union's member of that name.
+    ...({ name: log.eventName, args: log.args } as SettlementEvent),
     blockNumber: log.blockNumber,
     logIndex: log.logIndex,
     transactionHash: log.transactionHash,

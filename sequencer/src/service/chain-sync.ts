@@ -29,15 +29,8 @@ export function createChainSync(deps: ChainSyncDeps): ChainWatcher {
   const handler = async (events: ChainEvent[]) => {
     for (const e of events) {
       if (e.position <= deps.core.lastChainPosition) continue;
-      await deps.commit({
-        kind: "chain",
-        ms: deps.now(),
-        name: e.name,
-        args: e.args,
-        blockNumber: e.blockNumber,
-        transactionHash: e.transactionHash,
-        position: e.position,
-      });
+      const { logIndex: _logIndex, ...event } = e; // the position holds it
+      await deps.commit({ kind: "chain", ms: deps.now(), ...event });
     }
   };
   const watcher: ChainWatcher = new ChainWatcher(

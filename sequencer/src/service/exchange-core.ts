@@ -524,18 +524,17 @@ export class ExchangeCore {
     const s = this.#s;
     if (r.position <= s.lastPosition) return { outputs: [], mutated: false };
     s.lastPosition = r.position;
-    const a = r.args;
     const outputs: CoreOutput[] = [];
     const time = recordTime(r);
     switch (r.name) {
       case "MarketRegistered": {
         const market: MarketConfig = {
-          marketId: Number(a.marketId),
-          baseToken: a.baseToken as Address,
-          quoteToken: a.quoteToken as Address,
-          tickSize: a.tickSize as bigint,
-          lotSize: a.lotSize as bigint,
-          baseDecimals: Number(a.baseDecimals),
+          marketId: Number(r.args.marketId),
+          baseToken: r.args.baseToken,
+          quoteToken: r.args.quoteToken,
+          tickSize: r.args.tickSize,
+          lotSize: r.args.lotSize,
+          baseDecimals: Number(r.args.baseDecimals),
           makerFeeBps: s.makerFeeBps,
           takerFeeBps: s.takerFeeBps,
         };
@@ -547,8 +546,8 @@ export class ExchangeCore {
           {
             type: "setMarketPaused",
             time,
-            marketId: Number(a.marketId),
-            paused: Boolean(a.paused),
+            marketId: Number(r.args.marketId),
+            paused: Boolean(r.args.paused),
           },
           r.ms,
           outputs,
@@ -559,60 +558,55 @@ export class ExchangeCore {
         s.paused = r.name === "Paused";
         break;
       case "FeeRecipientSet":
-        s.feeRecipient = a.feeRecipient as Address;
+        s.feeRecipient = r.args.feeRecipient;
         break;
       case "Deposited":
-        s.depositors.add(String(a.account).toLowerCase());
-        this.ledger.deposit(a.account as Address, a.token as Address, a.amount as bigint);
+        s.depositors.add(String(r.args.account).toLowerCase());
+        this.ledger.deposit(r.args.account, r.args.token, r.args.amount);
         break;
       case "WithdrawalRequested": {
         // A new request replaces the earlier one (ISettlement.requestWithdrawal).
-        this.#releaseWithdrawalRequest(a.account as Address, a.token as Address);
-        const amount = a.amount as bigint;
-        if (amount > 0n)
-          this.ledger.requestWithdrawal(a.account as Address, a.token as Address, amount);
-        s.withdrawals.set(withdrawalKey(a.account as Address, a.token as Address), amount);
+        this.#releaseWithdrawalRequest(r.args.account, r.args.token);
+        const amount = r.args.amount;
+        if (amount > 0n) this.ledger.requestWithdrawal(r.args.account, r.args.token, amount);
+        s.withdrawals.set(withdrawalKey(r.args.account, r.args.token), amount);
         break;
       }
       case "Withdrawn": {
-        const k = withdrawalKey(a.account as Address, a.token as Address);
+        const k = withdrawalKey(r.args.account, r.args.token);
         const prev = s.withdrawals.get(k) ?? 0n;
-        const amount = a.amount as bigint;
+        const amount = r.args.amount;
         // `withdraw` pays min(requested, balance) and consumes the whole request.
-        if (amount > 0n) this.ledger.withdraw(a.account as Address, a.token as Address, amount);
+        if (amount > 0n) this.ledger.withdraw(r.args.account, r.args.token, amount);
         if (prev > amount) {
-          this.ledger.cancelWithdrawalRequest(
-            a.account as Address,
-            a.token as Address,
-            prev - amount,
-          );
+          this.ledger.cancelWithdrawalRequest(r.args.account, r.args.token, prev - amount);
         }
         s.withdrawals.delete(k);
         break;
       }
       case "WithdrawalCancelled":
         // The trader took its request back (ISettlement.cancelWithdrawal).
-        this.#releaseWithdrawalRequest(a.account as Address, a.token as Address);
+        this.#releaseWithdrawalRequest(r.args.account, r.args.token);
         break;
       case "OrderCancelled": {
-        const hash = (a.orderHash as Hex).toLowerCase() as Hex;
+        const hash = r.args.orderHash.toLowerCase() as Hex;
         s.chainCancels.add(hash);
         this.#engine({ type: "cancel", time, orderHash: hash, source: "chain" }, r.ms, outputs);
         break;
       }
       case "NoncesInvalidated": {
-        const trader = (a.trader as Address).toLowerCase() as Address;
-        const min = BigInt(a.minNonce as bigint);
+        const trader = r.args.trader.toLowerCase() as Address;
+        const min = r.args.minNonce;
         if ((s.nonceFloors.get(trader) ?? 0n) < min) s.nonceFloors.set(trader, min);
         this.#engine({ type: "invalidateNonces", time, trader, minNonce: min }, r.ms, outputs);
         break;
       }
       case "BatchCommitted": {
-        const b = s.batches.get(String(a.batchId));
+        const b = s.batches.get(String(r.args.batchId));
         if (b && b.state === "BATCHED") {
           b.state = "COMMITTED";
           b.committedAt = r.ms;
-          b.finalizableAt = a.finalizableAt as bigint;
+          b.finalizableAt = r.args.finalizableAt;
           b.commitTx = r.transactionHash;
           this.#setFills(b, "COMMITTED");
           outputs.push({ type: "batch", batch: b });
@@ -620,7 +614,7 @@ export class ExchangeCore {
         break;
       }
       case "BatchFinalized": {
-        const b = s.batches.get(String(a.batchId));
+        const b = s.batches.get(String(r.args.batchId));
         if (b && (b.state === "COMMITTED" || b.state === "BATCHED")) {
           b.state = "FINALIZED";
           b.settledAt = r.ms;
@@ -632,33 +626,27 @@ export class ExchangeCore {
         break;
       }
       case "FraudProven":
-        pushIndex(s.provenOrders, String(a.batchId), (a.orderHash as Hex).toLowerCase());
+        pushIndex(s.provenOrders, String(r.args.batchId), r.args.orderHash.toLowerCase());
         break;
       case "ChallengeOpened":
-        s.challenges.set(String(a.challengeId), {
-          batchId: a.batchId as bigint,
-          orderHash: (a.orderHash as Hex).toLowerCase() as Hex,
+        s.challenges.set(String(r.args.challengeId), {
+          batchId: r.args.batchId,
+          orderHash: r.args.orderHash.toLowerCase() as Hex,
         });
         outputs.push({
           type: "challenge",
-          challengeId: a.challengeId as bigint,
-          batchId: a.batchId as bigint,
-          orderHash: a.orderHash as Hex,
+          challengeId: r.args.challengeId,
+          batchId: r.args.batchId,
+          orderHash: r.args.orderHash,
         });
         break;
       case "ChallengeUpheld": {
-        const c = s.challenges.get(String(a.challengeId));
+        const c = s.challenges.get(String(r.args.challengeId));
         if (c) pushIndex(s.provenOrders, String(c.batchId), c.orderHash);
         break;
       }
       case "BatchesRolledBack":
-        this.#rollback(
-          a.fromBatchId as bigint,
-          a.toBatchId as bigint,
-          Number(a.reason),
-          r,
-          outputs,
-        );
+        this.#rollback(r.args.fromBatchId, r.args.toBatchId, Number(r.args.reason), r, outputs);
         break;
       default:
         break;

@@ -7,7 +7,7 @@
  * (`orderRecordJson`, the same text as `JSON.stringify`), once per record.
  */
 import type { Address, Hex } from "viem";
-import { ORDER_FIELD_NAMES, type Order } from "@clearmatch/protocol";
+import { ORDER_FIELD_NAMES, type Order, type SettlementEvent } from "@clearmatch/protocol";
 import { JournalError } from "../journal/journal-error.js";
 import type { RecordCodec } from "../journal/record-codec.js";
 
@@ -45,16 +45,15 @@ export interface CancelRecord extends Stamped {
   signature: Hex;
 }
 
-/** A decoded settlement event, as the chain watcher delivered it. */
-export interface ChainEventRecord extends Stamped {
-  kind: "chain";
-  name: string;
-  args: Record<string, unknown>;
-  blockNumber: bigint;
-  transactionHash: Hex;
-  /** blockNumber * 2^20 + logIndex: events at or below the core's last position are ignored. */
-  position: bigint;
-}
+/** A decoded settlement event, as the chain watcher delivered it (typed by its name). */
+export type ChainEventRecord = Stamped &
+  SettlementEvent & {
+    kind: "chain";
+    blockNumber: bigint;
+    transactionHash: Hex;
+    /** blockNumber * 2^20 + logIndex: events at or below the core's last position are ignored. */
+    position: bigint;
+  };
 
 /** Cut the next batch from the fills waiting (at most `maxFills`). */
 export interface CutRecord extends Stamped {

@@ -271,8 +271,9 @@ export function observeSettlement(deps: SettlementObserverDeps): SettlementObser
           {
             batchId: b.batchId,
             reason,
-            fromBatchId: chain?.args.fromBatchId,
-            toBatchId: chain?.args.toBatchId,
+            ...(chain?.name === "BatchesRolledBack"
+              ? { fromBatchId: chain.args.fromBatchId, toBatchId: chain.args.toBatchId }
+              : {}),
             fills: b.fillIds.length,
             txHash: b.settleTx,
           },

@@ -28,15 +28,17 @@ export function chainRecords(txHash: Hex = hash(999)): {
   reset: () => void;
 } {
   let pos = 0n;
-  const chain = (name: string, args: Record<string, unknown>): ServiceRecord => ({
-    kind: "chain",
-    ms: T0,
-    name,
-    args,
-    blockNumber: 1n,
-    transactionHash: txHash,
-    position: ++pos,
-  });
+  // Cases give only the arguments they need: typed loosely here, as the journal never is.
+  const chain = (name: string, args: Record<string, unknown>): ServiceRecord =>
+    ({
+      kind: "chain",
+      ms: T0,
+      name,
+      args,
+      blockNumber: 1n,
+      transactionHash: txHash,
+      position: ++pos,
+    }) as ServiceRecord;
   return {
     chain,
     market: (marketId = 1) =>

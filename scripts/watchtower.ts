@@ -43,6 +43,8 @@ import {
   type Hex,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+// The native keccak256 for the protocol's hashes (leaves, trees, order digests), as the sequencer.
+import "../sequencer/src/crypto/keccak.js";
 import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
 import { FeedOrderSource, MapOrderSource, type OrderSource } from "../sdk/src/order-sources.js";
 import { Watchtower } from "../sdk/src/watchtower.js";

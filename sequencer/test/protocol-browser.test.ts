@@ -109,8 +109,7 @@ describe("@clearmatch/protocol in a browser", () => {
   });
 
   it("the SDK bundles for the browser too (protocol and viem only), and signs nothing differently", async () => {
-    const browser =
-      await loadInBrowserContext<typeof import("../../sdk/src/index.js")>("./sdk/src/index.ts");
+    const browser = await loadInBrowserContext<typeof import("@clearmatch/sdk")>("@clearmatch/sdk");
     const settlement = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
     const client = new browser.ClearmatchClient({
       baseUrl: "https://api.clearmatch.example",

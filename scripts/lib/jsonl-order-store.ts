@@ -15,6 +15,7 @@ export class JsonlOrderStore {
   readonly #orders = new Map<string, Order>();
   #offset = 0;
   #partial = "";
+  #dirMade = false;
 
   constructor(readonly path: string) {}
 
@@ -24,7 +25,8 @@ export class JsonlOrderStore {
   }
 
   add(orderHash: Hex, order: Order): void {
-    mkdirSync(dirname(this.path), { recursive: true });
+    if (!this.#dirMade) mkdirSync(dirname(this.path), { recursive: true });
+    this.#dirMade = true;
     appendFileSync(this.path, `${JSON.stringify({ orderHash, order: encodeOrder(order) })}\n`);
     this.#orders.set(orderHash.toLowerCase(), order);
   }

@@ -898,12 +898,16 @@ class Harness {
         intake = `refused (${(error as Error).message})`;
       }
       const c = await this.#griefBatch("v = 0 signature", order);
-      await this.send(G, this.#settlement, settlementAbi, "challengeFill", [
+      const challenged = await this.send(G, this.#settlement, settlementAbi, "challengeFill", [
         c.fills[0]!,
         c.proofs[0]!,
       ]);
       let contract = "accepted";
-      const challengeId = await this.#lastChallengeId();
+      const { challengeId } = parseEventLogs({
+        abi: settlementAbi,
+        eventName: "ChallengeOpened",
+        logs: challenged.logs,
+      })[0]!.args;
       try {
         await this.send(DEV_ROLES.sequencer, this.#settlement, settlementAbi, "answerChallenge", [
           challengeId,
@@ -950,7 +954,7 @@ class Harness {
       const c = await this.#griefBatch("dispute-then-withdraw", order);
       const { WETH } = this.#tokens;
       const balance = await this.#balance(G, WETH);
-      await this.send(
+      const disputed = await this.send(
         G,
         this.#settlement,
         settlementAbi,
@@ -958,11 +962,15 @@ class Harness {
         [c.batchId, `0x${"11".repeat(32)}`],
         BOND,
       );
+      const { disputeId } = parseEventLogs({
+        abi: settlementAbi,
+        eventName: "DisputeOpened",
+        logs: disputed.logs,
+      })[0]!.args;
       await this.send(G, this.#settlement, settlementAbi, "requestWithdrawal", [WETH, balance]);
       // The honest side: once the dispute's deadline passes it is expired, the batch finalized,
       // all before the withdrawal delay (> window + response + dispute timeout) ends.
       await advanceTime(url, WINDOW + 1n);
-      const disputeId = await this.#lastDisputeId();
       await this.send(DEV_ROLES.sequencer, this.#settlement, settlementAbi, "expireDispute", [
         disputeId,
       ]);
@@ -1005,28 +1013,6 @@ class Harness {
       functionName: "balanceOf",
       args: [devAccount(index).account.address, token],
     });
-  }
-
-  async #lastChallengeId(): Promise<bigint> {
-    const logs = await this.chain.stack.publicClient.getContractEvents({
-      address: this.#settlement,
-      abi: settlementAbi,
-      eventName: "ChallengeOpened",
-      fromBlock: this.chain.stack.deployBlock,
-      strict: true,
-    });
-    return logs.at(-1)!.args.challengeId;
-  }
-
-  async #lastDisputeId(): Promise<bigint> {
-    const logs = await this.chain.stack.publicClient.getContractEvents({
-      address: this.#settlement,
-      abi: settlementAbi,
-      eventName: "DisputeOpened",
-      fromBlock: this.chain.stack.deployBlock,
-      strict: true,
-    });
-    return logs.at(-1)!.args.disputeId;
   }
 
   async #walletArtifact(): Promise<{ abi: Abi; bytecode: Hex }> {

@@ -1,7 +1,7 @@
 /**
  * Everything `commitBatch` takes for a batch of fills, built in one call: the netted deltas, the
  * packed fill records pointing at them, and the fill tree (root and proofs). The running
- * sequencer builds the same pieces in `service/batcher.ts` (its tree a slice at a time); tests,
+ * sequencer builds the same pieces in `settlement/batcher.ts` (its tree a slice at a time); tests,
  * benchmarks and tools use this.
  */
 import type { Address, Hex } from "viem";

@@ -24,8 +24,7 @@
 import { decodeFunctionData, type Address, type Hex } from "viem";
 import { settlementAbi } from "./settlement-abi.js";
 import { bytesToHex, hexToFixedBytes } from "./bytes.js";
-import type { Delta, FillLeaf } from "./eip712.js";
-import type { MarketTokens } from "./deltas.js";
+import type { Delta, FillLeaf, MarketTokens } from "./eip712.js";
 import { markFokRunEnds } from "./fill-leaf.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
 

@@ -16,17 +16,9 @@
  */
 import type { Address } from "viem";
 import { checksumAddress } from "./address.js";
-import type { Delta, FillLeaf } from "./eip712.js";
+import type { Delta, FillLeaf, MarketTokens } from "./eip712.js";
 import { commitCalldataBytes, MAX_COMMIT_BYTES } from "./commit-fills.js";
 import { SettlementDataError, SettlementDataErrorCode } from "./settlement-data-error.js";
-
-/** The tokens of a market, as registered on-chain. */
-export interface MarketTokens {
-  /** Token whose atoms `baseAmount` counts. */
-  baseToken: Address;
-  /** Token whose atoms `price`, `quoteAmount` and fees count. */
-  quoteToken: Address;
-}
 
 /** Market tokens by `marketId`: a map or a lookup function. */
 export type MarketTokensLookup =

@@ -177,3 +177,11 @@ export interface Delta {
   /** Signed change in token atoms (int256); zero for a pair the batch's fills net out. */
   delta: bigint;
 }
+
+/** The tokens of a market, as registered on-chain. */
+export interface MarketTokens {
+  /** Token whose atoms `baseAmount` counts. */
+  baseToken: Address;
+  /** Token whose atoms `price`, `quoteAmount` and fees count. */
+  quoteToken: Address;
+}

@@ -111,7 +111,7 @@ export interface FillView extends TradeView {
   readonly bustReason?: string;
 }
 
-/** One account's funds in one token (the sequencer's ledger, `risk/balance-ledger.ts`). */
+/** One account's funds in one token (the sequencer's ledger, `core/balance-ledger.ts`). */
 export interface BalanceView {
   readonly token: Address;
   readonly finalized: bigint;

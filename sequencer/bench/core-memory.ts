@@ -24,13 +24,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PerformanceObserver, constants } from "node:perf_hooks";
-import type { Address } from "viem";
+import type { Address, Hex } from "viem";
 import { writeSnapshot } from "../src/journal/snapshot-store.js";
-import type { Hex } from "viem";
-import { ExchangeCore } from "../src/service/exchange-core.js";
-import { HistoryStore } from "../src/service/history-store.js";
-import { MemoryHistory, type HistoryArchive } from "../src/service/history.js";
-import type { ServiceRecord } from "../src/service/service-record.js";
+import { ExchangeCore } from "../src/core/exchange-core.js";
+import { HistoryStore } from "../src/read/history-store.js";
+import { MemoryHistory, type HistoryArchive } from "../src/core/history.js";
+import type { ServiceRecord } from "../src/core/service-record.js";
 import {
   chainRecords,
   hash,

@@ -4,7 +4,7 @@
  * taken) when the parent says "stop" or disconnects.
  */
 import { loadConfig } from "../src/config/config.js";
-import { startService } from "../src/service/service-runtime.js";
+import { startService } from "../src/runtime/service-runtime.js";
 
 const service = await startService(loadConfig(process.env), {
   onFatal: (error) => {

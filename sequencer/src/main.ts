@@ -4,7 +4,7 @@
  */
 import { loadConfig } from "./config/config.js";
 import { createLogger } from "./logging/logger.js";
-import { startService } from "./service/service-runtime.js";
+import { startService } from "./runtime/service-runtime.js";
 
 const config = loadConfig();
 const logger = createLogger({ level: config.LOG_LEVEL });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/logging/logger.js";
-import { RateLimiter } from "../src/risk/rate-limiter.js";
+import { RateLimiter } from "../src/intake/rate-limiter.js";
 import {
   STUB_CRASH,
   STUB_RATE_LIMITED,

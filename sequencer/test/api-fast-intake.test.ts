@@ -12,7 +12,7 @@ import type { IntakeRoutes } from "../src/api/v1-router.js";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
-import { RateLimiter } from "../src/risk/rate-limiter.js";
+import { RateLimiter } from "../src/intake/rate-limiter.js";
 import {
   STUB_CRASH,
   STUB_RATE_LIMITED,

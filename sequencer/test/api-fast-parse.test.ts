@@ -6,7 +6,7 @@ import {
   signedOrderBatchSchema,
   signedOrderSchema,
 } from "../src/api/schemas.js";
-import { orderRecordJson, toTaggedJson, type OrderRecord } from "../src/service/service-record.js";
+import { orderRecordJson, toTaggedJson, type OrderRecord } from "../src/core/service-record.js";
 
 const TRADER = getAddress("0x5b38da6a701c568545dcfcdb03fcb875f56beddc");
 const good = () => ({

@@ -7,14 +7,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import type { Address, Hex } from "viem";
-import type { AdminControls } from "../src/api/admin-controls.js";
+import type { AdminControls } from "../src/intake/admin-controls.js";
 import { KillSwitch, riskAdminControls } from "./helpers/risk-admin-controls.js";
 import { createApp, createExpressApp, type AppDeps } from "../src/api/app.js";
-import type { OrderService } from "../src/api/order-service.js";
+import type { OrderService } from "../src/read/order-service.js";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
-import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
+import { CircuitBreaker } from "../src/intake/circuit-breaker.js";
 
 export const TRADER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
 

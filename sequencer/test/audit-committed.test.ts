@@ -26,7 +26,7 @@ import {
 } from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
-import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
+import { CircuitBreaker } from "../src/intake/circuit-breaker.js";
 import { StubOrderService } from "./api-test-kit.js";
 import { mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { devKey, sdkClient } from "./sdk-fixtures.js";

@@ -15,7 +15,7 @@ import {
   ChainIdentityError,
   type ChainIdentityConfig,
   type ChainReader,
-} from "../src/service/chain-identity.js";
+} from "../src/runtime/chain-identity.js";
 
 const SETTLEMENT = "0xcf7ed3acca5a467e9e704c703e8d87f634fb0fc9";
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}` as Hex;

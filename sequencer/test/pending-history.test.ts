@@ -12,13 +12,13 @@ import type { JournalLogger } from "../src/journal/journal-error.js";
 import { JournalWriter } from "../src/journal/journal-writer.js";
 import { readSnapshot } from "../src/journal/snapshot-store.js";
 import { segmentName } from "../src/journal/segment-files.js";
-import { ExchangeCore, type CoreSnapshot } from "../src/service/exchange-core.js";
+import { ExchangeCore, type CoreSnapshot } from "../src/core/exchange-core.js";
 import { DatabaseSync } from "node:sqlite";
-import { HistoryStore } from "../src/service/history-store.js";
-import { MemoryHistory } from "../src/service/history.js";
-import { PendingHistory } from "../src/service/pending-history.js";
-import { serviceRecordCodec, type ServiceRecord } from "../src/service/service-record.js";
-import { SnapshotThread } from "../src/service/snapshot-thread.js";
+import { HistoryStore } from "../src/read/history-store.js";
+import { MemoryHistory } from "../src/core/history.js";
+import { PendingHistory } from "../src/read/pending-history.js";
+import { serviceRecordCodec, type ServiceRecord } from "../src/core/service-record.js";
+import { SnapshotThread } from "../src/runtime/snapshot-thread.js";
 import {
   T0,
   USDC,

@@ -9,7 +9,7 @@ import {
   encodeRecord,
   FileBatchStore,
   type BatchRecord,
-} from "../src/pipeline/batch-store.js";
+} from "../src/settlement/batch-store.js";
 
 const root = `0x${"ab".repeat(32)}` as Hex;
 const record = (batchId: bigint, fills = 1): BatchRecord => ({

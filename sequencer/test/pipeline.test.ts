@@ -13,8 +13,8 @@ import {
   fundAndDeposit,
   type DevStack,
 } from "../../scripts/lib/devchain/deploy-dev-stack.js";
-import { FileBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
-import { SettlementPipeline } from "../src/pipeline/settlement-pipeline.js";
+import { FileBatchStore, type BatchRecord } from "../src/settlement/batch-store.js";
+import { SettlementPipeline } from "../src/settlement/settlement-pipeline.js";
 import {
   advanceTime,
   eventually,

@@ -8,7 +8,7 @@ import {
   type LedgerFill,
   type LedgerSnapshot,
   type ReservationTerms,
-} from "../src/risk/balance-ledger.js";
+} from "../src/core/balance-ledger.js";
 
 const BASE = "0x1000000000000000000000000000000000000001" as Address;
 const QUOTE = "0x2000000000000000000000000000000000000002" as Address;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
-import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
+import { CircuitBreaker } from "../src/intake/circuit-breaker.js";
 import { KillSwitch } from "./helpers/risk-admin-controls.js";
-import { PriceBand } from "../src/risk/price-band.js";
-import { RateLimiter } from "../src/risk/rate-limiter.js";
+import { PriceBand } from "../src/intake/price-band.js";
+import { RateLimiter } from "../src/intake/rate-limiter.js";
 
 function thrownCode(fn: () => unknown): string | undefined {
   try {

@@ -14,7 +14,7 @@ import { createApp } from "../src/api/app.js";
 import { startHttpServer, type HttpServer } from "../src/api/http-server.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
-import { CircuitBreaker } from "../src/risk/circuit-breaker.js";
+import { CircuitBreaker } from "../src/intake/circuit-breaker.js";
 import {
   EXCHANGE_INFO,
   STUB_CRASH,

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import { ExchangeCore } from "../src/service/exchange-core.js";
-import { serviceRecordCodec, type ServiceRecord } from "../src/service/service-record.js";
+import { ExchangeCore } from "../src/core/exchange-core.js";
+import { serviceRecordCodec, type ServiceRecord } from "../src/core/service-record.js";
 import {
   T0,
   USDC,

@@ -5,7 +5,7 @@
  * in-process service restarted against the same DATA_DIR.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

@@ -7,7 +7,7 @@ import type { StreamEvent } from "../../sdk/src/stream.js";
 import { devAccount, fundAndDeposit } from "../../scripts/lib/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes } from "@clearmatch/protocol";
 import { validRecords } from "./support/journal-frames.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

@@ -8,11 +8,11 @@ import type { Address } from "viem";
 import type { FillLeaf } from "@clearmatch/protocol";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
-import { MemoryBatchStore, type BatchRecord } from "../src/pipeline/batch-store.js";
-import type { SettlementPipeline } from "../src/pipeline/settlement-pipeline.js";
-import { Batcher } from "../src/service/batcher.js";
-import type { CoreBatch } from "../src/service/core-types.js";
-import { ExchangeCore } from "../src/service/exchange-core.js";
+import { MemoryBatchStore, type BatchRecord } from "../src/settlement/batch-store.js";
+import type { SettlementPipeline } from "../src/settlement/settlement-pipeline.js";
+import { Batcher } from "../src/settlement/batcher.js";
+import type { CoreBatch } from "../src/core/core-types.js";
+import { ExchangeCore } from "../src/core/exchange-core.js";
 import { T0, chainRecords, hash, initRecord } from "./helpers/core-records.js";
 
 const MAKER = "0x000000000000000000000000000000000000000a" as Address;

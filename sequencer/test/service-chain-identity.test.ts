@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { getAddress } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { config, fundTraders, serviceEnv, trader, USDC } from "./helpers/service-kit.js";
 

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getBlock } from "viem/actions";
 import { BatchStatus } from "../src/chain/settlement-client.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
 import { SeededRandom } from "./support/seeded-random.js";
-import { ExchangeCore } from "../src/service/exchange-core.js";
-import type { ServiceRecord } from "../src/service/service-record.js";
+import { ExchangeCore } from "../src/core/exchange-core.js";
+import type { ServiceRecord } from "../src/core/service-record.js";
 import {
   FEE,
   T0,
@@ -19,7 +19,7 @@ import {
   serviceRecordCodec,
   toTagged,
   toTaggedJson,
-} from "../src/service/service-record.js";
+} from "../src/core/service-record.js";
 
 const A = "0x000000000000000000000000000000000000000a" as Address;
 const B = "0x000000000000000000000000000000000000000b" as Address;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Address } from "viem";
-import { ExchangeCore } from "../src/service/exchange-core.js";
-import type { CoreOutput } from "../src/service/core-types.js";
-import type { ServiceRecord } from "../src/service/service-record.js";
+import { ExchangeCore } from "../src/core/exchange-core.js";
+import type { CoreOutput } from "../src/core/core-types.js";
+import type { ServiceRecord } from "../src/core/service-record.js";
 import { USDC, WETH, chainRecords, hash, initRecord, orderRecord } from "./helpers/core-records.js";
 
 const A = "0x000000000000000000000000000000000000000a" as Address;

@@ -12,7 +12,7 @@ import {
 } from "viem";
 import { settlementAbi, OrderHasher, clearmatchDomain, type Order } from "@clearmatch/protocol";
 import { devAccount, fundAndDeposit } from "../../scripts/lib/devchain/deploy-dev-stack.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { eventually, mineBlocks, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import { startRpcCounter, type RpcCounter } from "./helpers/rpc-counter.js";
 import {

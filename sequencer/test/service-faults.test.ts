@@ -8,7 +8,7 @@ import {
   DEV_ROLES,
   fundAndDeposit,
 } from "../../scripts/lib/devchain/deploy-dev-stack.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

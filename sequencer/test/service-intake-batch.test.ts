@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fundAndDeposit } from "../../scripts/lib/devchain/deploy-dev-stack.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

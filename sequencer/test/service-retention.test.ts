@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
-import { ExchangeCore, type CoreSnapshot } from "../src/service/exchange-core.js";
-import { HistoryStore } from "../src/service/history-store.js";
-import { MemoryHistory, discardHistory, type HistoryArchive } from "../src/service/history.js";
-import type { ServiceRecord } from "../src/service/service-record.js";
+import { ExchangeCore, type CoreSnapshot } from "../src/core/exchange-core.js";
+import { HistoryStore } from "../src/read/history-store.js";
+import { MemoryHistory, discardHistory, type HistoryArchive } from "../src/core/history.js";
+import type { ServiceRecord } from "../src/core/service-record.js";
 import {
   T0,
   USDC,

@@ -10,7 +10,7 @@ import {
 import { settlementAbi } from "@clearmatch/protocol";
 import { BatchStatus } from "../src/chain/settlement-client.js";
 import { devAccount, DEV_ROLES } from "../../scripts/lib/devchain/deploy-dev-stack.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

@@ -9,7 +9,7 @@ import {
 } from "viem";
 import { settlementAbi } from "@clearmatch/protocol";
 import { devAccount, DEV_ROLES } from "../../scripts/lib/devchain/deploy-dev-stack.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

@@ -8,7 +8,7 @@ import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listSegments, listSnapshots, snapshotName } from "../src/journal/segment-files.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

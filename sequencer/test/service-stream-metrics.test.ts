@@ -4,7 +4,7 @@ import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
 import type { StreamEvent } from "../../sdk/src/stream.js";
 import { streamShapes, wireFixture } from "./helpers/wire-snapshot.js";
 import { devAccount, DEV_ROLES } from "../../scripts/lib/devchain/deploy-dev-stack.js";
-import { startService, type RunningService } from "../src/service/service-runtime.js";
+import { startService, type RunningService } from "../src/runtime/service-runtime.js";
 import { advanceTime, eventually, startDevChain, type DevChain } from "./helpers/dev-chain.js";
 import {
   config,

@@ -4,9 +4,9 @@ import { ChainError } from "../src/chain/chain-errors.js";
 import type { TxOutcome } from "../src/chain/tx-sender.js";
 import { createLogger } from "../src/logging/logger.js";
 import { createMetrics } from "../src/metrics/metrics.js";
-import type { CoreBatch, CoreFill } from "../src/service/core-types.js";
-import { bustReasonClass, observeSettlement } from "../src/service/settlement-observer.js";
-import type { ChainEventRecord } from "../src/service/service-record.js";
+import type { CoreBatch, CoreFill } from "../src/core/core-types.js";
+import { bustReasonClass, observeSettlement } from "../src/settlement/settlement-observer.js";
+import type { ChainEventRecord } from "../src/core/service-record.js";
 
 const ACCOUNT = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as Address;
 const TX = `0x${"ab".repeat(32)}` as Hex;

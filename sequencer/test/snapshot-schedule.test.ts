@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SnapshotSchedule } from "../src/service/snapshot-schedule.js";
+import { SnapshotSchedule } from "../src/runtime/snapshot-schedule.js";
 
 describe("SnapshotSchedule", () => {
   it("is due SNAPSHOT_EVERY records after the snapshot it started from", () => {

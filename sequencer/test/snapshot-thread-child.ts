@@ -2,7 +2,7 @@
  * Child process of the snapshot-thread test: started with V8 flags on its command line, it runs
  * a SnapshotThread on journal `dir` and prints the snapshot it wrote at record `seq`.
  */
-import { SnapshotThread } from "../src/service/snapshot-thread.js";
+import { SnapshotThread } from "../src/runtime/snapshot-thread.js";
 
 const [dir, seq] = process.argv.slice(2);
 const thread = new SnapshotThread({ dir: dir! }, { warn: () => undefined, info: () => undefined });

@@ -14,9 +14,9 @@ import { JournalWriter } from "../src/journal/journal-writer.js";
 import { pruneJournal } from "../src/journal/recovery.js";
 import { readSnapshot } from "../src/journal/snapshot-store.js";
 import { listSegments, listSnapshots, segmentName } from "../src/journal/segment-files.js";
-import { ExchangeCore, type CoreSnapshot } from "../src/service/exchange-core.js";
-import { serviceRecordCodec, type ServiceRecord } from "../src/service/service-record.js";
-import { SnapshotThread, SnapshotThreadError } from "../src/service/snapshot-thread.js";
+import { ExchangeCore, type CoreSnapshot } from "../src/core/exchange-core.js";
+import { serviceRecordCodec, type ServiceRecord } from "../src/core/service-record.js";
+import { SnapshotThread, SnapshotThreadError } from "../src/runtime/snapshot-thread.js";
 import { chainRecords, initRecord, orderRecord, USDC, WETH } from "./helpers/core-records.js";
 
 const roots: string[] = [];

@@ -1,6 +1,6 @@
 /**
  * The engine journaled on its own (benchmarks and their tests; the service journals its own
- * records, `service/service-record.ts`): engine inputs in their binary encoding
+ * records, `core/service-record.ts`): engine inputs in their binary encoding
  * (`input-codec.ts`) as the journal's records, and start-up recovery straight into a
  * `MatchingEngine` over the journal's generic `recoverRecords`.
  */

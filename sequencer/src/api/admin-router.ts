@@ -11,7 +11,7 @@
  */
 import { Router } from "express";
 import type { Logger } from "../logging/logger.js";
-import type { AdminControls } from "./admin-controls.js";
+import type { AdminControls } from "../intake/admin-controls.js";
 import { bearerAuth } from "./bearer-auth.js";
 import { route } from "./route.js";
 import {

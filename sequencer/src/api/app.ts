@@ -16,13 +16,13 @@ import express, { type Express, type RequestHandler } from "express";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { RateLimiter } from "../risk/rate-limiter.js";
-import type { AdminControls } from "./admin-controls.js";
+import type { RateLimiter } from "../intake/rate-limiter.js";
+import type { AdminControls } from "../intake/admin-controls.js";
 import { createAdminRouter } from "./admin-router.js";
 import { resolveAppOptions, type AppOptions } from "./app-options.js";
 import { errorHandler, notFound } from "./error-handler.js";
 import { ANSWER_HEADERS, timeOrderAck, withFastIntake } from "./fast-intake.js";
-import type { OrderService } from "./order-service.js";
+import type { OrderService } from "../read/order-service.js";
 import { route } from "./route.js";
 import { createIntakeRoutes, createV1Router, type IntakeRoutes } from "./v1-router.js";
 

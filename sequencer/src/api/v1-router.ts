@@ -33,9 +33,9 @@
 import { Router } from "express";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { RateLimiter } from "../risk/rate-limiter.js";
+import type { RateLimiter } from "../intake/rate-limiter.js";
 import { errorBody } from "./error-handler.js";
-import type { OrderService } from "./order-service.js";
+import type { OrderService } from "../read/order-service.js";
 import { route } from "./route.js";
 import {
   addressParamsSchema,

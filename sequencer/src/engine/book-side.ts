@@ -1,26 +1,5 @@
-import type { OrderPool } from "./order-pool.js";
+import { Level } from "./level.js";
 import type { Side } from "./types.js";
-
-/** One price level: a FIFO queue of order slots (a doubly linked list) and its total. */
-export class Level {
-  /** Sum of the open lots of the orders queued here; kept <= MAX_SAFE_INTEGER on insertion. */
-  lots = 0;
-  count = 0;
-  /** First and last slot in the queue, -1 when empty. */
-  head = -1;
-  tail = -1;
-  /** Input number that last touched the level, so each input reports it once. */
-  stamp = 0;
-  /** Id by which orders refer to the level (OrderPool), -1 until one rests on it. */
-  id = -1;
-
-  constructor(
-    readonly side: Side,
-    readonly ticks: number,
-    /** `ticks * tickSize` in quote atoms. */
-    readonly price: bigint,
-  ) {}
-}
 
 /**
  * One side of a book: levels sorted so that the best price is the last element (bids ascending,
@@ -87,33 +66,5 @@ export class BookSide {
       else hi = mid;
     }
     levels.splice(lo, 1);
-  }
-
-  /** Queue slot `s` at the tail of `level` (lowest time priority there). */
-  static append(p: OrderPool, level: Level, s: number): void {
-    p.setLevel(s, level);
-    p.setPrev(s, level.tail);
-    p.setNext(s, -1);
-    if (level.tail === -1) level.head = s;
-    else p.setNext(level.tail, s);
-    level.tail = s;
-    level.lots += p.lots(s);
-    level.count++;
-  }
-
-  /** Take slot `s` out of its level's queue; the caller removes the level if it empties. */
-  static unlink(p: OrderPool, s: number): void {
-    const level = p.level(s)!;
-    const prev = p.prev(s);
-    const next = p.next(s);
-    if (prev === -1) level.head = next;
-    else p.setNext(prev, next);
-    if (next === -1) level.tail = prev;
-    else p.setPrev(next, prev);
-    level.lots -= p.lots(s);
-    level.count--;
-    p.setPrev(s, -1);
-    p.setNext(s, -1);
-    p.setLevel(s, undefined);
   }
 }

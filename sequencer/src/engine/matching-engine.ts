@@ -1,4 +1,5 @@
-import { BookSide, type Level } from "./book-side.js";
+import { BookSide } from "./book-side.js";
+import type { Level } from "./level.js";
 import {
   EV_AMENDED,
   EV_CANCELLED,
@@ -32,6 +33,8 @@ import {
   type AddMarketInput,
   type Address,
   type AmendInput,
+  type ClosedStatus,
+  type OrderStatus,
   type CancelInput,
   type CancelReason,
   type DepthSnapshot,
@@ -56,10 +59,6 @@ function expiryNumber(expiry: bigint): number {
   if (expiry > MAX_SAFE_BIG) return Infinity;
   return expiry >= 0n ? u64ToNumber(expiry) : Number(expiry);
 }
-
-/** What the engine remembers of an order that left the book (for duplicate detection). */
-export type ClosedStatus = "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
-export type OrderStatus = "OPEN" | ClosedStatus | "UNKNOWN";
 
 /** Status names by pool status code (FREE reads as UNKNOWN). */
 const STATUS_NAMES: OrderStatus[] = [
@@ -326,9 +325,9 @@ export class MatchingEngine {
         p.setLots(s, lots);
         return this.emitAmended(m, s, true);
       }
-      BookSide.unlink(p, s);
+      p.unlink(s);
       p.setLots(s, lots);
-      BookSide.append(p, level, s);
+      p.append(level, s);
       return this.emitAmended(m, s, false);
     }
 
@@ -424,12 +423,12 @@ export class MatchingEngine {
       while (r !== -1 && p.lots(s) > 0) {
         const next = p.next(r);
         if (p.expiry(r) <= now) {
-          BookSide.unlink(p, r);
+          p.unlink(r);
           p.close(r, EXPIRED);
           this.emitClosed(EV_EXPIRED, m, r);
         } else if (p.trader(r) === trader) {
           if (this.stp !== "CANCEL_TAKER") {
-            BookSide.unlink(p, r);
+            p.unlink(r);
             this.closeCancelled(m, r, "SELF_TRADE");
           }
           if (this.stp !== "CANCEL_MAKER") {
@@ -440,7 +439,7 @@ export class MatchingEngine {
           const q = p.lots(r) < p.lots(s) ? p.lots(r) : p.lots(s);
           this.fill(m, level, r, s, q);
           if (p.lots(r) === 0) {
-            BookSide.unlink(p, r);
+            p.unlink(r);
             p.close(r, FILLED);
             this.emitClosed(EV_FILLED, m, r);
           }
@@ -496,7 +495,7 @@ export class MatchingEngine {
       if (level.count === 0) this.removeLevel(side, level);
       return this.closeCancelled(m, s, "LEVEL_CAPACITY");
     }
-    BookSide.append(p, level, s);
+    p.append(level, s);
     this.touch(m, level);
     const ev = this.ev;
     const e = ev.row(EV_RESTED, m);
@@ -558,7 +557,7 @@ export class MatchingEngine {
     const p = this.pool;
     const level = p.level(s)!;
     this.touch(m, level);
-    BookSide.unlink(p, s);
+    p.unlink(s);
     if (level.count === 0) this.removeLevel(p.side(s) === 0 ? m.bids : m.asks, level);
   }
 
@@ -791,7 +790,7 @@ export class MatchingEngine {
         p.setSigned(s, signedTicks, signedLots, signed.nonce);
         p.setMarket(s, m);
         const side = signed.side === 0 ? m.bids : m.asks;
-        BookSide.append(p, side.getOrCreate(os.ticks, m.priceOf), s);
+        p.append(side.getOrCreate(os.ticks, m.priceOf), s);
       }
     }
     for (const [hash, status] of snapshot.closed) {

@@ -1,4 +1,4 @@
-import type { Level } from "./book-side.js";
+import type { Level } from "./level.js";
 import type { Market } from "./market.js";
 import type { Hex32 } from "./types.js";
 import { u64ToNumber } from "./u64.js";
@@ -289,6 +289,34 @@ export class OrderPool {
     this.hash.length = n;
     this.hash.fill(undefined, this.capacity);
     this.capacity = n;
+  }
+
+  /** Queue slot `s` at the tail of `level` (lowest time priority there). */
+  append(level: Level, s: number): void {
+    this.setLevel(s, level);
+    this.setPrev(s, level.tail);
+    this.setNext(s, -1);
+    if (level.tail === -1) level.head = s;
+    else this.setNext(level.tail, s);
+    level.tail = s;
+    level.lots += this.lots(s);
+    level.count++;
+  }
+
+  /** Take slot `s` out of its level's queue; the caller removes the level if it empties. */
+  unlink(s: number): void {
+    const level = this.level(s)!;
+    const prev = this.prev(s);
+    const next = this.next(s);
+    if (prev === -1) level.head = next;
+    else this.setNext(prev, next);
+    if (next === -1) level.tail = prev;
+    else this.setPrev(next, prev);
+    level.lots -= this.lots(s);
+    level.count--;
+    this.setPrev(s, -1);
+    this.setNext(s, -1);
+    this.setLevel(s, undefined);
   }
 }
 

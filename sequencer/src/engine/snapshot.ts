@@ -1,6 +1,5 @@
 import type { OrderPool } from "./order-pool.js";
-import type { Address, Hex32, MarketConfig, Order } from "./types.js";
-import type { ClosedStatus } from "./matching-engine.js";
+import type { Address, ClosedStatus, Hex32, MarketConfig, Order } from "./types.js";
 
 /** Bumped whenever the layout below changes; restore refuses other versions. */
 export const snapshotVersion = 1;

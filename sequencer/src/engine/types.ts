@@ -261,3 +261,7 @@ export interface DepthSnapshot {
   bids: Array<{ price: bigint; size: bigint; orders: number }>;
   asks: Array<{ price: bigint; size: bigint; orders: number }>;
 }
+
+/** How an order left the book (or never entered it). */
+export type ClosedStatus = "FILLED" | "CANCELLED" | "REJECTED" | "EXPIRED";
+export type OrderStatus = "OPEN" | ClosedStatus | "UNKNOWN";

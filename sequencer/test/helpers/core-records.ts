@@ -4,7 +4,7 @@
  * placeholder: the core trusts intake to have checked it).
  */
 import type { Address, Hex } from "viem";
-import type { ServiceRecord } from "../../src/service/service-record.js";
+import type { ServiceRecord } from "../../src/core/service-record.js";
 
 export const WETH = "0x00000000000000000000000000000000000000e1" as Address;
 export const USDC = "0x00000000000000000000000000000000000000c1" as Address;

@@ -1,12 +1,12 @@
 /**
  * The admin controls over the risk modules alone, and a kill switch that is only a switch: what
  * the API tests wire behind the admin routes instead of a whole service (production's controls
- * are the service's own, `service/admin-actions.ts`, with the kill switch kept by the core).
+ * are the service's own, `intake/admin-actions.ts`, with the kill switch kept by the core).
  */
 import { ClearmatchError } from "../../src/errors/clearmatch-error.js";
-import type { AdminControls } from "../../src/api/admin-controls.js";
-import type { CircuitBreaker } from "../../src/risk/circuit-breaker.js";
-import type { KillSwitchState } from "../../src/service/core-types.js";
+import type { AdminControls } from "../../src/intake/admin-controls.js";
+import type { CircuitBreaker } from "../../src/intake/circuit-breaker.js";
+import type { KillSwitchState } from "../../src/core/core-types.js";
 
 /**
  * The global kill switch: when engaged, no new order is accepted anywhere (cancels still are,

@@ -10,8 +10,8 @@ import {
   fundAndDeposit,
 } from "../../../scripts/lib/devchain/deploy-dev-stack.js";
 import { clearmatchDomain, orderTypes, type Order, OrderHasher } from "@clearmatch/protocol";
-import type { CoreBatch } from "../../src/service/core-types.js";
-import type { RunningService } from "../../src/service/service-runtime.js";
+import type { CoreBatch } from "../../src/core/core-types.js";
+import type { RunningService } from "../../src/runtime/service-runtime.js";
 import type { DevChain } from "./dev-chain.js";
 import { eventually, uniqueQueue } from "./dev-chain.js";
 

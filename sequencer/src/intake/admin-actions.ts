@@ -3,11 +3,10 @@
  * halting or resuming a market are journaled service records, applied by the core like every
  * other input, so they survive a restart (snapshot + replay) exactly as they were.
  */
-import type { AdminControls } from "../api/admin-controls.js";
-import type { MarketHalt } from "../risk/circuit-breaker.js";
-import type { ApplyResult } from "./core-types.js";
-import type { ExchangeCore } from "./exchange-core.js";
-import type { ServiceRecord } from "./service-record.js";
+import type { AdminControls } from "./admin-controls.js";
+import type { ApplyResult, MarketHalt } from "../core/core-types.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
+import type { ServiceRecord } from "../core/service-record.js";
 
 export interface JournaledAdminDeps {
   readonly core: ExchangeCore;

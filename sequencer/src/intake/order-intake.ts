@@ -30,11 +30,11 @@ import type { Recovered, VerifyPool } from "../crypto/verify-pool.js";
 import { FLAG_POST_ONLY } from "../engine/types.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { JournalWriter } from "../journal/journal-writer.js";
-import type { PriceBand } from "../risk/price-band.js";
-import type { RateLimiter } from "../risk/rate-limiter.js";
-import type { ApplyResult } from "./core-types.js";
-import type { ExchangeCore } from "./exchange-core.js";
-import type { ServiceRecord } from "./service-record.js";
+import type { PriceBand } from "./price-band.js";
+import type { RateLimiter } from "./rate-limiter.js";
+import type { ApplyResult } from "../core/core-types.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
+import type { ServiceRecord } from "../core/service-record.js";
 
 export interface OrderIntakeDeps {
   core: ExchangeCore;

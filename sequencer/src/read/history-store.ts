@@ -15,9 +15,9 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Address, Hex } from "viem";
-import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
-import type { HistoryArchive, HistoryEntries } from "./history.js";
-import { fromTaggedJson, toTaggedJson } from "./service-record.js";
+import type { CoreBatch, CoreFill, CoreOrder } from "../core/core-types.js";
+import type { HistoryArchive, HistoryEntries } from "../core/history.js";
+import { fromTaggedJson, toTaggedJson } from "../core/service-record.js";
 
 /** How long a statement waits for another connection's lock before failing. */
 const BUSY_TIMEOUT_MS = 5_000;

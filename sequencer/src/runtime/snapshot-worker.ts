@@ -10,10 +10,10 @@ import { JournalFollower } from "../journal/journal-follower.js";
 import type { JournalLogger } from "../journal/journal-error.js";
 import { restoreNewestSnapshot } from "../journal/recovery.js";
 import { writeSnapshot } from "../journal/snapshot-store.js";
-import { ExchangeCore, type CoreSnapshot } from "./exchange-core.js";
-import { HistoryStore } from "./history-store.js";
-import { discardHistory, type HistoryArchive } from "./history.js";
-import { serviceRecordCodec } from "./service-record.js";
+import { ExchangeCore, type CoreSnapshot } from "../core/exchange-core.js";
+import { HistoryStore } from "../read/history-store.js";
+import { discardHistory, type HistoryArchive } from "../core/history.js";
+import { serviceRecordCodec } from "../core/service-record.js";
 import { CLOSE_WORKER } from "../threads/close-worker.js";
 import type { SnapshotReply, SnapshotRequest, SnapshotWorkerData } from "./snapshot-thread.js";
 

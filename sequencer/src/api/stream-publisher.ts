@@ -8,10 +8,10 @@
  * order and fill; most have no subscriber).
  */
 import { checksumAddress } from "@clearmatch/protocol";
-import type { WsHub } from "../api/ws-hub.js";
-import { batchView, fillView, orderView } from "./clearmatch-service.js";
-import type { CoreOutput } from "./core-types.js";
-import type { ExchangeCore } from "./exchange-core.js";
+import type { WsHub } from "./ws-hub.js";
+import { batchView, fillView, orderView } from "../read/clearmatch-service.js";
+import type { CoreOutput } from "../core/core-types.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
 
 export function publishOutputs(
   hub: WsHub,

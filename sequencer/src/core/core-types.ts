@@ -100,3 +100,15 @@ export interface KillSwitchState {
   /** When the state last changed (ms since the epoch), if ever. */
   readonly since?: number | undefined;
 }
+
+/** Why and since when a market is halted. */
+export interface MarketHalt {
+  readonly marketId: number;
+  readonly cause: "circuit_breaker" | "operator";
+  /** ms since the epoch. */
+  readonly since: number;
+  readonly reason?: string | undefined;
+  /** For a breaker halt: the window price the move is measured from, and the trade price. */
+  readonly fromPrice?: bigint | undefined;
+  readonly toPrice?: bigint | undefined;
+}

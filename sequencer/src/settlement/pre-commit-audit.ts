@@ -10,14 +10,10 @@
  */
 import type { Hex } from "viem";
 import type { FillLeaf, Order } from "@clearmatch/protocol";
-import type { BatchRecord } from "../pipeline/batch-store.js";
-import {
-  auditBatch,
-  type BatchAudit,
-  type PredictedCommitState,
-} from "../settlement/audit-batch.js";
+import type { BatchRecord } from "./batch-store.js";
+import { auditBatch, type BatchAudit, type PredictedCommitState } from "./audit-batch.js";
 import type { StoredFill } from "./batcher.js";
-import type { ExchangeCore } from "./exchange-core.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
 
 export interface PreCommitAudit {
   readonly audit: BatchAudit;

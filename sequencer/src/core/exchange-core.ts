@@ -51,8 +51,8 @@ import {
   requiredReservation,
   type LedgerSnapshot,
   type ReservationTerms,
-} from "../risk/balance-ledger.js";
-import type { MarketHalt } from "../risk/circuit-breaker.js";
+} from "./balance-ledger.js";
+import type { MarketHalt } from "./core-types.js";
 import type {
   ApplyResult,
   CoreBatch,

@@ -21,14 +21,14 @@ import {
   hashFillLeaf,
 } from "@clearmatch/protocol";
 import type { Address, Hex } from "viem";
-import type { BatchItemResult, OrderService } from "../api/order-service.js";
+import type { BatchItemResult, OrderService } from "./order-service.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { BatchStore } from "../pipeline/batch-store.js";
-import type { StoredFill } from "./batcher.js";
-import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
-import type { ExchangeCore } from "./exchange-core.js";
-import type { OrderIntake } from "./order-intake.js";
+import type { BatchStore } from "../settlement/batch-store.js";
+import type { StoredFill } from "../settlement/batcher.js";
+import type { CoreBatch, CoreFill, CoreOrder } from "../core/core-types.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
+import type { OrderIntake } from "../intake/order-intake.js";
 
 export interface ClearmatchServiceDeps {
   core: ExchangeCore;

@@ -7,9 +7,9 @@ import type { Address, PublicClient } from "viem";
 import { ChainWatcher, FileCursorStore, type ChainEvent } from "../chain/chain-watcher.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { ApplyResult } from "./core-types.js";
-import type { ExchangeCore } from "./exchange-core.js";
-import type { ServiceRecord } from "./service-record.js";
+import type { ApplyResult } from "../core/core-types.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
+import type { ServiceRecord } from "../core/service-record.js";
 
 export interface ChainSyncDeps {
   core: ExchangeCore;

@@ -6,7 +6,7 @@
 import type { Hex } from "viem";
 import type { SettlementClient } from "../chain/settlement-client.js";
 import type { Logger } from "../logging/logger.js";
-import type { ExchangeCore } from "./exchange-core.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
 
 /** ISettlement.ChallengeStatus.Open */
 const CHALLENGE_OPEN = 1;

@@ -15,8 +15,13 @@
  * shutdown), `persist` writes what waits here to the archive first.
  */
 import type { Address, Hex } from "viem";
-import type { CoreBatch, CoreFill, CoreOrder } from "./core-types.js";
-import { MemoryHistory, mergeNewest, type HistoryArchive, type HistoryEntries } from "./history.js";
+import type { CoreBatch, CoreFill, CoreOrder } from "../core/core-types.js";
+import {
+  MemoryHistory,
+  mergeNewest,
+  type HistoryArchive,
+  type HistoryEntries,
+} from "../core/history.js";
 
 export class PendingHistory implements HistoryArchive {
   /** Entries pruned by each record, in record order. */

@@ -1,10 +1,9 @@
 /**
  * What the authenticated admin endpoints act on. Kept behind an interface so the wiring adds its
  * side effects (journal the action, publish it on the stream) without the routes knowing; the
- * service's implementation is `service/admin-actions.ts`.
+ * service's implementation is `intake/admin-actions.ts`.
  */
-import type { MarketHalt } from "../risk/circuit-breaker.js";
-import type { KillSwitchState } from "../service/core-types.js";
+import type { KillSwitchState, MarketHalt } from "../core/core-types.js";
 
 export interface AdminControls {
   killSwitchState(): KillSwitchState;

@@ -15,9 +15,9 @@ import { ChainError, revertErrorName } from "../chain/chain-errors.js";
 import type { TxOutcome, TxSender } from "../chain/tx-sender.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { ApplyResult, CoreFill } from "./core-types.js";
-import { ROLLBACK_REASONS } from "./exchange-core.js";
-import type { ServiceRecord } from "./service-record.js";
+import type { ApplyResult, CoreFill } from "../core/core-types.js";
+import { ROLLBACK_REASONS } from "../core/exchange-core.js";
+import type { ServiceRecord } from "../core/service-record.js";
 
 /** Default interval of the gas balance refresh. */
 export const GAS_BALANCE_REFRESH_MS = 15_000;

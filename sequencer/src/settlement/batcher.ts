@@ -17,11 +17,11 @@ import {
 } from "@clearmatch/protocol";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
-import type { BatchRecord, BatchStore } from "../pipeline/batch-store.js";
-import type { SettlementPipeline } from "../pipeline/settlement-pipeline.js";
-import type { ApplyResult, CoreBatch } from "./core-types.js";
-import type { ExchangeCore } from "./exchange-core.js";
-import type { ServiceRecord } from "./service-record.js";
+import type { BatchRecord, BatchStore } from "./batch-store.js";
+import type { SettlementPipeline } from "./settlement-pipeline.js";
+import type { ApplyResult, CoreBatch } from "../core/core-types.js";
+import type { ExchangeCore } from "../core/exchange-core.js";
+import type { ServiceRecord } from "../core/service-record.js";
 
 export interface BatcherDeps {
   core: ExchangeCore;

@@ -9,6 +9,7 @@
  * trade asks `wouldHalt` first. The window is kept as two monotonic deques (window minimum and
  * maximum), so each trade costs amortised O(1).
  */
+import type { MarketHalt } from "../core/core-types.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 
 const BPS = 10_000n;
@@ -18,18 +19,6 @@ export interface CircuitBreakerOptions {
   readonly moveBps: number;
   /** Look-back window in milliseconds (config CIRCUIT_BREAKER_WINDOW_MS). */
   readonly windowMs: number;
-}
-
-/** Why and since when a market is halted. */
-export interface MarketHalt {
-  readonly marketId: number;
-  readonly cause: "circuit_breaker" | "operator";
-  /** ms since the epoch. */
-  readonly since: number;
-  readonly reason?: string | undefined;
-  /** For a breaker halt: the window price the move is measured from, and the trade price. */
-  readonly fromPrice?: bigint | undefined;
-  readonly toPrice?: bigint | undefined;
 }
 
 interface Point {

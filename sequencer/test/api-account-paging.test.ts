@@ -16,6 +16,7 @@ import type { ServiceRecord } from "../src/core/service-record.js";
 import { EXCHANGE_INFO, startServer, type TestServer } from "./api-test-kit.js";
 import { sdkClient } from "./sdk-fixtures.js";
 import { USDC, WETH, chainRecords, hash, initRecord, orderRecord } from "./helpers/core-records.js";
+import { allAccountFills, allAccountOrders } from "../src/read/paging.js";
 
 const BUYER = "0x000000000000000000000000000000000000000A" as Address;
 const SELLER = "0x000000000000000000000000000000000000000b" as Address;
@@ -96,13 +97,13 @@ describe("account fills and orders: cursor paging", () => {
     expect(pages).toBe(3);
     expect(seen).toHaveLength(FILLS);
     expect(new Set(seen).size).toBe(FILLS);
-    const all = core.accountFills(BUYER).map((f) => String(f.fillId));
+    const all = allAccountFills(core, BUYER).map((f) => String(f.fillId));
     expect(seen).toEqual(all); // newest (highest id) first
     expect(seen.map(Number)).toEqual([...seen.map(Number)].sort((a, b) => b - a));
   });
 
   it("sets nextCursor only while more fills remain (none after an exactly full last page)", async () => {
-    const all = core.accountFills(SELLER);
+    const all = allAccountFills(core, SELLER);
     const after = all[all.length - 346]!.fillId; // 345 older fills remain after it
     const full = await getJson(fillsUrl(SELLER, `?limit=345&after=${after}`));
     expect(full.body.fills).toHaveLength(345);
@@ -114,7 +115,7 @@ describe("account fills and orders: cursor paging", () => {
   });
 
   it("stays exact while new fills arrive between pages (they go before the first page)", async () => {
-    const before = new Set(core.accountFills(BUYER).map((f) => String(f.fillId)));
+    const before = new Set(allAccountFills(core, BUYER).map((f) => String(f.fillId)));
     const seen: string[] = [];
     let after: string | undefined;
     do {
@@ -130,7 +131,7 @@ describe("account fills and orders: cursor paging", () => {
   });
 
   it("pages an account's orders by order hash the same way", async () => {
-    const all = core.accountOrders(BUYER).map((o) => o.orderHash);
+    const all = allAccountOrders(core, BUYER).map((o) => o.orderHash);
     expect(all.length).toBeGreaterThan(1000);
     const seen: string[] = [];
     let after: string | undefined;
@@ -149,7 +150,7 @@ describe("account fills and orders: cursor paging", () => {
   });
 
   it("answers 400 INVALID_CURSOR for a cursor that is not one of the account's", async () => {
-    const buyerFill = core.accountFills(BUYER)[0]!.fillId;
+    const buyerFill = allAccountFills(core, BUYER)[0]!.fillId;
     for (const url of [
       fillsUrl(BUYER, "?after=abc"),
       fillsUrl(BUYER, "?after=-1"),
@@ -158,7 +159,7 @@ describe("account fills and orders: cursor paging", () => {
       fillsUrl(OTHER, `?after=${buyerFill}`),
       `${t.base}/v1/accounts/${BUYER}/orders?after=0x1234`,
       `${t.base}/v1/accounts/${BUYER}/orders?after=${hash(999_998)}`,
-      `${t.base}/v1/accounts/${OTHER}/orders?after=${core.accountOrders(BUYER)[0]!.orderHash}`,
+      `${t.base}/v1/accounts/${OTHER}/orders?after=${allAccountOrders(core, BUYER)[0]!.orderHash}`,
     ]) {
       const res = await getJson(url);
       expect([res.status, res.body.error.code], url).toEqual([400, "INVALID_CURSOR"]);
@@ -177,7 +178,7 @@ describe("account fills and orders: cursor paging", () => {
     expect(orders.nextCursor).toBe(orders.items[2]!.orderHash);
     const ids: string[] = [];
     for await (const f of client.allAccountFills(BUYER, { limit: 1000 })) ids.push(f.fillId);
-    expect(ids).toEqual(core.accountFills(BUYER).map((f) => String(f.fillId)));
+    expect(ids).toEqual(allAccountFills(core, BUYER).map((f) => String(f.fillId)));
     const bad = await client.getAccountFills(BUYER, { after: "x" }).catch((e: unknown) => e);
     expect(isClearmatchApiError(bad, "INVALID_CURSOR")).toBe(true);
   });

@@ -12,7 +12,8 @@ import type { JournalLogger } from "../src/journal/journal-error.js";
 import { JournalWriter } from "../src/journal/journal-writer.js";
 import { readSnapshot } from "../src/journal/snapshot-store.js";
 import { segmentName } from "../src/journal/segment-files.js";
-import { ExchangeCore, type CoreSnapshot } from "../src/core/exchange-core.js";
+import type { CoreSnapshot } from "../src/core/core-snapshot.js";
+import { ExchangeCore } from "../src/core/exchange-core.js";
 import { DatabaseSync } from "node:sqlite";
 import { HistoryStore } from "../src/read/history-store.js";
 import { MemoryHistory } from "../src/core/history.js";
@@ -28,6 +29,12 @@ import {
   initRecord,
   orderRecord,
 } from "./helpers/core-records.js";
+import {
+  accountFillsPage,
+  accountOrdersPage,
+  batchesPage,
+  marketFills,
+} from "../src/read/paging.js";
 
 const roots: string[] = [];
 afterAll(() => {
@@ -99,12 +106,12 @@ function answers(core: ExchangeCore) {
   return {
     orders: [1, 2, 3, 50, 99, 100, 101, 150].map((k) => core.order(hash(k) as Hex)),
     fills: [1, 2, 25, 50, 75].map((id) => core.fill(id)),
-    batches: core.batchesPage(10),
-    ordersA: core.accountOrdersPage(A, 7),
-    ordersAfter: core.accountOrdersPage(A, 5, hash(60) as Hex),
-    fillsB: core.accountFillsPage(B, 9),
-    fillsAfter: core.accountFillsPage(B, 4, 30),
-    trades: core.marketFills(1, 12),
+    batches: batchesPage(core, 10),
+    ordersA: accountOrdersPage(core, A, 7),
+    ordersAfter: accountOrdersPage(core, A, 5, hash(60) as Hex),
+    fillsB: accountFillsPage(core, B, 9),
+    fillsAfter: accountFillsPage(core, B, 4, 30),
+    trades: marketFills(core, 1, 12),
   };
 }
 

@@ -19,6 +19,7 @@ import {
   wire,
   fundTraders,
 } from "./helpers/service-kit.js";
+import { allBatches } from "../src/read/paging.js";
 
 /** ISettlement.ChallengeStatus.Answered */
 const ANSWERED = 2;
@@ -104,7 +105,7 @@ describe("challenge responder (running service answers a trader's challenge on-c
     });
     expect((await post(service.url, "/v1/orders", wire(bid))).status).toBe(201);
     const batch = await eventually(
-      () => service.core.batches().find((b) => b.state === "COMMITTED"),
+      () => allBatches(service.core).find((b) => b.state === "COMMITTED"),
       30_000,
       "a committed batch",
     );

@@ -22,6 +22,7 @@ import {
   wire,
 } from "./helpers/service-kit.js";
 import { startTcpProxy, type TcpProxy } from "./helpers/tcp-proxy.js";
+import { allBatches } from "../src/read/paging.js";
 
 const WINDOW = 20;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -107,7 +108,7 @@ describe("service faults (Redis restart with data loss, RPC outage)", () => {
     await eventually(
       () =>
         service.core.matchedCount === 0 &&
-        service.core.batches().every((b) => b.state === "COMMITTED" || b.state === "FINALIZED")
+        allBatches(service.core).every((b) => b.state === "COMMITTED" || b.state === "FINALIZED")
           ? true
           : undefined,
       45_000,
@@ -115,14 +116,14 @@ describe("service faults (Redis restart with data loss, RPC outage)", () => {
     );
     await advanceTime(chain.node.url, WINDOW + 1);
     await eventually(
-      () => (service.core.batches().every((b) => b.state === "FINALIZED") ? true : undefined),
+      () => (allBatches(service.core).every((b) => b.state === "FINALIZED") ? true : undefined),
       45_000,
       "every batch finalized",
     );
   }
 
   async function expectConsistent(): Promise<void> {
-    const batches = service.core.batches();
+    const batches = allBatches(service.core);
     const ids = batches.map((b) => b.batchId).sort((a, b) => (a < b ? -1 : 1));
     const first = ids[0]!;
     expect(ids).toEqual(ids.map((_, i) => first + BigInt(i)));
@@ -168,7 +169,7 @@ describe("service faults (Redis restart with data loss, RPC outage)", () => {
   it("loses no acknowledged fill and commits every batch once when Redis restarts empty mid-run", async () => {
     await trade([ONE_ETH]);
     await eventually(
-      () => service.core.batches().find((b) => b.state === "COMMITTED"),
+      () => allBatches(service.core).find((b) => b.state === "COMMITTED"),
       30_000,
       "a committed batch",
     );
@@ -194,7 +195,7 @@ describe("service faults (Redis restart with data loss, RPC outage)", () => {
   it("commits and finalizes without loss or double commit, and counts outage deposits once, after an RPC outage", async () => {
     await trade([ONE_ETH]);
     const due = await eventually(
-      () => service.core.batches().find((b) => b.state === "COMMITTED"),
+      () => allBatches(service.core).find((b) => b.state === "COMMITTED"),
       30_000,
       "a committed batch",
     );

@@ -16,6 +16,7 @@ import {
   wire,
   fundTraders,
 } from "./helpers/service-kit.js";
+import { allBatches } from "../src/read/paging.js";
 
 describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", () => {
   let chain: DevChain;
@@ -61,10 +62,10 @@ describe("service lifecycle (hardhat node + Redis, real signatures over HTTP)", 
 
     const fills = await get(url, `/v1/accounts/${trader(1)}/fills`);
     expect(fills.status).toBe(200);
-    const startBatch = service.core.batches().at(-1)?.batchId;
+    const startBatch = allBatches(service.core).at(-1)?.batchId;
     // Cut, commit (chain event), advance past the window, finalize.
     const batchId = await eventually(
-      () => service.core.batches().find((b) => b.state === "COMMITTED")?.batchId,
+      () => allBatches(service.core).find((b) => b.state === "COMMITTED")?.batchId,
       30_000,
       "a committed batch",
     );

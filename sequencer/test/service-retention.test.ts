@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Address, Hex } from "viem";
-import { ExchangeCore, type CoreSnapshot } from "../src/core/exchange-core.js";
+import type { CoreSnapshot } from "../src/core/core-snapshot.js";
+import { ExchangeCore } from "../src/core/exchange-core.js";
 import { HistoryStore } from "../src/read/history-store.js";
 import { MemoryHistory, discardHistory, type HistoryArchive } from "../src/core/history.js";
 import type { ServiceRecord } from "../src/core/service-record.js";
@@ -16,6 +17,16 @@ import {
   initRecord,
   orderRecord,
 } from "./helpers/core-records.js";
+import {
+  acceptedOrdersPage,
+  accountFillsPage,
+  accountOrdersPage,
+  allAccountFills,
+  allAccountOrders,
+  allBatches,
+  batchesPage,
+  marketFills,
+} from "../src/read/paging.js";
 
 const A = "0x000000000000000000000000000000000000000a" as Address;
 const B = "0x000000000000000000000000000000000000000b" as Address;
@@ -63,7 +74,7 @@ function answers(core: ExchangeCore) {
     const out: string[][] = [];
     let after: Hex | undefined;
     for (;;) {
-      const page = core.accountOrdersPage(account, 2, after)!;
+      const page = accountOrdersPage(core, account, 2, after)!;
       if (page.length === 0) break;
       out.push(page.map((o) => `${o.orderHash}:${o.status}:${o.seq}`));
       after = page.at(-1)!.orderHash;
@@ -74,7 +85,7 @@ function answers(core: ExchangeCore) {
     const out: number[][] = [];
     let after: number | undefined;
     for (;;) {
-      const page = core.accountFillsPage(account, 1, after)!;
+      const page = accountFillsPage(core, account, 1, after)!;
       if (page.length === 0) break;
       out.push(page.map((f) => f.fillId));
       after = page.at(-1)!.fillId;
@@ -84,7 +95,7 @@ function answers(core: ExchangeCore) {
   // The order feed, oldest first, two at a time: live and archived orders alike.
   const feed: string[][] = [];
   for (let after = 0; ;) {
-    const page = core.acceptedOrdersPage(after, 2);
+    const page = acceptedOrdersPage(core, after, 2);
     if (page.length === 0) break;
     feed.push(page.map((o) => `${o.seq}:${o.orderHash}:${o.signature}`));
     after = page.at(-1)!.seq;
@@ -93,16 +104,16 @@ function answers(core: ExchangeCore) {
     feed,
     orders: [1, 2, 3, 4, 5, 6, 7].map((n) => core.order(hash(n))),
     fills: [1, 2].map((id) => core.fill(id)),
-    batches: core.batches(),
+    batches: allBatches(core),
     batch1: core.batch(1n),
-    batchPage: core.batchesPage(1, 2n),
+    batchPage: batchesPage(core, 1, 2n),
     ordersA: pages(A),
     ordersB: pages(B),
     fillsA: fillPages(A),
     fillsB: fillPages(B),
-    trades: core.marketFills(1, 10).map((f) => f.fillId),
-    accountOrders: core.accountOrders(B).map((o) => o.orderHash),
-    accountFills: core.accountFills(A).map((f) => f.fillId),
+    trades: marketFills(core, 1, 10).map((f) => f.fillId),
+    accountOrders: allAccountOrders(core, B).map((o) => o.orderHash),
+    accountFills: allAccountFills(core, A).map((f) => f.fillId),
   };
 }
 
@@ -243,8 +254,8 @@ describe("retention: settled history leaves the core's memory for the archive", 
     }
     core.apply(tick(2000));
     expect(held(core).orders).toBe(4);
-    expect(core.accountOrders(A).length).toBe(1003);
-    expect(core.accountOrdersPage(A, 3)!.map((o) => o.seq)).toEqual([1007, 1006, 1005]);
+    expect(allAccountOrders(core, A).length).toBe(1003);
+    expect(accountOrdersPage(core, A, 3)!.map((o) => o.seq)).toEqual([1007, 1006, 1005]);
   });
 });
 

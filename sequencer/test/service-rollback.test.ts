@@ -28,6 +28,7 @@ import {
 } from "./helpers/service-kit.js";
 import { streamChannels, type StreamEvent } from "../../sdk/src/stream.js";
 import { streamShapes, wireFixture } from "./helpers/wire-snapshot.js";
+import { allBatches } from "../src/read/paging.js";
 
 async function send(chain: DevChain, index: number, data: Hex) {
   const wallet = createWalletClient({
@@ -78,7 +79,7 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
     });
     expect((await post(url, "/v1/orders", wire(bid1))).status).toBe(201);
     const first = await eventually(
-      () => service.core.batches().find((b) => b.state === "COMMITTED"),
+      () => allBatches(service.core).find((b) => b.state === "COMMITTED"),
       30_000,
       "batch 1",
     );
@@ -90,7 +91,7 @@ describe("service rollback (unanswered challenge with a later pending batch)", (
     expect((await post(url, "/v1/orders", wire(bid2))).status).toBe(201);
     const second = await eventually(
       () =>
-        service.core.batches().find((b) => b.batchId > first.batchId && b.state === "COMMITTED"),
+        allBatches(service.core).find((b) => b.batchId > first.batchId && b.state === "COMMITTED"),
       30_000,
       "batch 2",
     );

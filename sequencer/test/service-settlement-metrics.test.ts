@@ -24,6 +24,7 @@ import {
   wire,
   fundTraders,
 } from "./helpers/service-kit.js";
+import { allBatches } from "../src/read/paging.js";
 
 /** ISettlement.ChallengeStatus.Answered */
 const ANSWERED = 2;
@@ -140,7 +141,7 @@ describe("settlement metrics of the running service (hardhat node + Redis)", () 
     );
     const second = await eventually(
       () =>
-        service.core.batches().find((b) => b.batchId > first.batchId && b.state === "COMMITTED"),
+        allBatches(service.core).find((b) => b.batchId > first.batchId && b.state === "COMMITTED"),
       30_000,
       "the re-batched fill committed",
     );
@@ -160,12 +161,15 @@ describe("settlement metrics of the running service (hardhat node + Redis)", () 
         const onChain = await chain.stack.publicClient.getBalance({ address: sequencer });
         return m.get(
           'clearmatch_sequencer_transactions_total{method="finalizeBatch",outcome="confirmed"}',
-        ) === 1 && m.get("clearmatch_sequencer_gas_balance_wei") === Number(onChain)
+        ) === 1 &&
+          // The pipeline's own view of the finalization lands a moment after the sender's.
+          m.get("clearmatch_batch_finalize_latency_seconds_count") === 1 &&
+          m.get("clearmatch_sequencer_gas_balance_wei") === Number(onChain)
           ? m
           : undefined;
       },
       15_000,
-      "the finalization counted and the gas balance refreshed",
+      "the finalization counted (sender and pipeline) and the gas balance refreshed",
     );
 
     // Seen on-chain (the core applied them).

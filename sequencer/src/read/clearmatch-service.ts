@@ -29,6 +29,13 @@ import type { StoredFill } from "../settlement/batcher.js";
 import type { CoreBatch, CoreFill, CoreOrder } from "../core/core-types.js";
 import type { ExchangeCore } from "../core/exchange-core.js";
 import type { OrderIntake } from "../intake/order-intake.js";
+import {
+  acceptedOrdersPage,
+  accountFillsPage,
+  accountOrdersPage,
+  batchesPage,
+  marketFills,
+} from "./paging.js";
 
 export interface ClearmatchServiceDeps {
   core: ExchangeCore;
@@ -182,8 +189,7 @@ export class ClearmatchService implements OrderService {
 
   async getTrades(marketId: number, limit: number): Promise<readonly TradeView[]> {
     if (!this.deps.core.engine.marketConfig(marketId)) throw new ClearmatchError("UNKNOWN_MARKET");
-    return this.deps.core
-      .marketFills(marketId, limit * 2)
+    return marketFills(this.deps.core, marketId, limit * 2)
       .filter((f) => f.state !== "ROLLED_BACK")
       .slice(0, limit)
       .map((f) => {
@@ -206,14 +212,14 @@ export class ClearmatchService implements OrderService {
     after?: string,
   ): Promise<readonly OrderView[]> {
     if (after !== undefined && !/^0x[0-9a-fA-F]{64}$/.test(after)) throw invalidCursor(after);
-    const page = this.deps.core.accountOrdersPage(account, limit, after as Hex | undefined);
+    const page = accountOrdersPage(this.deps.core, account, limit, after as Hex | undefined);
     if (!page) throw invalidCursor(after);
     return page.map(orderView);
   }
 
   async getAcceptedOrders(limit: number, after?: string): Promise<readonly AcceptedOrderView[]> {
     if (after !== undefined && !/^(0|[1-9][0-9]{0,14})$/.test(after)) throw invalidCursor(after);
-    const page = this.deps.core.acceptedOrdersPage(after === undefined ? 0 : Number(after), limit);
+    const page = acceptedOrdersPage(this.deps.core, after === undefined ? 0 : Number(after), limit);
     return page.map((o) => ({ ...orderView(o), seq: o.seq }));
   }
 
@@ -223,7 +229,8 @@ export class ClearmatchService implements OrderService {
     after?: string,
   ): Promise<readonly FillView[]> {
     if (after !== undefined && !/^(0|[1-9][0-9]{0,14})$/.test(after)) throw invalidCursor(after);
-    const page = this.deps.core.accountFillsPage(
+    const page = accountFillsPage(
+      this.deps.core,
       account,
       limit,
       after === undefined ? undefined : Number(after),
@@ -243,7 +250,7 @@ export class ClearmatchService implements OrderService {
     before?: bigint | undefined;
   }): Promise<readonly BatchView[]> {
     const out: BatchView[] = [];
-    for (const b of this.deps.core.batchesPage(query.limit, query.before)) {
+    for (const b of batchesPage(this.deps.core, query.limit, query.before)) {
       out.push(batchView(b, (await this.deps.store.get(b.batchId))?.fillsRoot));
     }
     return out;

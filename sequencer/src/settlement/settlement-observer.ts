@@ -16,7 +16,7 @@ import type { TxOutcome, TxSender } from "../chain/tx-sender.js";
 import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { ApplyResult, CoreFill } from "../core/core-types.js";
-import { ROLLBACK_REASONS } from "../core/exchange-core.js";
+import { ROLLBACK_REASONS } from "../core/rollback.js";
 import type { ServiceRecord } from "../core/service-record.js";
 
 /** Default interval of the gas balance refresh. */

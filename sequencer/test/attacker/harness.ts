@@ -53,7 +53,7 @@ import {
   fundAndDeposit,
 } from "../../../scripts/lib/devchain/deploy-dev-stack.js";
 import { rpc } from "../../../scripts/lib/devchain/hardhat-node.js";
-import { ROLLBACK_REASONS } from "../../src/core/exchange-core.js";
+import { ROLLBACK_REASONS } from "../../src/core/rollback.js";
 import { JsonlOrderStore } from "../../../scripts/lib/jsonl-order-store.js";
 import { advanceTime, mineBlocks, startDevChain, type DevChain } from "../helpers/dev-chain.js";
 import { serveOrderFeed, type FeedServer } from "../helpers/order-feed.js";

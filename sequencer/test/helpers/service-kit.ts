@@ -14,6 +14,7 @@ import type { CoreBatch } from "../../src/core/core-types.js";
 import type { RunningService } from "../../src/runtime/service-runtime.js";
 import type { DevChain } from "./dev-chain.js";
 import { eventually, uniqueQueue } from "./dev-chain.js";
+import { allBatches } from "../../src/read/paging.js";
 
 /** Environment of a service against `chain`, with a fresh data dir and queue. */
 export async function serviceEnv(
@@ -140,7 +141,7 @@ export async function tradeAndCommit(chain: DevChain, service: RunningService): 
     if (res.status !== 201) throw new Error(`order refused: ${JSON.stringify(res.body)}`);
   }
   return eventually(
-    () => service.core.batches().find((b) => b.state === "COMMITTED"),
+    () => allBatches(service.core).find((b) => b.state === "COMMITTED"),
     30_000,
     "a committed batch",
   );

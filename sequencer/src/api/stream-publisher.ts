@@ -11,14 +11,8 @@ import { checksumAddress } from "@clearmatch/protocol";
 import type { WsHub } from "./ws-hub.js";
 import { batchView, fillView, orderView } from "../read/clearmatch-service.js";
 import type { CoreOutput } from "../core/core-types.js";
-import type { ExchangeCore } from "../core/exchange-core.js";
 
-export function publishOutputs(
-  hub: WsHub,
-  outputs: readonly CoreOutput[],
-  core: ExchangeCore,
-): void {
-  void core;
+export function publishOutputs(hub: WsHub, outputs: readonly CoreOutput[]): void {
   for (const out of outputs) {
     switch (out.type) {
       case "book": {

@@ -6,6 +6,7 @@ import type { Hex } from "viem";
 import type { FillLeaf, Order } from "@clearmatch/protocol";
 import type { EngineEvent, FillEvent } from "../engine/types.js";
 import type { ClearmatchError } from "../errors/clearmatch-error.js";
+import type { ServiceRecord } from "./service-record.js";
 
 export type CoreOrderStatus = "open" | "partially_filled" | "filled" | "cancelled" | "expired";
 
@@ -111,4 +112,9 @@ export interface MarketHalt {
   /** For a breaker halt: the window price the move is measured from, and the trade price. */
   readonly fromPrice?: bigint | undefined;
   readonly toPrice?: bigint | undefined;
+}
+
+/** Told of each record the core applied live (never of replay at start-up). */
+export interface AppliedListener {
+  applied(record: ServiceRecord, result: ApplyResult): void;
 }

@@ -9,7 +9,8 @@
  * trade asks `wouldHalt` first. The window is kept as two monotonic deques (window minimum and
  * maximum), so each trade costs amortised O(1).
  */
-import type { MarketHalt } from "../core/core-types.js";
+import type { AppliedListener, ApplyResult, MarketHalt } from "../core/core-types.js";
+import type { ServiceRecord } from "../core/service-record.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 
 const BPS = 10_000n;
@@ -170,4 +171,42 @@ export class CircuitBreaker {
     }
     return window;
   }
+}
+
+/**
+ * Feeds the breaker the live trades. Its halt is core state: journaled as a `halt` record right
+ * behind the trade that tripped it (`commit` applies it synchronously, so the next order is
+ * already refused). A resumed market's window starts afresh (`CircuitBreaker.reset`).
+ */
+export function breakerHalts(
+  breaker: CircuitBreaker,
+  deps: {
+    isHalted: (marketId: number) => boolean;
+    commit: (record: ServiceRecord) => Promise<unknown>;
+  },
+): AppliedListener {
+  return {
+    applied(record: ServiceRecord, result: ApplyResult): void {
+      if (record.kind === "resume") breaker.reset(record.marketId);
+      const halts: MarketHalt[] = [];
+      for (const out of result.outputs) {
+        if (out.type !== "fill") continue;
+        const { marketId, price } = out.fill.fill;
+        const halt = breaker.recordTrade(marketId, price, record.ms);
+        if (halt && !deps.isHalted(halt.marketId)) halts.push(halt);
+      }
+      for (const h of halts) {
+        void deps
+          .commit({
+            kind: "halt",
+            ms: record.ms,
+            marketId: h.marketId,
+            cause: "circuit_breaker",
+            ...(h.fromPrice !== undefined ? { fromPrice: h.fromPrice } : {}),
+            ...(h.toPrice !== undefined ? { toPrice: h.toPrice } : {}),
+          })
+          .catch(() => undefined);
+      }
+    },
+  };
 }

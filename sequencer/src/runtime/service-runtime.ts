@@ -4,33 +4,21 @@
  * challenge responder, HTTP + WebSocket. `main.ts` runs it as a process; tests run it in-process.
  */
 import { join } from "node:path";
-import {
-  createPublicClient,
-  createWalletClient,
-  defineChain,
-  getAddress,
-  http,
-  type Address,
-  type PublicClient,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
+import { getAddress, type Address } from "viem";
 import { Redis } from "ioredis";
 import { createApp } from "../api/app.js";
 import { startHttpServer, type HttpServer } from "../api/http-server.js";
 import { settlementAbi, clearmatchDomain, OrderHasher } from "@clearmatch/protocol";
-import { ChainClock } from "../chain/chain-clock.js";
-import { SettlementClient } from "../chain/settlement-client.js";
-import { TxSender } from "../chain/tx-sender.js";
+import type { ChainClock } from "../chain/chain-clock.js";
 import { requiredExpiryMarginSec, type Config } from "../config/config.js";
 import { VerifyPool } from "../crypto/verify-pool.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
-import { pruneJournal, recoverRecords, takeSnapshot } from "../journal/recovery.js";
+import { recoverRecords } from "../journal/recovery.js";
 import { createLogger, type Logger } from "../logging/logger.js";
 import { createMetrics, type Metrics } from "../metrics/metrics.js";
 import { FileBatchStore } from "../settlement/batch-store.js";
 import { SettlementPipeline } from "../settlement/settlement-pipeline.js";
-import { CircuitBreaker } from "../intake/circuit-breaker.js";
-import type { ApplyResult, MarketHalt } from "../core/core-types.js";
+import { breakerHalts, CircuitBreaker } from "../intake/circuit-breaker.js";
 import { PriceBand } from "../intake/price-band.js";
 import { RateLimiter } from "../intake/rate-limiter.js";
 import { Batcher } from "../settlement/batcher.js";
@@ -46,10 +34,13 @@ import { PendingHistory } from "../read/pending-history.js";
 import { SnapshotSchedule } from "./snapshot-schedule.js";
 import { SnapshotThread } from "./snapshot-thread.js";
 import { OrderIntake } from "../intake/order-intake.js";
-import { auditBeforeCommit } from "../settlement/pre-commit-audit.js";
+import { commitGate } from "../settlement/pre-commit-audit.js";
 import { publishOutputs } from "../api/stream-publisher.js";
 import { serviceRecordCodec, type ServiceRecord } from "../core/service-record.js";
 import { observeSettlement } from "../settlement/settlement-observer.js";
+import { chainClients } from "./chain-clients.js";
+import { OutputRouter } from "./output-router.js";
+import { Snapshots } from "./snapshots.js";
 
 export interface RunningService {
   readonly url: string;
@@ -111,15 +102,30 @@ export async function startService(
   // A record is applied, then appended: the one being applied gets the next number.
   history.recordSeq = () => journal.lastSeq + 1;
   journal.onCommit = (_records, ms) => metrics.journalCommitLatency.observe(ms / 1000);
-  const gaugePending = () => metrics.historyPending.set(history.size);
-  gaugePending();
-  const monotonicMs = () => performance.now();
-  /** When the next periodic snapshot is due (records, and the last one's busy time). */
-  const snapshotSchedule = new SnapshotSchedule(
-    config.SNAPSHOT_EVERY,
-    config.SNAPSHOT_BUSY_PERCENT,
-    recovered.snapshotSeq,
-  );
+  const journalDir = join(dataDir, "journal");
+  const snapshots = new Snapshots({
+    core,
+    journal,
+    journalDir,
+    history,
+    archive,
+    // When the next periodic snapshot is due (records, and the last one's busy time).
+    schedule: new SnapshotSchedule(
+      config.SNAPSHOT_EVERY,
+      config.SNAPSHOT_BUSY_PERCENT,
+      recovered.snapshotSeq,
+    ),
+    thread:
+      config.SNAPSHOT_THREAD === "worker"
+        ? new SnapshotThread(
+            { dir: journalDir, engineCapacity: config.ENGINE_CAPACITY, historyPath },
+            logger,
+          )
+        : undefined,
+    metrics,
+    logger,
+  });
+  snapshots.gaugePending();
   logger.info(
     {
       snapshotSeq: recovered.snapshotSeq,
@@ -129,41 +135,7 @@ export async function startService(
     "service: journal recovered",
   );
 
-  const chain = defineChain({
-    id: config.CHAIN_ID,
-    name: `chain-${config.CHAIN_ID}`,
-    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
-    rpcUrls: { default: { http: [config.RPC_URL] } },
-  });
-  const transport = http(config.RPC_URL, { retryCount: 0, timeout: 5_000 });
-  const publicClient = createPublicClient({ chain, transport }) as PublicClient;
-  const wallet = createWalletClient({
-    chain,
-    transport,
-    account: privateKeyToAccount(config.SEQUENCER_PRIVATE_KEY),
-  });
-  const sender = new TxSender(publicClient, wallet, {
-    confirmations: Math.max(1, config.CONFIRMATIONS),
-    pollIntervalMs: 200,
-  });
-  const client = new SettlementClient(config.SETTLEMENT_ADDRESS, publicClient, sender);
-  const clock = new ChainClock({
-    readHead: async () => {
-      const block = await publicClient.getBlock({ blockTag: "latest" });
-      return { number: block.number, timestamp: block.timestamp };
-    },
-    commitLatencySec: config.COMMIT_LATENCY_MAX,
-    pollMs: Math.min(config.CHAIN_POLL_MS, 1_000),
-    onReadyChange: (ready, reason) => {
-      metrics.chainCommitReady.set(ready ? 1 : 0);
-      if (ready) logger.info("chain: commits can land within COMMIT_LATENCY_MAX; orders accepted");
-      else logger.warn({ reason }, "chain: no commit can land in time; new orders refused");
-    },
-    onReadError: (error) => logger.debug({ err: error }, "chain clock: head read failed"),
-    onPoll: (status) => {
-      if (status.skewSec !== undefined) metrics.chainClockSkew.set(status.skewSec);
-    },
-  });
+  const { publicClient, sender, client, clock } = chainClients(config, metrics, logger);
   await retry(logger, "read the chain head", () => clock.start());
   chainClock = clock;
   logger.info(
@@ -189,55 +161,26 @@ export async function startService(
     burst: config.RATE_LIMIT_BURST,
   });
 
-  let http_: HttpServer | undefined;
-  let batcher: Batcher | undefined;
-  let responder: ChallengeResponder | undefined;
-  const onApplied = (record: ServiceRecord, result: ApplyResult) => {
-    observer.applied(record, result);
-    // Arrival (the order record's receive time) to its match result, just applied.
-    if (record.kind === "order")
-      metrics.matchLatency.observe(Math.max(0, now() - record.ms) / 1000);
-    // A resumed market's breaker window starts afresh (as CircuitBreaker.reset documents).
-    if (record.kind === "resume") circuitBreaker.reset(record.marketId);
-    // Ticks prune settled history into `history`, to wait for the archive.
-    if (record.kind === "expire") gaugePending();
-    const halts: MarketHalt[] = [];
-    for (const out of result.outputs) {
-      if (out.type === "batchCut") batcher?.submitCut(out.batch, out.leaves);
-      if (out.type === "challenge") responder?.answer(out.challengeId, out.orderHash);
-      if (out.type === "fill") {
-        const halt = circuitBreaker.recordTrade(
-          out.fill.fill.marketId,
-          out.fill.fill.price,
-          record.ms,
-        );
-        if (halt && !core.halt(halt.marketId)) halts.push(halt);
-      }
-      if (out.type === "batch" && out.batch.state === "FINALIZED") {
+  // Each record applied live goes to these, in the order added (output-router.ts): the observer,
+  // latency metrics, the circuit breaker and the snapshot schedule from the start, the batcher
+  // and the challenge responder once they exist, the stream once the HTTP server is up.
+  const router = new OutputRouter();
+  router.add("settlement-observer", observer).add("latency-metrics", {
+    applied: (record, result) => {
+      // Arrival (the order record's receive time) to its match result, just applied.
+      if (record.kind === "order")
+        metrics.matchLatency.observe(Math.max(0, now() - record.ms) / 1000);
+      // Ticks prune settled history into `history`, to wait for the archive.
+      if (record.kind === "expire") snapshots.gaugePending();
+      for (const out of result.outputs) {
+        if (out.type !== "batch" || out.batch.state !== "FINALIZED") continue;
         for (const id of out.batch.fillIds) {
           const f = core.fill(id);
           if (f) metrics.matchToFinality.observe((record.ms - f.matchedAt) / 1000);
         }
       }
-    }
-    if (http_) publishOutputs(http_.hub, result.outputs, core);
-    // The breaker's halt is core state too: journaled right behind the trade that tripped it
-    // (applied synchronously here, so the next order is already refused).
-    for (const h of halts) {
-      void commit({
-        kind: "halt",
-        ms: record.ms,
-        marketId: h.marketId,
-        cause: "circuit_breaker",
-        ...(h.fromPrice !== undefined ? { fromPrice: h.fromPrice } : {}),
-        ...(h.toPrice !== undefined ? { toPrice: h.toPrice } : {}),
-      }).catch(() => undefined);
-    }
-    if (record.kind === "order" && core.matchedCount >= config.BATCH_MAX_FILLS) {
-      void batcher?.maybeCut();
-    }
-    if (snapshotRun === undefined && snapshotSchedule.due(journal.lastSeq, monotonicMs)) snapshot();
-  };
+    },
+  });
   const onFatal =
     options.onFatal ??
     ((error: unknown) => {
@@ -265,89 +208,15 @@ export async function startService(
         : new ClearmatchError("CHAIN_UNAVAILABLE", undefined, {
             details: { reason: clock.status().reason ?? null },
           }),
-    onApplied,
+    onApplied: router.applied,
     onFatal,
     onSignatureCheck: (path) => metrics.signatureChecks.inc({ path }),
   });
   const commit = (record: ServiceRecord) => intake.commit(record);
-  const journalDir = join(dataDir, "journal");
-  const snapshotThread =
-    config.SNAPSHOT_THREAD === "worker"
-      ? new SnapshotThread(
-          { dir: journalDir, engineCapacity: config.ENGINE_CAPACITY, historyPath },
-          logger,
-        )
-      : undefined;
-  /** A snapshot on this thread: what waits for the archive is written (durably) first. */
-  async function snapshotOnMain(): Promise<void> {
-    const seq = journal.lastSeq;
-    history.persist();
-    archive.checkpoint();
-    await takeSnapshot(core, journal, { dir: journalDir });
-    history.release(seq);
-    gaugePending();
-  }
-  /** The periodic snapshot in progress, if one is. */
-  let snapshotRun: Promise<void> | undefined;
-  function snapshot(): void {
-    const run = async () => {
-      const started = monotonicMs();
-      /** How long the snapshot kept its thread busy, when the thread says (the worker does). */
-      let busyMs: number | undefined;
-      try {
-        const onWorker = snapshotThread !== undefined && snapshotThread.failure === undefined;
-        if (onWorker) {
-          const seq = journal.lastSeq;
-          await journal.flush();
-          const done = await snapshotThread!.snapshot(seq);
-          // The worker archived (durably) what records up to `seq` pruned before writing.
-          history.release(seq);
-          gaugePending();
-          busyMs = done.replayMs + done.snapshotMs;
-          await journal.rotate();
-          pruneJournal({ dir: journalDir });
-          logger.info(
-            {
-              seq,
-              file: done.file,
-              replayedRecords: done.records,
-              replayMs: Math.round(done.replayMs),
-              snapshotMs: Math.round(done.snapshotMs),
-            },
-            "snapshot written by the snapshot thread",
-          );
-        } else {
-          if (snapshotThread !== undefined) {
-            logger.warn(
-              { err: snapshotThread.failure },
-              "snapshot thread is gone: snapshotting on the main thread",
-            );
-          }
-          await snapshotOnMain();
-        }
-        metrics.snapshotDuration.observe(
-          { thread: onWorker ? "worker" : "main" },
-          (monotonicMs() - started) / 1000,
-        );
-      } catch (error) {
-        metrics.snapshotFailures.inc();
-        logger.error({ err: error }, "snapshot failed; the next is due in SNAPSHOT_EVERY records");
-      } finally {
-        // Counted from where this one ended, success or not: a snapshot that keeps failing is
-        // retried at the configured pace, not on every record.
-        const ended = monotonicMs();
-        const waitMs = snapshotSchedule.ended(journal.lastSeq, ended, busyMs ?? ended - started);
-        if (waitMs >= 1_000) {
-          logger.info(
-            { waitMs: Math.round(waitMs), dueSeq: snapshotSchedule.dueSeq },
-            "next snapshot waits for SNAPSHOT_BUSY_PERCENT after this one's busy time",
-          );
-        }
-      }
-    };
-    snapshotRun = run().finally(() => (snapshotRun = undefined));
-  }
-
+  const isHalted = (marketId: number) => core.halt(marketId) !== undefined;
+  router
+    .add("circuit-breaker", breakerHalts(circuitBreaker, { isHalted, commit }))
+    .add("snapshots", snapshots);
   // First start: the chain's next batch id and fee recipient, journaled once.
   if (!core.initialized) {
     const [nextBatchId, feeRecipient] = await retry(logger, "read chain parameters", () =>
@@ -400,41 +269,17 @@ export async function startService(
         }
       },
       failed: (batchId, error) => logger.error({ err: error, batchId }, "pipeline: batch failed"),
-      beforeCommit: async (record) => {
-        // Only the core's live cut is ever committed (a withdrawn one's record may linger).
-        const live = core.batch(record.batchId);
-        if (live?.state !== "BATCHED") {
-          await batcher!.withdraw(record.batchId);
-          return false;
-        }
-        // Judged on a fresh head: after an outage the chain's clock may have moved on.
-        await clock.poll();
-        const at = commitBy();
-        const found = auditBeforeCommit(core, record, at, (o) => hasher.hashOrder(o));
-        metrics.selfAudits.inc({ outcome: found.audit.clean ? "clean" : "withdrawn" });
-        if (found.audit.clean) return true;
-        logger.error(
-          {
-            batchId: record.batchId,
-            commitBy: at,
-            kinds: found.summary,
-            faults: found.audit.faults.length,
-            conflicts: found.audit.conflicts.length,
-            leafFaults: found.audit.leafFaults.length,
-            bust: found.bust,
-          },
-          "self-audit: committing this batch would be provable; withdrawing it (its other fills are re-batched)",
-        );
-        await commit({
-          kind: "recut",
-          ms: now(),
-          fromBatchId: record.batchId,
-          bust: found.bust,
-          reason: `self-audit: ${found.summary}`,
-        });
-        await batcher!.withdraw(record.batchId);
-        return false;
-      },
+      beforeCommit: commitGate({
+        core,
+        pollClock: () => clock.poll(),
+        commitBy,
+        hashOrder: (o) => hasher.hashOrder(o),
+        commit,
+        withdraw: (batchId): Promise<void> => batcher.withdraw(batchId),
+        now,
+        metrics,
+        logger,
+      }),
     },
     {
       redisUrl: config.REDIS_URL,
@@ -445,7 +290,7 @@ export async function startService(
   );
   pipeline.onConnectionError = (error) =>
     logger.warn({ err: error.message }, "pipeline: Redis connection error (reconnecting)");
-  batcher = new Batcher({
+  const batcher = new Batcher({
     core: core,
     pipeline,
     store,
@@ -458,8 +303,10 @@ export async function startService(
     logger,
     metrics,
   });
+  router.add("batcher", batcher);
   if (config.CHALLENGE_RESPONDER) {
-    responder = new ChallengeResponder(core, client, logger);
+    const responder = new ChallengeResponder(core, client, logger);
+    router.add("challenge-responder", responder);
     responder.resume().then(
       (n) => n > 0 && logger.info({ challenges: n }, "responder: answering challenges left open"),
       (error: unknown) => logger.warn({ err: error }, "responder: resume failed"),
@@ -536,13 +383,14 @@ export async function startService(
       trustProxy: config.TRUST_PROXY,
     },
   });
-  http_ = await startHttpServer({
+  const http_ = await startHttpServer({
     app,
     logger,
     host: config.HOST,
     port: config.PORT,
     stream: { maxSubscriptions: config.WS_MAX_SUBSCRIPTIONS },
   });
+  router.add("stream", { applied: (_r, result) => publishOutputs(http_.hub, result.outputs) });
   const url = `http://${http_.address.address}:${http_.address.port}`;
   logger.info({ url, settlement: getAddress(config.SETTLEMENT_ADDRESS) }, "service: started");
 
@@ -560,15 +408,12 @@ export async function startService(
         clock.stop();
         clearInterval(expiryTimer);
         observer.stop();
-        batcher!.stop();
+        batcher.stop();
         await watcher.stop();
-        await http_!.close();
+        await http_.close();
         await pipeline.stop().catch(() => undefined);
         redis.disconnect();
-        await snapshotRun;
-        await snapshotThread?.close();
-        await journal.flush();
-        await snapshotOnMain();
+        await snapshots.final();
         await journal.close();
         archive.close();
         await verifyPool?.close();

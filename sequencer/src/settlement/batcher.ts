@@ -19,7 +19,7 @@ import type { Logger } from "../logging/logger.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { BatchRecord, BatchStore } from "./batch-store.js";
 import type { SettlementPipeline } from "./settlement-pipeline.js";
-import type { ApplyResult, CoreBatch } from "../core/core-types.js";
+import type { AppliedListener, ApplyResult, CoreBatch } from "../core/core-types.js";
 import type { ExchangeCore } from "../core/exchange-core.js";
 import type { ServiceRecord } from "../core/service-record.js";
 
@@ -48,7 +48,7 @@ export interface StoredFill {
   proof: string[];
 }
 
-export class Batcher {
+export class Batcher implements AppliedListener {
   #timer: NodeJS.Timeout | undefined;
   #reconcileTimer: NodeJS.Timeout | undefined;
   #cutting = false;
@@ -69,8 +69,7 @@ export class Batcher {
 
   /** Cuts when `maxFills` wait, or (on the timer) when any wait. */
   async maybeCut(timer = false): Promise<void> {
-    const waiting = this.deps.core.matchedCount;
-    if (this.#cutting || waiting === 0 || (!timer && waiting < this.deps.maxFills)) return;
+    if (!this.#due(timer)) return;
     this.#cutting = true;
     try {
       const { commitBy } = this.deps;
@@ -86,6 +85,23 @@ export class Batcher {
     } finally {
       this.#cutting = false;
     }
+  }
+
+  /**
+   * The batcher owns the cut trigger: each live order may fill the batch (`maybeCut` cuts at
+   * `maxFills`), and each cut the core makes is built and handed to the pipeline.
+   */
+  applied(record: ServiceRecord, result: ApplyResult): void {
+    for (const out of result.outputs) {
+      if (out.type === "batchCut") this.submitCut(out.batch, out.leaves);
+    }
+    if (record.kind === "order" && this.#due(false)) void this.maybeCut();
+  }
+
+  /** Whether a cut is due: `maxFills` fills wait, or (on the timer) any do, and none is running. */
+  #due(timer: boolean): boolean {
+    const waiting = this.deps.core.matchedCount;
+    return !this.#cutting && waiting > 0 && (timer || waiting >= this.deps.maxFills);
   }
 
   /** Called with every cut the core made (live, not during replay). */

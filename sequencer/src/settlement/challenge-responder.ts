@@ -6,12 +6,13 @@
 import type { Hex } from "viem";
 import type { SettlementClient } from "../chain/settlement-client.js";
 import type { Logger } from "../logging/logger.js";
+import type { AppliedListener, ApplyResult } from "../core/core-types.js";
 import type { ExchangeCore } from "../core/exchange-core.js";
 
 /** ISettlement.ChallengeStatus.Open */
 const CHALLENGE_OPEN = 1;
 
-export class ChallengeResponder {
+export class ChallengeResponder implements AppliedListener {
   readonly #answered = new Set<string>();
   constructor(
     private readonly core: ExchangeCore,
@@ -33,6 +34,13 @@ export class ChallengeResponder {
       answered++;
     }
     return answered;
+  }
+
+  /** Answers each challenge the core saw opened (live). */
+  applied(_record: unknown, result: ApplyResult): void {
+    for (const out of result.outputs) {
+      if (out.type === "challenge") this.answer(out.challengeId, out.orderHash);
+    }
   }
 
   answer(challengeId: bigint, orderHash: Hex): void {

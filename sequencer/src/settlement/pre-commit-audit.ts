@@ -14,6 +14,10 @@ import type { BatchRecord } from "./batch-store.js";
 import { auditBatch, type BatchAudit, type PredictedCommitState } from "./audit-batch.js";
 import type { StoredFill } from "./batcher.js";
 import type { ExchangeCore } from "../core/exchange-core.js";
+import type { ApplyResult } from "../core/core-types.js";
+import type { ServiceRecord } from "../core/service-record.js";
+import type { Logger } from "../logging/logger.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 export interface PreCommitAudit {
   readonly audit: BatchAudit;
@@ -91,5 +95,61 @@ export function auditBeforeCommit(
     audit,
     bust: [...indexes].sort((a, b) => a - b).map((i) => fills[i]!.fillId),
     summary: [...kinds].join(", "),
+  };
+}
+
+export interface CommitGateDeps {
+  core: ExchangeCore;
+  /** Refreshes the chain's clock (a fresh head: after an outage the chain may have moved on). */
+  pollClock: () => Promise<unknown>;
+  /** Unix seconds by which a commit sent now lands. */
+  commitBy: () => number;
+  hashOrder: (order: Order) => Hex;
+  commit: (record: ServiceRecord) => Promise<ApplyResult>;
+  /** Takes a withdrawn batch's record out of the store and the queue (`Batcher.withdraw`). */
+  withdraw: (batchId: bigint) => Promise<void>;
+  now: () => number;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * The pipeline's `beforeCommit`: true to send the commit. Only the core's live cut is ever
+ * committed (a withdrawn one's record may linger); one the audit finds anything in is withdrawn
+ * with a `recut` record (its findings busted, the rest re-batched) and never sent.
+ */
+export function commitGate(deps: CommitGateDeps): (record: BatchRecord) => Promise<boolean> {
+  const { core, metrics, logger } = deps;
+  return async (record) => {
+    if (core.batch(record.batchId)?.state !== "BATCHED") {
+      await deps.withdraw(record.batchId);
+      return false;
+    }
+    await deps.pollClock();
+    const at = deps.commitBy();
+    const found = auditBeforeCommit(core, record, at, deps.hashOrder);
+    metrics.selfAudits.inc({ outcome: found.audit.clean ? "clean" : "withdrawn" });
+    if (found.audit.clean) return true;
+    logger.error(
+      {
+        batchId: record.batchId,
+        commitBy: at,
+        kinds: found.summary,
+        faults: found.audit.faults.length,
+        conflicts: found.audit.conflicts.length,
+        leafFaults: found.audit.leafFaults.length,
+        bust: found.bust,
+      },
+      "self-audit: committing this batch would be provable; withdrawing it (its other fills are re-batched)",
+    );
+    await deps.commit({
+      kind: "recut",
+      ms: deps.now(),
+      fromBatchId: record.batchId,
+      bust: found.bust,
+      reason: `self-audit: ${found.summary}`,
+    });
+    await deps.withdraw(record.batchId);
+    return false;
   };
 }

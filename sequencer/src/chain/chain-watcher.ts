@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename } from "node:fs/promises";
 import { dirname } from "node:path";
 import { open } from "node:fs/promises";
 import { parseEventLogs, type Address, type Log, type PublicClient } from "viem";

@@ -5,15 +5,14 @@
  */
 import type { Address, Hex } from "viem";
 import type { Cancel, FillLeaf, Order } from "./eip712.js";
+import type { BATCH_STATUSES, FILL_STATUSES, MARKET_STATUSES, ORDER_STATUSES } from "./statuses.js";
 
-/** Life-cycle of an order in the book. */
-export type OrderStatus = "open" | "partially_filled" | "filled" | "cancelled" | "expired";
-
-/** Off-chain life-cycle of a fill (DESIGN.md, "Two-phase commit"). */
-export type FillStatus = "matched" | "batched" | "committed" | "finalized" | "rolled_back";
-
-/** Life-cycle of a batch. */
-export type BatchStatus = "open" | "committed" | "finalized" | "rolled_back";
+/** Life cycle of an order in the book. */
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+/** Off-chain life cycle of a fill (DESIGN.md, "Two-phase commit"). */
+export type FillStatus = (typeof FILL_STATUSES)[number];
+/** Life cycle of a batch. */
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
 export interface OrderView {
   /** EIP-712 digest: the order id. */
@@ -61,7 +60,7 @@ export interface MarketView {
   /** Amount step, base atoms. */
   readonly lotSize: bigint;
   /** `paused`: on-chain guardian pause; `halted`: circuit breaker or operator (cancel-only). */
-  readonly status: "active" | "paused" | "halted";
+  readonly status: (typeof MARKET_STATUSES)[number];
   /** Fees the market charges, in basis points of the quote amount. */
   readonly makerFeeBps: number;
   readonly takerFeeBps: number;

@@ -1,11 +1,7 @@
 import { getAddress } from "viem";
 import { describe, expect, it } from "vitest";
-import {
-  parseSignedOrderBatchFast,
-  parseSignedOrderFast,
-  signedOrderBatchSchema,
-  signedOrderSchema,
-} from "../src/api/schemas.js";
+import { signedOrderBatchSchema, signedOrderSchema } from "@clearmatch/protocol";
+import { parseSignedOrderBatchFast, parseSignedOrderFast } from "../src/api/schemas.js";
 import { orderRecordJson, toTaggedJson, type OrderRecord } from "../src/core/service-record.js";
 
 const TRADER = getAddress("0x5b38da6a701c568545dcfcdb03fcb875f56beddc");

@@ -1,22 +1,63 @@
 /**
- * The API reference: an OpenAPI 3.1 document served at `GET /v1/openapi.json`. Hand-written next
- * to the routes (`v1-router.ts`, `admin-router.ts`, `app.ts`); `sequencer/test/api-openapi.test.ts`
- * fails when a route is missing here or a documented one does not exist.
+ * The API reference: an OpenAPI 3.1 document served at `GET /v1/openapi.json`. Its schemas are
+ * generated (`toJsonSchema`) from the zod schemas the routes validate requests with and the SDK
+ * decodes answers with (the protocol's `wire-schemas.ts` and `wire-views.ts`, the server's
+ * `schemas.ts`); the routes are listed here next to them. `sequencer/test/api-openapi.test.ts`
+ * fails when a route is missing here or a documented one does not exist, and
+ * `api-responses.test.ts` holds a running service's answers to the documented schemas.
  */
+import {
+  acceptedOrderViewSchema,
+  balanceViewSchema,
+  batchViewSchema,
+  bookViewSchema,
+  cancelResultSchema,
+  exchangeInfoSchema,
+  fillProofViewSchema,
+  fillViewSchema,
+  marketViewSchema,
+  orderSchema,
+  orderViewSchema,
+  signedCancelSchema,
+  signedOrderSchema,
+  submitOrderResultSchema,
+  toJsonSchema,
+  tradeViewSchema,
+  type JsonSchema,
+  type WireSchema,
+} from "@clearmatch/protocol";
+import type { z } from "zod";
 import { allErrorCodes } from "../errors/error-codes.js";
+import {
+  addressParamsSchema,
+  batchIdParamsSchema,
+  batchesQuerySchema,
+  bookQuerySchema,
+  fillIdParamsSchema,
+  killSwitchBodySchema,
+  listQuerySchema,
+  marketIdParamsSchema,
+  orderHashParamsSchema,
+  pagedListQuerySchema,
+} from "./schemas.js";
 
-const uint = (bits: number, description: string) => ({
-  type: "string",
-  pattern: "^(0|[1-9][0-9]*)$",
-  description: `${description} (uint${bits} as a canonical decimal string)`,
-});
-const address = { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" };
-const bytes32 = { type: "string", pattern: "^0x[0-9a-fA-F]{64}$" };
-const signature = {
-  type: "string",
-  pattern: "^0x[0-9a-fA-F]{130}$",
-  description: "65-byte secp256k1 signature r ‖ s ‖ v (v 27/28 or 0/1), or an ERC-1271 wallet's",
-};
+/** The answer schemas, by component name: the document's and the tests' one list. */
+export const RESPONSE_SCHEMAS = {
+  OrderView: orderViewSchema,
+  AcceptedOrderView: acceptedOrderViewSchema,
+  SubmitOrderResult: submitOrderResultSchema,
+  CancelResult: cancelResultSchema,
+  ExchangeInfo: exchangeInfoSchema,
+  Market: marketViewSchema,
+  Book: bookViewSchema,
+  Trade: tradeViewSchema,
+  Fill: fillViewSchema,
+  Balance: balanceViewSchema,
+  Batch: batchViewSchema,
+  FillProof: fillProofViewSchema,
+} satisfies Record<string, WireSchema<unknown>>;
+type ResponseName = keyof typeof RESPONSE_SCHEMAS;
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object) => ({ content: { "application/json": { schema } } });
 const ok = (description: string, schema: object = { type: "object" }) => ({
@@ -26,37 +67,20 @@ const ok = (description: string, schema: object = { type: "object" }) => ({
 const errors = {
   "4XX": { description: "Refused: see the stable `error.code`", ...json(ref("Error")) },
 };
-const pathParam = (name: string, schema: object, description: string) => ({
-  name,
-  in: "path",
-  required: true,
-  schema,
-  description,
-});
-const queryParam = (name: string, description: string) => ({
-  name,
-  in: "query",
-  required: false,
-  schema: { type: "integer", minimum: 1 },
-  description,
-});
-
-const afterParam = (item: string) => ({
-  name: "after",
-  in: "query",
-  required: false,
-  schema: { type: "string", maxLength: 100 },
-  description:
-    `Cursor: the previous page's \`nextCursor\` (the last ${item} it returned); the page starts ` +
-    "right after it. INVALID_CURSOR (400) when it is not one of the account's.",
-});
+/** `{ <key>: [<component>] }` answers. */
+const listOf = (key: string, item: ResponseName, description: string) =>
+  ok(description, {
+    type: "object",
+    required: [key],
+    properties: { [key]: { type: "array", items: ref(item) } },
+  });
 /** `{ <key>: [...], nextCursor? }`: one page of a cursor-paged list. */
-const pageOf = (key: string, description: string) =>
+const pageOf = (key: string, item: ResponseName, description: string) =>
   ok(description, {
     type: "object",
     required: [key],
     properties: {
-      [key]: { type: "array", items: { type: "object" } },
+      [key]: { type: "array", items: ref(item) },
       nextCursor: {
         type: "string",
         description: "Present when more items remain: pass it as `after` for the next page",
@@ -64,9 +88,36 @@ const pageOf = (key: string, description: string) =>
     },
   });
 
-const marketId = pathParam("marketId", { type: "integer", minimum: 0 }, "uint32 market id");
-const account = pathParam("address", address, "Trader address");
+/** OpenAPI parameters of a path or query schema (a zod object), with their descriptions. */
+function parameters(
+  where: "path" | "query",
+  schema: z.AnyZodObject,
+  descriptions: Record<string, string>,
+): object[] {
+  const doc = toJsonSchema(schema) as { properties: Record<string, JsonSchema> };
+  return Object.entries(doc.properties).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === "path",
+    schema: s,
+    description: descriptions[name] ?? "",
+  }));
+}
+const path = (schema: z.AnyZodObject, descriptions: Record<string, string>) =>
+  parameters("path", schema, descriptions);
+const query = (schema: z.AnyZodObject, descriptions: Record<string, string>) =>
+  parameters("query", schema, descriptions);
+const cursor = (item: string) =>
+  `Cursor: the previous page's \`nextCursor\` (the last ${item} it returned); the page starts ` +
+  "right after it. INVALID_CURSOR (400) when it is not one of the account's.";
+
+const marketId = path(marketIdParamsSchema, { marketId: "uint32 market id" });
+const account = path(addressParamsSchema, { address: "Trader address" });
 const adminAuth = [{ bearer: [] }];
+
+const responseComponents = Object.fromEntries(
+  Object.entries(RESPONSE_SCHEMAS).map(([name, schema]) => [name, toJsonSchema(schema)]),
+);
 
 export const openApiDocument = {
   openapi: "3.1.0",
@@ -83,7 +134,11 @@ export const openApiDocument = {
       post: {
         summary: "Submit a signed order (idempotent by order hash: 201 new, 200 already accepted)",
         requestBody: { required: true, ...json(ref("SignedOrder")) },
-        responses: { 200: ok("Already accepted"), 201: ok("Accepted"), ...errors },
+        responses: {
+          200: ok("Already accepted", ref("SubmitOrderResult")),
+          201: ok("Accepted", ref("SubmitOrderResult")),
+          ...errors,
+        },
       },
     },
     "/v1/orders/batch": {
@@ -104,15 +159,18 @@ export const openApiDocument = {
     "/v1/orders/{orderHash}": {
       get: {
         summary: "An order by its EIP-712 hash",
-        parameters: [pathParam("orderHash", bytes32, "EIP-712 digest of the order")],
-        responses: { 200: ok("The order, its signature, status and filled amount"), ...errors },
+        parameters: path(orderHashParamsSchema, { orderHash: "EIP-712 digest of the order" }),
+        responses: {
+          200: ok("The order, its signature, status and filled amount", ref("OrderView")),
+          ...errors,
+        },
       },
     },
     "/v1/cancels": {
       post: {
         summary: "Cancel an order with an EIP-712 `Cancel(bytes32 orderHash)` signed by its trader",
         requestBody: { required: true, ...json(ref("SignedCancel")) },
-        responses: { 200: ok("The cancelled order"), ...errors },
+        responses: { 200: ok("The cancelled order", ref("CancelResult")), ...errors },
       },
     },
     "/v1/info": {
@@ -120,27 +178,27 @@ export const openApiDocument = {
         summary:
           "The EIP-712 domain orders and cancels are signed under, and the limits an order is " +
           "checked against (expiry margin, maximum lifetime, batch size, price band, rate limit)",
-        responses: { 200: ok("Domain and order limits"), ...errors },
+        responses: { 200: ok("Domain and order limits", ref("ExchangeInfo")), ...errors },
       },
     },
     "/v1/markets": {
       get: {
         summary: "Markets as registered on-chain",
-        responses: { 200: ok("Markets"), ...errors },
+        responses: { 200: listOf("markets", "Market", "Markets"), ...errors },
       },
     },
     "/v1/markets/{marketId}/book": {
       get: {
         summary: "Aggregated book depth",
-        parameters: [marketId, queryParam("depth", "Levels per side")],
-        responses: { 200: ok("Bids and asks, best first"), ...errors },
+        parameters: [...marketId, ...query(bookQuerySchema, { depth: "Levels per side" })],
+        responses: { 200: ok("Bids and asks, best first", ref("Book")), ...errors },
       },
     },
     "/v1/markets/{marketId}/trades": {
       get: {
         summary: "Recent trades",
-        parameters: [marketId, queryParam("limit", "Most trades returned")],
-        responses: { 200: ok("Trades, newest first"), ...errors },
+        parameters: [...marketId, ...query(listQuerySchema, { limit: "Most trades returned" })],
+        responses: { 200: listOf("trades", "Trade", "Trades, newest first"), ...errors },
       },
     },
     "/v1/feed/orders": {
@@ -148,19 +206,27 @@ export const openApiDocument = {
         summary:
           "The order feed: every accepted signed order of every account (signature included), " +
           "oldest first by `seq`, paged by cursor, so anyone checks committed fills against them",
-        parameters: [queryParam("limit", "Most orders returned"), afterParam("seq")],
-        responses: { 200: pageOf("orders", "Orders, each with its `seq`"), ...errors },
+        parameters: query(pagedListQuerySchema, {
+          limit: "Most orders returned",
+          after: cursor("seq"),
+        }),
+        responses: {
+          200: pageOf("orders", "AcceptedOrderView", "Orders, each with its `seq`"),
+          ...errors,
+        },
       },
     },
     "/v1/accounts/{address}/orders": {
       get: {
         summary: "An account's orders, newest first, paged by cursor",
         parameters: [
-          account,
-          queryParam("limit", "Most orders returned"),
-          afterParam("order hash"),
+          ...account,
+          ...query(pagedListQuerySchema, {
+            limit: "Most orders returned",
+            after: cursor("order hash"),
+          }),
         ],
-        responses: { 200: pageOf("orders", "Orders"), ...errors },
+        responses: { 200: pageOf("orders", "OrderView", "Orders"), ...errors },
       },
     },
     "/v1/accounts/{address}/fills": {
@@ -168,33 +234,39 @@ export const openApiDocument = {
         summary:
           "An account's fills with their settlement status, newest (highest fill id) first, " +
           "paged by cursor",
-        parameters: [account, queryParam("limit", "Most fills returned"), afterParam("fill id")],
-        responses: { 200: pageOf("fills", "Fills"), ...errors },
+        parameters: [
+          ...account,
+          ...query(pagedListQuerySchema, {
+            limit: "Most fills returned",
+            after: cursor("fill id"),
+          }),
+        ],
+        responses: { 200: pageOf("fills", "Fill", "Fills"), ...errors },
       },
     },
     "/v1/accounts/{address}/balances": {
       get: {
         summary:
           "Balances per token: finalized, pending, reserved, withdrawal requested, available",
-        parameters: [account],
-        responses: { 200: ok("Balances"), ...errors },
+        parameters: account,
+        responses: { 200: listOf("balances", "Balance", "Balances"), ...errors },
       },
     },
     "/v1/batches": {
       get: {
         summary: "Batches, newest first",
-        parameters: [
-          queryParam("limit", "Most batches returned"),
-          queryParam("before", "Only batches with a smaller id"),
-        ],
-        responses: { 200: ok("Batches"), ...errors },
+        parameters: query(batchesQuerySchema, {
+          limit: "Most batches returned",
+          before: "Only batches with a smaller id",
+        }),
+        responses: { 200: listOf("batches", "Batch", "Batches"), ...errors },
       },
     },
     "/v1/batches/{batchId}": {
       get: {
         summary: "One batch: root, deltas, status, transactions",
-        parameters: [pathParam("batchId", { type: "integer", minimum: 0 }, "uint64 batch id")],
-        responses: { 200: ok("The batch"), ...errors },
+        parameters: path(batchIdParamsSchema, { batchId: "uint64 batch id" }),
+        responses: { 200: ok("The batch", ref("Batch")), ...errors },
       },
     },
     "/v1/fills/{fillId}/proof": {
@@ -202,8 +274,8 @@ export const openApiDocument = {
         summary:
           "Everything needed to verify a fill or build a fraud proof: leaf values, Merkle proof, " +
           "batch id and root, and both signed orders",
-        parameters: [pathParam("fillId", { type: "string" }, "Fill id")],
-        responses: { 200: ok("The proof"), ...errors },
+        parameters: path(fillIdParamsSchema, { fillId: "Fill id" }),
+        responses: { 200: ok("The proof", ref("FillProof")), ...errors },
       },
     },
     "/v1/admin/kill-switch": {
@@ -217,10 +289,7 @@ export const openApiDocument = {
         security: adminAuth,
         requestBody: {
           required: true,
-          ...json({
-            type: "object",
-            properties: { engaged: { type: "boolean" }, reason: { type: "string" } },
-          }),
+          ...json(toJsonSchema(killSwitchBodySchema)),
         },
         responses: { 200: ok("New state"), ...errors },
       },
@@ -262,63 +331,13 @@ export const openApiDocument = {
     securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
     schemas: {
       Order: {
-        type: "object",
-        additionalProperties: false,
+        ...toJsonSchema(orderSchema),
         description:
           "EIP-712 `Order` of DESIGN.md, domain {name: Clearmatch, version: 1, chainId, verifyingContract: settlement proxy}",
-        required: [
-          "trader",
-          "marketId",
-          "side",
-          "price",
-          "amount",
-          "nonce",
-          "expiry",
-          "maxFeeBps",
-          "flags",
-        ],
-        properties: {
-          trader: address,
-          marketId: { type: "integer", minimum: 0, maximum: 4294967295 },
-          side: { type: "integer", enum: [0, 1], description: "0 buy, 1 sell" },
-          price: uint(128, "Quote atoms per whole base unit (10^baseDecimals base atoms)"),
-          amount: uint(128, "Base atoms"),
-          nonce: uint(64, "Invalidated on-chain by invalidateNonces(minNonce)"),
-          expiry: uint(64, "Unix seconds; invalid at and after"),
-          maxFeeBps: { type: "integer", minimum: 0, maximum: 10000 },
-          flags: {
-            type: "integer",
-            minimum: 0,
-            maximum: 7,
-            description: "1 post-only, 2 IOC, 4 FOK",
-          },
-        },
       },
-      SignedOrder: {
-        type: "object",
-        additionalProperties: false,
-        required: ["order", "signature"],
-        properties: {
-          order: ref("Order"),
-          signature,
-          chainId: { type: "integer", description: "Optional hint; WRONG_CHAIN when it differs" },
-          verifyingContract: {
-            ...address,
-            description: "Optional hint; WRONG_CONTRACT when it differs",
-          },
-        },
-      },
-      SignedCancel: {
-        type: "object",
-        additionalProperties: false,
-        required: ["orderHash", "signature"],
-        properties: {
-          orderHash: bytes32,
-          signature,
-          chainId: { type: "integer" },
-          verifyingContract: address,
-        },
-      },
+      SignedOrder: toJsonSchema(signedOrderSchema),
+      SignedCancel: toJsonSchema(signedCancelSchema),
+      ...responseComponents,
       Error: {
         type: "object",
         required: ["error"],

@@ -49,10 +49,12 @@ import {
   pagedListQuerySchema,
   parseSignedOrderBatchFast,
   parseSignedOrderFast,
+} from "./schemas.js";
+import {
   signedCancelSchema,
   signedOrderBatchSchema,
   signedOrderSchema,
-} from "./schemas.js";
+} from "@clearmatch/protocol";
 import { validate } from "./validate.js";
 
 export interface V1RouterDeps {

@@ -81,9 +81,11 @@ export async function buildFillTreeAsync(
  * Lets other work run: `setImmediate` where the runtime has it (Node: no timer clamping), else a
  * zero timeout (browsers).
  */
+const setImmediateIfAny = (globalThis as { setImmediate?: (run: () => void) => unknown })
+  .setImmediate;
 const yieldToEventLoop: (resolve: () => void) => void =
-  typeof globalThis.setImmediate === "function"
-    ? (resolve) => void globalThis.setImmediate(resolve)
+  typeof setImmediateIfAny === "function"
+    ? (resolve) => void setImmediateIfAny(resolve)
     : (resolve) => void setTimeout(resolve, 0);
 
 function runToEnd<T>(steps: Generator<void, T>): T {

@@ -56,6 +56,26 @@ export { FeedOrderSource, MapOrderSource, type OrderSource } from "./order-sourc
 export type { DepositResult, TxResult } from "./onchain-actions.js";
 export { fillStruct, type FillStruct } from "@clearmatch/protocol";
 export * from "./wire.js";
+// Actions (viem-style): one per file, each a function of an `Api` (`HttpTransport`).
+export type { Api } from "./actions/api.js";
+export { HttpTransport } from "./http-transport.js";
+export { getAcceptedOrdersPage } from "./actions/get-accepted-orders.js";
+export { getAccountBalances } from "./actions/get-account-balances.js";
+export { getAccountFillsPage } from "./actions/get-account-fills.js";
+export { getAccountOrdersPage } from "./actions/get-account-orders.js";
+export { getBatch } from "./actions/get-batch.js";
+export { getBatches } from "./actions/get-batches.js";
+export { getBook } from "./actions/get-book.js";
+export { getFillProof } from "./actions/get-fill-proof.js";
+export { getInfo } from "./actions/get-info.js";
+export { getMarkets } from "./actions/get-markets.js";
+export { getOrder } from "./actions/get-order.js";
+export { getTrades } from "./actions/get-trades.js";
+export { checkDomain } from "./actions/check-domain.js";
+export { signCancel, signOrder, type Signer } from "./actions/sign.js";
+export { submitCancel } from "./actions/submit-cancel.js";
+export { submitOrder } from "./actions/submit-order.js";
+export { submitOrders } from "./actions/submit-orders.js";
 export { OrderFlags, Side, type Order, type FillLeaf } from "@clearmatch/protocol";
 export type {
   BalanceView,

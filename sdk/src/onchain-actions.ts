@@ -17,7 +17,14 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { fillStruct, settlementAbi, type FillLeaf } from "@clearmatch/protocol";
+import {
+  fillStruct,
+  hashFillLeaf,
+  processProof,
+  settlementAbi,
+  type FillLeaf,
+  type FillProofView,
+} from "@clearmatch/protocol";
 import { ClearmatchClientError } from "./client-errors.js";
 
 /** A mined, successful transaction. */
@@ -151,4 +158,68 @@ export async function challengeFill(
       details: { hash: result.hash },
     });
   return { ...result, challengeId: opened.args.challengeId };
+}
+
+/**
+ * `challengeFill` for a fill naming the context's account ("I never signed this order"), after
+ * checking that its leaf and proof lead to the root committed on-chain (`INVALID_FILL_PROOF`).
+ */
+export async function challengeOwnFill(
+  ctx: OnChainContext,
+  proof: FillProofView,
+): Promise<TxResult & { readonly challengeId: bigint }> {
+  const me = (typeof ctx.account === "string" ? ctx.account : ctx.account.address).toLowerCase();
+  if (me !== proof.leaf.maker.toLowerCase() && me !== proof.leaf.taker.toLowerCase())
+    throw new ClearmatchClientError(
+      "INVALID_FILL_PROOF",
+      `only the fill's maker or taker can challenge it, not ${me}`,
+    );
+  const root = processProof(hashFillLeaf(proof.leaf), proof.proof);
+  const onChain = await ctx.publicClient.readContract({
+    address: ctx.settlement,
+    abi: settlementAbi,
+    functionName: "batch",
+    args: [proof.leaf.batchId],
+  });
+  if (onChain.fillsRoot.toLowerCase() !== root)
+    throw new ClearmatchClientError(
+      "INVALID_FILL_PROOF",
+      `leaf and proof lead to ${root}, batch ${proof.leaf.batchId} committed ${onChain.fillsRoot}`,
+    );
+  return challengeFill(ctx, proof.leaf, proof.proof);
+}
+
+/** Where vault reads go. */
+export interface VaultReader {
+  readonly publicClient: PublicClient;
+  readonly settlement: Address;
+}
+
+/** `account`'s finalized vault balance of `token`. */
+export function readVaultBalance(
+  v: VaultReader,
+  account: Address,
+  token: Address,
+): Promise<bigint> {
+  return v.publicClient.readContract({
+    address: v.settlement,
+    abi: settlementAbi,
+    functionName: "balanceOf",
+    args: [account, token],
+  });
+}
+
+/** `account`'s pending withdrawal request for `token` (amount 0 when none). */
+export async function readWithdrawalRequest(
+  v: VaultReader,
+  account: Address,
+  token: Address,
+): Promise<{ amount: bigint; executableAt: bigint }> {
+  const request = await v.publicClient.readContract({
+    address: v.settlement,
+    abi: settlementAbi,
+    functionName: "withdrawalRequest",
+    args: [account, token],
+  });
+  return { amount: request.amount, executableAt: request.executableAt };
 }

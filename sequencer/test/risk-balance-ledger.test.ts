@@ -2,13 +2,9 @@ import type { Address, Hex } from "viem";
 import { describe, expect, it } from "vitest";
 import { SeededRandom } from "./support/seeded-random.js";
 import { ClearmatchError } from "../src/errors/clearmatch-error.js";
-import {
-  BalanceLedger,
-  requiredReservation,
-  type LedgerFill,
-  type LedgerSnapshot,
-  type ReservationTerms,
-} from "../src/core/balance-ledger.js";
+import { BalanceLedger, requiredReservation, type LedgerFill } from "../src/core/balance-ledger.js";
+import type { LedgerSnapshot } from "../src/core/ledger-snapshot.js";
+import type { ReservationTerms } from "../src/core/ledger-state.js";
 
 const BASE = "0x1000000000000000000000000000000000000001" as Address;
 const QUOTE = "0x2000000000000000000000000000000000000002" as Address;

@@ -7,7 +7,6 @@
 import type { Address, Hex } from "viem";
 import {
   addressSchema,
-  DECIMAL,
   fastSmallUint,
   fastUint,
   KNOWN_FLAGS_MASK,
@@ -19,7 +18,6 @@ import {
   uintString,
   ORDER_FIELD_NAMES,
   type Order,
-  type SignedCancel,
   type SignedOrder,
 } from "@clearmatch/protocol";
 import { z } from "zod";

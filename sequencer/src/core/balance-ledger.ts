@@ -18,26 +18,21 @@ import { type BalanceView, Side } from "@clearmatch/protocol";
 import type { Address, Hex } from "viem";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import { lowercase } from "../crypto/lowercase.js";
+import { restoreLedger, snapshotLedger, type LedgerSnapshot } from "./ledger-snapshot.js";
+import {
+  emptyLedgerState,
+  entryOf,
+  invariant,
+  orderKey,
+  type Entry,
+  type LedgerState,
+  type PendingFill,
+  type Reservation,
+  type ReservationTerms,
+} from "./ledger-state.js";
 
-/** One account's funds in one token. */
 /** One account's funds in one token: the wire's `BalanceView`, one definition. */
 export type Balance = BalanceView;
-
-/** What the ledger needs to know about an open order to reserve its funds. */
-export interface ReservationTerms {
-  readonly orderHash: Hex;
-  readonly account: Address;
-  /** 0 buy (reserves quote), 1 sell (reserves base). */
-  readonly side: number;
-  /** Limit price, quote atoms per 10^baseDecimals base atoms. */
-  readonly price: bigint;
-  /** Unfilled base amount to reserve for. */
-  readonly remaining: bigint;
-  readonly maxFeeBps: number;
-  readonly baseToken: Address;
-  readonly quoteToken: Address;
-  readonly baseDecimals: number;
-}
 
 /** A matched fill as the ledger applies it. */
 export interface LedgerFill {
@@ -65,34 +60,6 @@ export interface UnrestoredLeg {
   readonly baseAmount: bigint;
 }
 
-interface Entry {
-  /** As first seen (keys are lower case). */
-  readonly account: Address;
-  token: Address;
-  finalized: bigint;
-  pending: bigint;
-  reserved: bigint;
-  withdrawalRequested: bigint;
-}
-
-interface Reservation {
-  readonly terms: ReservationTerms;
-  readonly token: Address;
-  remaining: bigint;
-  reserved: bigint;
-}
-
-/**
- * A matched fill's effect until it finalizes or is rolled back, kept flat (an object per delta
- * and per leg, five and two for every fill held in memory, was a large share of the service's
- * heap): `moves` alternates the balance entry a delta applies to and the delta; `legs`
- * alternates an order hash and the base amount the fill took from it.
- */
-interface PendingFill {
-  readonly moves: readonly (Entry | bigint)[];
-  readonly legs: readonly (Hex | bigint)[];
-}
-
 const BPS = 10_000n;
 
 function ceilDiv(a: bigint, b: bigint): bigint {
@@ -113,18 +80,32 @@ export function requiredReservation(
   return { token: terms.quoteToken, amount: quote + fee };
 }
 
-function invariant(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new ClearmatchError("INTERNAL", `balance ledger: ${message}`);
-}
-
 function positive(amount: bigint, what: string): void {
   invariant(amount > 0n, `${what} must be positive, got ${amount}`);
 }
 
 export class BalanceLedger {
-  readonly #accounts = new Map<string, Map<string, Entry>>();
-  readonly #reservations = new Map<string, Reservation>();
-  readonly #pendingFills = new Map<string, PendingFill>();
+  readonly #accounts: Map<string, Map<string, Entry>>;
+  readonly #reservations: Map<string, Reservation>;
+  readonly #pendingFills: Map<string, PendingFill>;
+  readonly #state: LedgerState;
+
+  /** An empty ledger, or one over a restored state (`BalanceLedger.restore`). */
+  constructor(state: LedgerState = emptyLedgerState()) {
+    this.#state = state;
+    this.#accounts = state.accounts;
+    this.#reservations = state.reservations;
+    this.#pendingFills = state.pendingFills;
+  }
+
+  /** The whole ledger as JSON-safe data; `BalanceLedger.restore` rebuilds an equal ledger. */
+  snapshot(): LedgerSnapshot {
+    return snapshotLedger(this.#state);
+  }
+
+  static restore(snapshot: LedgerSnapshot): BalanceLedger {
+    return new BalanceLedger(restoreLedger(snapshot));
+  }
 
   /** One account's balance in one token (zeros when never seen). */
   balance(account: Address, token: Address): Balance {
@@ -341,78 +322,8 @@ export class BalanceLedger {
       invariant(sum === 0n, `pending of ${token} nets to ${sum}`);
   }
 
-  /**
-   * The whole ledger as JSON-safe data (bigints as decimal strings), in insertion order, for the
-   * service's snapshots; `BalanceLedger.restore` rebuilds an equal ledger.
-   */
-  snapshot(): LedgerSnapshot {
-    const s = (v: bigint) => v.toString();
-    const entries = [...this.#accounts.values()].flatMap((tokens) => [...tokens.values()]);
-    // Pending fills name their entries by position in `entries`: 20-40 bytes per move instead
-    // of two addresses and three keys.
-    const position = new Map<Entry, number>(entries.map((e, i) => [e, i]));
-    return {
-      entries: entries.map((e) => ({
-        account: e.account,
-        token: e.token,
-        finalized: s(e.finalized),
-        pending: s(e.pending),
-        reserved: s(e.reserved),
-        withdrawalRequested: s(e.withdrawalRequested),
-      })),
-      reservations: [...this.#reservations.values()].map((r) => ({
-        terms: { ...r.terms, price: s(r.terms.price), remaining: s(r.terms.remaining) },
-        token: r.token,
-        remaining: s(r.remaining),
-        reserved: s(r.reserved),
-      })),
-      pending: [...this.#pendingFills].map(([fillId, f]) => [
-        fillId,
-        f.moves.map((m) => (typeof m === "bigint" ? s(m) : position.get(m)!)),
-        f.legs.map(String),
-      ]),
-    };
-  }
-
-  static restore(snapshot: LedgerSnapshot): BalanceLedger {
-    const ledger = new BalanceLedger();
-    const b = BigInt;
-    const entries = snapshot.entries.map((e) => {
-      const entry = ledger.#entry(e.account as Address, e.token as Address);
-      entry.finalized = b(e.finalized);
-      entry.pending = b(e.pending);
-      entry.reserved = b(e.reserved);
-      entry.withdrawalRequested = b(e.withdrawalRequested);
-      return entry;
-    });
-    for (const r of snapshot.reservations) {
-      const terms = { ...r.terms, price: b(r.terms.price), remaining: b(r.terms.remaining) };
-      ledger.#reservations.set(orderKey(terms.orderHash), {
-        terms,
-        token: r.token as Address,
-        remaining: b(r.remaining),
-        reserved: b(r.reserved),
-      });
-    }
-    for (const [fillId, moves, legs] of snapshot.pending ?? []) {
-      ledger.#pendingFills.set(fillId, {
-        moves: moves.map((m, i) => {
-          if (i % 2 === 1) return b(m);
-          const entry = entries[m as number];
-          invariant(entry !== undefined, `pending fill ${fillId} names no entry ${m}`);
-          return entry;
-        }),
-        legs: legs.map((l, i) => (i % 2 === 1 ? b(l) : (l as Hex))),
-      });
-    }
-    // Snapshots written before the compact form.
-    for (const f of snapshot.pendingFills ?? []) {
-      ledger.#pendingFills.set(f.fillId, {
-        moves: f.deltas.flatMap((d) => [ledger.#entry(d.account, d.token), b(d.delta)]),
-        legs: f.legs.flatMap((l) => [l.orderHash, b(l.baseAmount)]),
-      });
-    }
-    return ledger;
+  #entry(account: Address, token: Address): Entry {
+    return entryOf(this.#state, account, token);
   }
 
   #resize(reservation: Reservation, remaining: bigint): void {
@@ -429,44 +340,6 @@ export class BalanceLedger {
     this.#pendingFills.delete(fillId);
     return fill;
   }
-
-  #entry(account: Address, token: Address): Entry {
-    const accountKey = lowercase(account);
-    let tokens = this.#accounts.get(accountKey);
-    if (!tokens) this.#accounts.set(accountKey, (tokens = new Map()));
-    const tokenKey = lowercase(token);
-    let entry = tokens.get(tokenKey);
-    if (!entry) {
-      entry = { account, token, finalized: 0n, pending: 0n, reserved: 0n, withdrawalRequested: 0n };
-      tokens.set(tokenKey, entry);
-    }
-    return entry;
-  }
-}
-
-type Str<T> = { [K in keyof T]: T[K] extends bigint ? string : T[K] };
-
-/** JSON-safe image of a {@link BalanceLedger} (see `snapshot`). */
-export interface LedgerSnapshot {
-  entries: Array<Str<Omit<Entry, "account">> & { account: string }>;
-  reservations: Array<{
-    terms: Str<ReservationTerms>;
-    token: string;
-    remaining: string;
-    reserved: string;
-  }>;
-  /**
-   * Pending fills, in the order they were applied: [fillId, moves, legs], where moves alternates
-   * an entry's position in `entries` and its delta, and legs an order hash and the base amount
-   * taken from it (amounts as decimal strings).
-   */
-  pending?: Array<[string, Array<number | string>, string[]]>;
-  /** Pending fills as snapshots written before `pending` held them: still read. */
-  pendingFills?: Array<{
-    fillId: string;
-    deltas: Array<{ account: Address; token: Address; delta: string }>;
-    legs: Array<{ orderHash: Hex; baseAmount: string }>;
-  }>;
 }
 
 /**
@@ -484,11 +357,6 @@ function legsOf(legs: readonly (Hex | bigint)[]): UnrestoredLeg[] {
     out.push({ orderHash: legs[i] as Hex, baseAmount: legs[i + 1] as bigint });
   }
   return out;
-}
-
-/** Order hashes are keyed in lowercase, whatever case the caller uses. */
-function orderKey(orderHash: Hex): string {
-  return lowercase(orderHash);
 }
 
 function key(account: Address, token: Address): string {

@@ -3,7 +3,7 @@
  * snapshot themselves; `ExchangeCore.snapshot` and `restore` put the three together.
  */
 import type { EngineSnapshot } from "../engine/snapshot.js";
-import type { LedgerSnapshot } from "./balance-ledger.js";
+import type { LedgerSnapshot } from "./ledger-snapshot.js";
 import { DEFAULT_EXPIRY_MARGIN_SEC, emptyState, type CoreState } from "./core-state.js";
 import { fromTagged, fromTaggedJson, toTagged } from "./service-record.js";
 

@@ -10,7 +10,8 @@ import type { MarketConfig } from "../engine/types.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import { lowercase } from "../crypto/lowercase.js";
-import type { BalanceLedger, ReservationTerms } from "./balance-ledger.js";
+import type { BalanceLedger } from "./balance-ledger.js";
+import type { ReservationTerms } from "./ledger-state.js";
 import type {
   ApplyResult,
   CoreBatch,

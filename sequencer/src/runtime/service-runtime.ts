@@ -4,13 +4,13 @@
  * challenge responder, HTTP + WebSocket. `main.ts` runs it as a process; tests run it in-process.
  */
 import { join } from "node:path";
-import { getAddress, type Address } from "viem";
+import { getAddress } from "viem";
 import { Redis } from "ioredis";
 import { createApp } from "../api/app.js";
 import { startHttpServer, type HttpServer } from "../api/http-server.js";
-import { settlementAbi, clearmatchDomain, OrderHasher } from "@clearmatch/protocol";
+import { clearmatchDomain, OrderHasher } from "@clearmatch/protocol";
 import type { ChainClock } from "../chain/chain-clock.js";
-import { requiredExpiryMarginSec, type Config } from "../config/config.js";
+import type { Config } from "../config/config.js";
 import { VerifyPool } from "../crypto/verify-pool.js";
 import { ClearmatchError } from "../errors/clearmatch-error.js";
 import { recoverRecords } from "../journal/recovery.js";
@@ -39,6 +39,8 @@ import { publishOutputs } from "../api/stream-publisher.js";
 import { serviceRecordCodec, type ServiceRecord } from "../core/service-record.js";
 import { observeSettlement } from "../settlement/settlement-observer.js";
 import { chainClients } from "./chain-clients.js";
+import { checkExpiryMargin, initJournal } from "./journal-init.js";
+import { retry } from "./retry.js";
 import { OutputRouter } from "./output-router.js";
 import { Snapshots } from "./snapshots.js";
 
@@ -217,43 +219,8 @@ export async function startService(
   router
     .add("circuit-breaker", breakerHalts(circuitBreaker, { isHalted, commit }))
     .add("snapshots", snapshots);
-  // First start: the chain's next batch id and fee recipient, journaled once.
-  if (!core.initialized) {
-    const [nextBatchId, feeRecipient] = await retry(logger, "read chain parameters", () =>
-      Promise.all([
-        client.nextBatchId(),
-        publicClient.readContract({
-          address: config.SETTLEMENT_ADDRESS,
-          abi: settlementAbi,
-          functionName: "feeRecipient",
-        }) as Promise<Address>,
-      ]),
-    );
-    await commit({
-      kind: "init",
-      ms: now(),
-      nextBatchId,
-      feeRecipient,
-      makerFeeBps: config.MAKER_FEE_BPS,
-      takerFeeBps: config.TAKER_FEE_BPS,
-      expiryMarginSec: config.EXPIRY_MARGIN_SECONDS,
-    });
-  }
-
-  // The margin is the journal's (its init record); the batch age and latency bound are today's.
-  const margin = requiredExpiryMarginSec(config);
-  if (core.expiryMarginSec < margin) {
-    // main.ts prints `fix` under the message.
-    throw Object.assign(
-      new ClearmatchError(
-        "CONFIG_INVALID",
-        `this journal's expiry margin is ${core.expiryMarginSec} s, less than BATCH_MAX_MS rounded up to seconds + COMMIT_LATENCY_MAX + 1 = ${margin} s: a fill matched just before its order stops trading could commit after the order expired`,
-      ),
-      {
-        fix: `lower BATCH_MAX_MS or COMMIT_LATENCY_MAX, or start on a new DATA_DIR with EXPIRY_MARGIN_SECONDS >= ${margin}`,
-      },
-    );
-  }
+  await initJournal({ core, commit, client, publicClient, config, logger, now });
+  checkExpiryMargin(core, config);
 
   const store = new FileBatchStore(join(dataDir, "batches"));
   const pipeline = new SettlementPipeline(
@@ -420,17 +387,4 @@ export async function startService(
         logger.info("service: stopped");
       })()),
   };
-}
-
-/** Retries `fn` with a 500 ms pause until it succeeds (start-up dependencies). */
-async function retry<T>(logger: Logger, what: string, fn: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (attempt % 10 === 1)
-        logger.warn({ err: error, attempt }, `service: ${what} failed, retrying`);
-      await new Promise((r) => setTimeout(r, 500));
-    }
-  }
 }

@@ -11,7 +11,7 @@
 import { mkdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { getAddress, isAddress, isHex, type Address, type Hex } from "viem";
+import { type Address, type Hex } from "viem";
 import {
   accountFromEnv,
   connect,
@@ -22,38 +22,38 @@ import {
   walletFromEnv,
 } from "./lib/cli.js";
 import {
-  actions,
+  actionUsage,
+  buildAction,
+  parseActionArgs,
+  type GovernanceAction,
+} from "./lib/governance/actions.js";
+import {
+  readProposal,
+  writeProposal,
+  type Proposal,
+  type StepName,
+} from "./lib/governance/proposal-file.js";
+import {
   executePendingStep,
   pendingStep,
   prepare,
   propose,
   proposalStatus,
-  readProposal,
   signProposal,
-  writeProposal,
-  type GovernanceAction,
-  type Proposal,
-  type StepName,
-} from "./lib/governance.js";
+} from "./lib/governance/workflow.js";
 
 const USAGE = `usage: npx tsx scripts/governance.ts <command> [arguments] [options]
 
 Timelocked actions (governance Safe -> timelock; write a proposal file):
-  propose upgrade --implementation <address> [--init-data <hex>]
-  propose set-parameters --challenge-window <s> --challenge-response-window <s>
-                         --withdrawal-delay <s> --dispute-timeout <s> --dispute-bond <wei>
-  propose set-token-allowed <token> <true|false>
-  propose register-market <marketId> <baseToken> <quoteToken> <tickSize> <lotSize>
-  propose set-roles <sequencer> <arbiter> <guardian>
-  propose set-fee-recipient <address>
-  propose unpause
-  propose unpause-market <marketId>
+${actionUsage((route) => route === "timelock")
+  .map((line) => `  propose ${line}`)
+  .join("\n")}
 Immediate actions (write a proposal file with one Safe transaction):
-  pause                               guardian Safe
-  pause-market <marketId>             guardian Safe
-  unpause                             guardian Safe (or "propose unpause" through the timelock)
-  unpause-market <marketId>           guardian Safe
-  resolve-dispute <disputeId> <uphold|dismiss>   governance Safe (arbiter)
+${actionUsage((route) => route !== "timelock")
+  .filter((line) => !line.startsWith("guardian-"))
+  .map((line) => `  ${line}`)
+  .join("\n")}
+  unpause, unpause-market <marketId>      the guardian's (or "propose unpause" via the timelock)
 Proposal steps:
   sign <file>        add the signature of SIGNER_PRIVATE_KEY (an owner) to the pending step
   schedule <file>    execute the Safe transaction scheduling the operation (threshold signatures)
@@ -90,91 +90,22 @@ const { positionals, values } = parseArgs({
   },
 });
 
-function address(value: string | undefined, what: string): Address {
-  if (value === undefined || !isAddress(value))
-    fail(`${what}: expected an address, got ${value ?? "nothing"}`);
-  return getAddress(value);
-}
-
 function integer(value: string | undefined, what: string): bigint {
   if (value === undefined || !/^[0-9]+$/.test(value))
     fail(`${what}: expected a non-negative integer, got ${value ?? "nothing"}`);
   return BigInt(value);
 }
 
-function bool(value: string | undefined, what: string, yes: string, no: string): boolean {
-  if (value === yes) return true;
-  if (value === no) return false;
-  return fail(`${what}: expected ${yes} or ${no}, got ${value ?? "nothing"}`);
-}
-
 /** The action a `propose`/`pause`/`pause-market`/`resolve-dispute` command line names. */
 function actionOf(args: string[], settlement: Address): GovernanceAction {
   const [name, ...rest] = args;
-  switch (name) {
-    case "upgrade": {
-      const initData = values["init-data"] ?? "0x";
-      if (!isHex(initData)) fail(`--init-data: expected hex, got ${initData}`);
-      return actions.upgrade(
-        settlement,
-        address(values.implementation, "--implementation"),
-        initData as Hex,
-      );
-    }
-    case "set-parameters":
-      return actions.setParameters(settlement, {
-        challengeWindow: integer(values["challenge-window"], "--challenge-window"),
-        challengeResponseWindow: integer(
-          values["challenge-response-window"],
-          "--challenge-response-window",
-        ),
-        withdrawalDelay: integer(values["withdrawal-delay"], "--withdrawal-delay"),
-        disputeTimeout: integer(values["dispute-timeout"], "--dispute-timeout"),
-        disputeBond: integer(values["dispute-bond"], "--dispute-bond"),
-      });
-    case "set-token-allowed":
-      return actions.setTokenAllowed(
-        settlement,
-        address(rest[0], "token"),
-        bool(rest[1], "allowed", "true", "false"),
-      );
-    case "register-market":
-      return actions.registerMarket(settlement, {
-        marketId: Number(integer(rest[0], "marketId")),
-        baseToken: address(rest[1], "baseToken"),
-        quoteToken: address(rest[2], "quoteToken"),
-        tickSize: integer(rest[3], "tickSize"),
-        lotSize: integer(rest[4], "lotSize"),
-      });
-    case "set-roles":
-      return actions.setRoles(settlement, {
-        sequencer: address(rest[0], "sequencer"),
-        arbiter: address(rest[1], "arbiter"),
-        guardian: address(rest[2], "guardian"),
-      });
-    case "set-fee-recipient":
-      return actions.setFeeRecipient(settlement, address(rest[0], "feeRecipient"));
-    case "unpause":
-      return actions.unpause(settlement);
-    case "unpause-market":
-      return actions.unpauseMarket(settlement, Number(integer(rest[0], "marketId")));
-    case "pause":
-      return actions.pause(settlement);
-    case "pause-market":
-      return actions.pauseMarket(settlement, Number(integer(rest[0], "marketId")));
-    case "guardian-unpause":
-      return actions.pause(settlement, false);
-    case "guardian-unpause-market":
-      return actions.pauseMarket(settlement, Number(integer(rest[0], "marketId")), false);
-    case "resolve-dispute":
-      return actions.resolveDispute(
-        settlement,
-        integer(rest[0], "disputeId"),
-        bool(rest[1], "decision", "uphold", "dismiss"),
-      );
-    default:
-      return fail(`unknown action "${name ?? ""}"\n${USAGE}`);
-  }
+  if (name === undefined) return fail(`no action named\n${USAGE}`);
+  return buildAction(name, settlement, parseActionArgs(name, rest, flagValues()));
+}
+
+/** The action flags given (`--implementation`, `--challenge-window`, ...), by flag name. */
+function flagValues(): Record<string, string | undefined> {
+  return values as Record<string, string | undefined>;
 }
 
 function printProposal(file: string, proposal: Proposal) {

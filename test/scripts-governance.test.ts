@@ -9,21 +9,22 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { getAddress, keccak256, toHex, zeroHash } from "viem";
+import { actions } from "../scripts/lib/governance/actions.js";
+import { GovernanceError, GovernanceErrorCode } from "../scripts/lib/governance/errors.js";
 import {
-  actions,
+  readProposal,
+  writeProposal,
+  type GovernanceAddresses,
+  type Proposal,
+} from "../scripts/lib/governance/proposal-file.js";
+import {
   executePendingStep,
-  GovernanceError,
-  GovernanceErrorCode,
   pendingStep,
   prepare,
   propose,
   proposalStatus,
-  readProposal,
   signProposal,
-  writeProposal,
-  type GovernanceAddresses,
-  type Proposal,
-} from "../scripts/lib/governance.js";
+} from "../scripts/lib/governance/workflow.js";
 import { gridFill, prepareCommit } from "./helpers/commit-batch.js";
 import { deployStack, type Stack } from "./helpers/deploy-stack.js";
 import { hardhatAccount } from "./helpers/safe.js";

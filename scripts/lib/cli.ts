@@ -17,7 +17,8 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { hardhat, polygon, polygonAmoy, polygonZkEvm, polygonZkEvmCardona } from "viem/chains";
-import { GovernanceError, type GovernanceAddresses } from "./governance.js";
+import { GovernanceError } from "./governance/errors.js";
+import type { GovernanceAddresses } from "./governance/proposal-file.js";
 
 /** Named networks: chain and the environment variable holding its RPC URL (as in hardhat.config.ts). */
 export const NETWORKS: Record<string, { chain: Chain; rpcEnv?: string; defaultUrl?: string }> = {

@@ -11,72 +11,7 @@ import {
   type Address,
   type Hex,
 } from "viem";
-
-/** The part of the TimelockController (OpenZeppelin 5.4) ABI these helpers use. */
-export const timelockAbi = [
-  {
-    type: "function",
-    name: "schedule",
-    stateMutability: "nonpayable",
-    inputs: [
-      { name: "target", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "data", type: "bytes" },
-      { name: "predecessor", type: "bytes32" },
-      { name: "salt", type: "bytes32" },
-      { name: "delay", type: "uint256" },
-    ],
-    outputs: [],
-  },
-  {
-    type: "function",
-    name: "execute",
-    stateMutability: "payable",
-    inputs: [
-      { name: "target", type: "address" },
-      { name: "value", type: "uint256" },
-      { name: "payload", type: "bytes" },
-      { name: "predecessor", type: "bytes32" },
-      { name: "salt", type: "bytes32" },
-    ],
-    outputs: [],
-  },
-  {
-    type: "function",
-    name: "cancel",
-    stateMutability: "nonpayable",
-    inputs: [{ name: "id", type: "bytes32" }],
-    outputs: [],
-  },
-  {
-    type: "function",
-    name: "getMinDelay",
-    stateMutability: "view",
-    inputs: [],
-    outputs: [{ type: "uint256" }],
-  },
-  {
-    type: "function",
-    name: "getTimestamp",
-    stateMutability: "view",
-    inputs: [{ name: "id", type: "bytes32" }],
-    outputs: [{ type: "uint256" }],
-  },
-  {
-    type: "function",
-    name: "isOperationReady",
-    stateMutability: "view",
-    inputs: [{ name: "id", type: "bytes32" }],
-    outputs: [{ type: "bool" }],
-  },
-  {
-    type: "function",
-    name: "isOperationDone",
-    stateMutability: "view",
-    inputs: [{ name: "id", type: "bytes32" }],
-    outputs: [{ type: "bool" }],
-  },
-] as const;
+import { timelockAbi } from "./governance/contract-abis.js";
 
 /** One timelock operation (a single call). */
 export interface TimelockOperation {

@@ -1,7 +1,7 @@
 /**
  * Governance proposals: an action on Settlement, carried out by a Safe, recorded in a JSON file
- * that travels between owners (each signs the SafeTx hash with their own key) until a submitter
- * executes it.
+ * (`proposal-file.ts`) that travels between owners (each signs the SafeTx hash with their own
+ * key) until a submitter executes it.
  *
  * Three routes, as DESIGN.md's roles say:
  * - `timelock`: the governance Safe schedules the call on the TimelockController, waits the delay,
@@ -12,11 +12,9 @@
  *
  * Every step checks first and refuses with a `GovernanceError` whose `code` says why (threshold
  * not met, delay not passed, not scheduled, already executed, stale Safe nonce), before anything
- * is sent. No Hardhat dependency: the CLIs (scripts/governance.ts) and the tests share it.
+ * is sent. No Hardhat dependency: the CLI (scripts/governance.ts) and the tests share it.
  */
-import { readFile, writeFile } from "node:fs/promises";
 import {
-  encodeFunctionData,
   getAddress,
   recoverTypedDataAddress,
   type Account,
@@ -27,7 +25,6 @@ import {
   type Transport,
   type WalletClient,
 } from "viem";
-import { settlementAbi } from "@clearmatch/protocol";
 import {
   buildSafeTransaction,
   executeSafeTransaction,
@@ -37,294 +34,24 @@ import {
   signSafeTransaction,
   type SafeSignature,
   type SafeSigner,
-  type SafeTransaction,
-} from "./safe.js";
+} from "../safe.js";
 import {
   encodeExecute,
   encodeSchedule,
   operationId,
   operationSalt,
-  timelockAbi,
   timelockOperation,
-  type TimelockOperation,
-} from "./timelock.js";
-
-// ---------------------------------------------------------------- errors
-
-export const GovernanceErrorCode = {
-  /** Fewer valid owner signatures than the Safe's threshold. */
-  ThresholdNotMet: "THRESHOLD_NOT_MET",
-  /** The timelock operation is scheduled but its delay has not passed. */
-  DelayNotPassed: "DELAY_NOT_PASSED",
-  /** The timelock does not know the operation (never scheduled, or cancelled). */
-  NotScheduled: "NOT_SCHEDULED",
-  /** The timelock operation is already scheduled (schedule step) . */
-  AlreadyScheduled: "ALREADY_SCHEDULED",
-  /** The timelock operation, or this Safe transaction, already ran. */
-  AlreadyExecuted: "ALREADY_EXECUTED",
-  /** The Safe's nonce moved past the transaction's: rebuild it (`prepare`) and sign again. */
-  StaleNonce: "STALE_NONCE",
-  /** A signer is not an owner of the Safe, or a signature does not recover to its signer. */
-  BadSignature: "BAD_SIGNATURE",
-  /** The proposal file is for another chain or malformed. */
-  BadProposal: "BAD_PROPOSAL",
-} as const;
-export type GovernanceErrorCode = (typeof GovernanceErrorCode)[keyof typeof GovernanceErrorCode];
-
-export class GovernanceError extends Error {
-  constructor(
-    readonly code: GovernanceErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "GovernanceError";
-  }
-}
-
-// ---------------------------------------------------------------- actions
-
-/** Which Safe carries out an action, and how. */
-export type Route = "timelock" | "guardian" | "arbiter";
-
-/** One call on Settlement, with a human description. */
-export interface GovernanceAction {
-  route: Route;
-  /** Stable action name (`setParameters`, `pause`, ...). */
-  name: string;
-  /** What it does, in words (printed, stored in the proposal). */
-  description: string;
-  target: Address;
-  data: Hex;
-}
-
-/** UUPS `upgradeToAndCall` (not part of ISettlement: it comes from OpenZeppelin's UUPSUpgradeable). */
-export const upgradeAbi = [
-  {
-    type: "function",
-    name: "upgradeToAndCall",
-    stateMutability: "payable",
-    inputs: [
-      { name: "newImplementation", type: "address" },
-      { name: "data", type: "bytes" },
-    ],
-    outputs: [],
-  },
-] as const;
-
-export interface SettlementParameters {
-  /** Seconds between commit and finalize. */
-  challengeWindow: bigint;
-  /** Seconds the sequencer has to answer a challenge. */
-  challengeResponseWindow: bigint;
-  /** Seconds between a withdrawal request and its execution (> the two windows above). */
-  withdrawalDelay: bigint;
-  /** Seconds the arbiter has to decide a dispute. */
-  disputeTimeout: bigint;
-  /** Dispute bond, wei. */
-  disputeBond: bigint;
-}
-
-function call<const F extends string>(
-  route: Route,
-  name: F,
-  description: string,
-  settlement: Address,
-  data: Hex,
-): GovernanceAction {
-  return { route, name, description, target: getAddress(settlement), data };
-}
-
-/** Builders of every action operators run; `settlement` is the proxy address. */
-export const actions = {
-  upgrade(settlement: Address, implementation: Address, initData: Hex = "0x") {
-    return call(
-      "timelock",
-      "upgrade",
-      `upgrade Settlement to ${implementation}${initData === "0x" ? "" : ` calling ${initData.slice(0, 10)}`}`,
-      settlement,
-      encodeFunctionData({
-        abi: upgradeAbi,
-        functionName: "upgradeToAndCall",
-        args: [implementation, initData],
-      }),
-    );
-  },
-  setParameters(settlement: Address, p: SettlementParameters) {
-    return call(
-      "timelock",
-      "setParameters",
-      `set parameters: challengeWindow ${p.challengeWindow}s, challengeResponseWindow ${p.challengeResponseWindow}s, withdrawalDelay ${p.withdrawalDelay}s, disputeTimeout ${p.disputeTimeout}s, disputeBond ${p.disputeBond} wei`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "setParameters",
-        args: [
-          p.challengeWindow,
-          p.challengeResponseWindow,
-          p.withdrawalDelay,
-          p.disputeTimeout,
-          p.disputeBond,
-        ],
-      }),
-    );
-  },
-  setTokenAllowed(settlement: Address, token: Address, allowed: boolean) {
-    return call(
-      "timelock",
-      "setTokenAllowed",
-      `${allowed ? "allow" : "disallow"} token ${token}`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "setTokenAllowed",
-        args: [token, allowed],
-      }),
-    );
-  },
-  registerMarket(
-    settlement: Address,
-    m: {
-      marketId: number;
-      baseToken: Address;
-      quoteToken: Address;
-      tickSize: bigint;
-      lotSize: bigint;
-    },
-  ) {
-    return call(
-      "timelock",
-      "registerMarket",
-      `register market ${m.marketId}: base ${m.baseToken}, quote ${m.quoteToken}, tickSize ${m.tickSize}, lotSize ${m.lotSize}`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "registerMarket",
-        args: [m.marketId, m.baseToken, m.quoteToken, m.tickSize, m.lotSize],
-      }),
-    );
-  },
-  setRoles(settlement: Address, r: { sequencer: Address; arbiter: Address; guardian: Address }) {
-    return call(
-      "timelock",
-      "setRoles",
-      `set roles: sequencer ${r.sequencer}, arbiter ${r.arbiter}, guardian ${r.guardian}`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "setRoles",
-        args: [r.sequencer, r.arbiter, r.guardian],
-      }),
-    );
-  },
-  setFeeRecipient(settlement: Address, feeRecipient: Address) {
-    return call(
-      "timelock",
-      "setFeeRecipient",
-      `set fee recipient ${feeRecipient}`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "setFeeRecipient",
-        args: [feeRecipient],
-      }),
-    );
-  },
-  unpause(settlement: Address) {
-    return call(
-      "timelock",
-      "unpause",
-      "unpause Settlement",
-      settlement,
-      encodeFunctionData({ abi: settlementAbi, functionName: "unpause" }),
-    );
-  },
-  unpauseMarket(settlement: Address, marketId: number) {
-    return call(
-      "timelock",
-      "unpauseMarket",
-      `unpause market ${marketId}`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "setMarketPaused",
-        args: [marketId, false],
-      }),
-    );
-  },
-  /** The guardian pauses, or unpauses (`paused` false), at once: neither moves a balance. */
-  pause(settlement: Address, paused = true) {
-    const verb = paused ? "pause" : "unpause";
-    return call(
-      "guardian",
-      verb,
-      `${verb} Settlement (guardian, immediate)`,
-      settlement,
-      encodeFunctionData({ abi: settlementAbi, functionName: verb }),
-    );
-  },
-  pauseMarket(settlement: Address, marketId: number, paused = true) {
-    const verb = paused ? "pause" : "unpause";
-    return call(
-      "guardian",
-      `${verb}Market`,
-      `${verb} market ${marketId} (guardian, immediate)`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "setMarketPaused",
-        args: [marketId, paused],
-      }),
-    );
-  },
-  resolveDispute(settlement: Address, disputeId: bigint, uphold: boolean) {
-    return call(
-      "arbiter",
-      "resolveDispute",
-      `${uphold ? "uphold" : "dismiss"} dispute ${disputeId} (arbiter, immediate)`,
-      settlement,
-      encodeFunctionData({
-        abi: settlementAbi,
-        functionName: "resolveDispute",
-        args: [disputeId, uphold],
-      }),
-    );
-  },
-} as const;
-
-// ---------------------------------------------------------------- proposals
-
-/** The deployed contracts governance talks to. */
-export interface GovernanceAddresses {
-  settlement: Address;
-  timelock: Address;
-  governanceSafe: Address;
-  guardianSafe: Address;
-}
-
-export type StepName = "schedule" | "execute" | "call";
-
-/** One Safe transaction of a proposal and the owner signatures collected for it. */
-export interface ProposalStep {
-  name: StepName;
-  safe: Address;
-  safeTx: SafeTransaction;
-  /** EIP-712 SafeTx hash: what owners sign (check it on the hardware wallet's screen). */
-  safeTxHash: Hex;
-  signatures: SafeSignature[];
-  /** Transaction hash of `execTransaction`, once executed. */
-  executedIn?: Hex;
-}
-
-export interface Proposal {
-  format: "clearmatch-governance-proposal/1";
-  chainId: number;
-  createdAt: string;
-  action: GovernanceAction;
-  /** Timelock route only: the operation, its id (`hashOperation`) and the delay asked for. */
-  timelock?: { address: Address; operation: TimelockOperation; id: Hex; delay: bigint };
-  steps: ProposalStep[];
-}
+} from "../timelock.js";
+import { timelockAbi } from "./contract-abis.js";
+import type { GovernanceAction, Route } from "./actions.js";
+import { GovernanceError, GovernanceErrorCode } from "./errors.js";
+import {
+  formatTime,
+  type GovernanceAddresses,
+  type Proposal,
+  type ProposalStep,
+  type StepName,
+} from "./proposal-file.js";
 
 function buildStep(
   name: StepName,
@@ -645,77 +372,4 @@ export async function proposalStatus(client: PublicClient, proposal: Proposal) {
       safeNonce: safe!.nonce,
     },
   };
-}
-
-export function formatTime(seconds: bigint): string {
-  return new Date(Number(seconds) * 1000).toISOString();
-}
-
-// ---------------------------------------------------------------- files
-
-/** JSON with bigints as decimal strings ending in "n" (Ignition's convention). */
-export function serializeProposal(proposal: Proposal): string {
-  return `${JSON.stringify(proposal, (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v), 2)}\n`;
-}
-
-export function parseProposal(text: string): Proposal {
-  const proposal = JSON.parse(text, (_k, v: unknown) =>
-    typeof v === "string" && /^[0-9]+n$/.test(v) ? BigInt(v.slice(0, -1)) : v,
-  ) as Proposal;
-  if (proposal.format !== "clearmatch-governance-proposal/1" || !Array.isArray(proposal.steps)) {
-    throw new GovernanceError(
-      GovernanceErrorCode.BadProposal,
-      "not a Clearmatch governance proposal file",
-    );
-  }
-  // The stored hashes must be those of the stored transactions: a hand-edited file is refused.
-  for (const step of proposal.steps) {
-    if (safeTxHash(step.safe, proposal.chainId, step.safeTx) !== step.safeTxHash) {
-      throw new GovernanceError(
-        GovernanceErrorCode.BadProposal,
-        `step ${step.name}: safeTxHash does not match its transaction (file edited?)`,
-      );
-    }
-  }
-  // ... and they must carry the action the file describes (what signers read).
-  const { action } = proposal;
-  const carried = proposal.timelock
-    ? { to: proposal.timelock.operation.target, data: proposal.timelock.operation.data }
-    : proposal.steps[0] && { to: proposal.steps[0].safeTx.to, data: proposal.steps[0].safeTx.data };
-  if (
-    carried === undefined ||
-    getAddress(carried.to) !== getAddress(action.target) ||
-    carried.data !== action.data
-  ) {
-    throw new GovernanceError(
-      GovernanceErrorCode.BadProposal,
-      "the transactions do not carry the described action (file edited?)",
-    );
-  }
-  for (const step of proposal.timelock ? proposal.steps : []) {
-    const { address, operation, delay } = proposal.timelock!;
-    const expected =
-      step.name === "schedule" ? encodeSchedule(operation, delay) : encodeExecute(operation);
-    if (getAddress(step.safeTx.to) !== getAddress(address) || step.safeTx.data !== expected) {
-      throw new GovernanceError(
-        GovernanceErrorCode.BadProposal,
-        `step ${step.name} is not the timelock's ${step.name} of the operation (file edited?)`,
-      );
-    }
-  }
-  if (proposal.timelock && operationId(proposal.timelock.operation) !== proposal.timelock.id) {
-    throw new GovernanceError(
-      GovernanceErrorCode.BadProposal,
-      "timelock id does not match the operation",
-    );
-  }
-  return proposal;
-}
-
-export async function readProposal(path: string): Promise<Proposal> {
-  return parseProposal(await readFile(path, "utf8"));
-}
-
-export async function writeProposal(path: string, proposal: Proposal): Promise<void> {
-  await writeFile(path, serializeProposal(proposal));
 }

@@ -13,28 +13,17 @@
  * the sequencer's finalized view, and the vault must hold at least the sum of balances. Any
  * mismatch exits non-zero.
  */
-import { type MarketView, settlementAbi } from "@clearmatch/protocol";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { LIST_LIMIT, type MarketView, settlementAbi } from "@clearmatch/protocol";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  createPublicClient,
-  createWalletClient,
-  getAddress,
-  http,
-  parseAbi,
-  type Address,
-  type PublicClient,
-} from "viem";
-import { privateKeyToAccount } from "viem/accounts";
-import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
-import { isClearmatchApiError } from "../sdk/src/client-errors.js";
-import { LIST_LIMIT } from "../sequencer/src/api/schemas.js";
+import { createPublicClient, getAddress, http, parseAbi, type PublicClient } from "viem";
+import { ClearmatchClient } from "@clearmatch/sdk";
 import { rpc } from "./lib/devchain/hardhat-node.js";
 import { readParametersFile } from "../ignition/lib/plan.js";
 import { LOCAL_PARAMETERS_FILE } from "./lib/embedded-stack.js";
 import { StartError, startEmbedded, type EmbeddedRun } from "./lib/embedded-run.js";
 import { allBatches, auditCommitted } from "./lib/audit-committed.js";
-import { mulberry32 } from "./lib/mulberry32.js";
+import { MAKERS, percentile, trade, watchtowerStats, type Counters } from "./lib/demo-traders.js";
 
 const args = process.argv.slice(2);
 const SHORT = args.includes("--short");
@@ -44,140 +33,8 @@ const argValue = (name: string) => {
 };
 const SECONDS = Number(argValue("--seconds") ?? (SHORT ? 8 : 30));
 const JSON_OUT = argValue("--json");
-const MAKERS = 2;
 
 const erc20 = parseAbi(["function balanceOf(address) view returns (uint256)"]);
-
-/** Mid prices of the demo markets, whole quote units per whole base unit. */
-const MID_UNITS: Record<string, bigint> = { WETH: 2_000n, WBTC: 60_000n };
-
-interface Counters {
-  orders: number;
-  rejected: number;
-  rejectCodes: Record<string, number>;
-  fills: number;
-}
-
-/** What the watchtower wrote after its last check, once its cursor reaches `block` (60 s at most). */
-async function watchtowerStats(dir: string, block: bigint) {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const s = JSON.parse(await readFile(path.join(dir, "stats.json"), "utf8")) as {
-        batchesChecked: number;
-        fillsChecked: number;
-        fillsWithoutOrders: number;
-        proofsSent: number;
-        proofsFailed: number;
-        cursor: string;
-        checkLagP99Ms: number;
-        checkLagMaxMs: number;
-      };
-      if (BigInt(s.cursor) >= block) return { ...s, caughtUp: true };
-    } catch {
-      // not written yet
-    }
-    if (Date.now() > deadline) return undefined;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function trade(run: EmbeddedRun, markets: MarketView[], counters: Counters) {
-  const rand = mulberry32(42);
-  const clients = run.stack.traders.map(
-    (t) =>
-      new ClearmatchClient({
-        baseUrl: run.apiUrl,
-        chainId: run.stack.chainId,
-        settlement: run.stack.addresses.settlement!,
-        wallet: createWalletClient({
-          account: privateKeyToAccount(t.privateKey),
-          transport: http(run.node.url),
-        }),
-        orderDefaults: { ttlSeconds: 45, maxFeeBps: 30 },
-      }),
-  );
-  const symbolOf = new Map<Address, string>(
-    Object.entries(run.stack.addresses)
-      .filter(([k]) => k.startsWith("token"))
-      .map(([k, a]) => [getAddress(a), k.slice("token".length)]),
-  );
-  const send = async (
-    client: ClearmatchClient,
-    params: Parameters<ClearmatchClient["placeOrder"]>[0],
-  ) => {
-    counters.orders++;
-    try {
-      const result = await client.placeOrder(params);
-      counters.fills += result.fills?.length ?? 0;
-    } catch (error) {
-      if (!isClearmatchApiError(error)) throw error;
-      counters.rejected++;
-      counters.rejectCodes[error.code] = (counters.rejectCodes[error.code] ?? 0) + 1;
-    }
-  };
-
-  const end = Date.now() + SECONDS * 1000;
-  while (Date.now() < end) {
-    const round: Promise<void>[] = [];
-    for (const market of markets) {
-      const base = symbolOf.get(getAddress(market.baseToken)) ?? "";
-      const mid = (MID_UNITS[base] ?? 1_000n) * 10n ** 6n; // quote is USDC (6 decimals)
-      const tick = market.tickSize;
-      const lot = market.lotSize;
-      const unit = 10n ** BigInt(market.baseDecimals);
-      // ~0.01 base unit per quote level, in lots (at least one lot).
-      const quoteLots = unit / 100n / lot > 0n ? unit / 100n / lot : 1n;
-      for (let m = 0; m < MAKERS; m++) {
-        for (let level = 1n; level <= 2n; level++) {
-          const spread = level * 5n * tick;
-          const amount = quoteLots * lot * BigInt(1 + Math.floor(rand() * 3));
-          round.push(
-            send(clients[m]!, {
-              marketId: market.marketId,
-              side: "buy",
-              price: mid - spread,
-              amount,
-              postOnly: true,
-            }),
-          );
-          round.push(
-            send(clients[m]!, {
-              marketId: market.marketId,
-              side: "sell",
-              price: mid + spread,
-              amount,
-              postOnly: true,
-            }),
-          );
-        }
-      }
-      for (let t = MAKERS; t < clients.length; t++) {
-        if (rand() < 0.5) continue;
-        const buy = rand() < 0.5;
-        const amount = quoteLots * lot * BigInt(1 + Math.floor(rand() * 2));
-        // A market order: IOC with a protective limit 1% through the mid.
-        const limit = buy ? mid + mid / 100n : mid - mid / 100n;
-        round.push(
-          send(clients[t]!, {
-            marketId: market.marketId,
-            side: buy ? "buy" : "sell",
-            price: limit - (limit % tick),
-            amount,
-            ioc: true,
-          }),
-        );
-      }
-    }
-    await Promise.all(round);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 /** Every batch the sequencer lists (all pages). */
 async function batches(run: EmbeddedRun) {
@@ -236,7 +93,7 @@ async function main() {
         () => {},
       );
     }, 1000);
-    await trade(run, markets, counters);
+    await trade(run, markets, counters, SECONDS);
     clearInterval(progress);
 
     log("trading stopped; waiting for every fill to be committed");

@@ -45,9 +45,13 @@ import {
 import { privateKeyToAccount } from "viem/accounts";
 // The native keccak256 for the protocol's hashes (leaves, trees, order digests), as the sequencer.
 import "../sequencer/src/crypto/keccak.js";
-import { ClearmatchClient } from "../sdk/src/clearmatch-client.js";
-import { FeedOrderSource, MapOrderSource, type OrderSource } from "../sdk/src/order-sources.js";
-import { Watchtower } from "../sdk/src/watchtower.js";
+import {
+  ClearmatchClient,
+  FeedOrderSource,
+  MapOrderSource,
+  Watchtower,
+  type OrderSource,
+} from "@clearmatch/sdk";
 import { FileCursorStore } from "./lib/watch-state.js";
 import { JsonlOrderStore } from "./lib/jsonl-order-store.js";
 import { watchMetrics } from "./lib/watch-metrics.js";

@@ -113,6 +113,11 @@ export const signatureSchema = hexBytes(65).describe(
 /** A 32-byte EIP-712 digest (an order's id). */
 export const orderHashSchema = hexBytes(32);
 
+/** Default and maximum book depth (levels per side). */
+export const BOOK_DEPTH = { default: 50, max: 500 } as const;
+/** Default and maximum length of list answers (trades, orders, fills, batches). */
+export const LIST_LIMIT = { default: 100, max: 1000 } as const;
+
 /** Highest maxFeeBps accepted: 100 %. uint16 allows more, but a fee above 100 % is nonsense. */
 export const MAX_FEE_BPS = 10_000;
 

@@ -23,7 +23,7 @@ import {
   processProof,
 } from "@clearmatch/protocol";
 import { getAddress, type Address, type Hex, type PublicClient } from "viem";
-import { ClearmatchClient } from "../../sdk/src/clearmatch-client.js";
+import { ClearmatchClient } from "@clearmatch/sdk";
 import { CommitContextReader } from "@clearmatch/protocol";
 import {
   auditFill,

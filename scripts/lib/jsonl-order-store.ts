@@ -8,7 +8,7 @@
 import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Hex } from "viem";
-import { decodeOrder, encodeOrder } from "../../sdk/src/wire.js";
+import { decodeOrder, encodeOrder } from "@clearmatch/sdk";
 import type { Order } from "@clearmatch/protocol";
 
 export class JsonlOrderStore {

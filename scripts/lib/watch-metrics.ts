@@ -4,7 +4,7 @@
  * they ended, and how far behind the chain head it checks.
  */
 import { Counter, Gauge, Registry } from "prom-client";
-import type { WatchtowerStats } from "../../sdk/src/watchtower-types.js";
+import type { WatchtowerStats } from "@clearmatch/sdk";
 
 export function watchMetrics(
   stats: () => WatchtowerStats,

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { CursorStore } from "../../sdk/src/watchtower-types.js";
+import type { CursorStore } from "@clearmatch/sdk";
 
 /** A JSON file written atomically (temporary file, then rename). */
 export class FileCursorStore implements CursorStore {

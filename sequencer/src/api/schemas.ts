@@ -7,6 +7,8 @@
 import type { Address, Hex } from "viem";
 import {
   addressSchema,
+  BOOK_DEPTH,
+  LIST_LIMIT,
   fastSmallUint,
   fastUint,
   KNOWN_FLAGS_MASK,
@@ -32,11 +34,6 @@ export const batchIdParamsSchema = z.object({ batchId: uintString(64) }).strict(
 export const fillIdParamsSchema = z
   .object({ fillId: z.string().regex(/^[0-9A-Za-z:_-]{1,100}$/, { message: "is not a fill id" }) })
   .strict();
-
-/** Default and maximum book depth (levels per side). */
-export const BOOK_DEPTH = { default: 50, max: 500 } as const;
-/** Default and maximum length of list answers (trades, orders, fills, batches). */
-export const LIST_LIMIT = { default: 100, max: 1000 } as const;
 
 export const bookQuerySchema = z
   .object({ depth: smallUint(BOOK_DEPTH.max, 1).default(BOOK_DEPTH.default) })

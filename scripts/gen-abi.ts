@@ -32,22 +32,29 @@ export const GOVERNANCE_ABIS = {
       "getTimestamp",
       "getOperationState",
     ],
+    errors: ["Timelock", "AccessControl", "FailedCall"],
   },
   /** The Settlement implementation's UUPS entry point (OpenZeppelin's UUPSUpgradeable). */
   uupsAbi: {
     artifact: "artifacts/contracts/Settlement.sol/Settlement.json",
     functions: ["upgradeToAndCall", "UPGRADE_INTERFACE_VERSION"],
+    errors: ["UUPS", "ERC1967", "FailedCall", "AddressEmptyCode"],
   },
 } as const;
 
-/** The functions `name` uses, as they are in its artifact (errors kept, for decoding reverts). */
+/**
+ * The functions `name` uses, as they are in its artifact, with the errors those contracts define
+ * (by name prefix), for decoding their reverts.
+ */
 export async function governanceAbi(name: keyof typeof GOVERNANCE_ABIS): Promise<unknown[]> {
-  const { artifact, functions } = GOVERNANCE_ABIS[name];
+  const { artifact, functions, errors } = GOVERNANCE_ABIS[name];
   const abi = (
     JSON.parse(await readFile(artifact, "utf8")) as { abi: Array<{ type: string; name?: string }> }
   ).abi;
-  return abi.filter(
-    (item) => item.type === "error" || (functions as readonly string[]).includes(item.name ?? ""),
+  return abi.filter((item) =>
+    item.type === "error"
+      ? errors.some((prefix) => (item.name ?? "").startsWith(prefix))
+      : (functions as readonly string[]).includes(item.name ?? ""),
   );
 }
 

@@ -1,9 +1,10 @@
 /**
  * Where each record the core applied live goes: a list of named listeners, called in the order
- * they were added (the settlement observer and metrics, the batcher, the challenge responder,
- * the stream, the circuit breaker, the snapshot schedule). Replay at start-up goes to none of
- * them. A listener may commit a new record (the breaker's halt): that record is routed to every
- * listener too, right then, nested in the current one.
+ * they were added (`service-runtime.ts`: the settlement observer, latency metrics, the circuit
+ * breaker and the snapshot schedule from the start; the batcher and the challenge responder once
+ * built; the stream once the HTTP server is up). Replay at start-up goes to none of them. A
+ * listener may commit a new record (the breaker's halt): that record is routed to every listener
+ * too, right then, nested in the current one.
  */
 import type { ApplyResult, AppliedListener } from "../core/core-types.js";
 import type { ServiceRecord } from "../core/service-record.js";

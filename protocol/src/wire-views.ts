@@ -54,8 +54,12 @@ function wireBigint(signed: boolean): Schema<bigint> {
   });
 }
 
-const uint = wireBigint(false);
-const int = wireBigint(true);
+/** A non-negative integer of an answer: decimal string (or safe JSON integer) to bigint. */
+export const wireUint: WireSchema<bigint> = wireBigint(false);
+/** A signed integer of an answer (a balance's `pending`, `available`). */
+export const wireInt: WireSchema<bigint> = wireBigint(true);
+const uint = wireUint;
+const int = wireInt;
 
 /** A non-negative safe integer (a short decimal string accepted). */
 const count: Schema<number> = withJsonSchema(

@@ -43,6 +43,8 @@ import {
   orderWireSchema,
   submitOrderResultSchema,
   tradeViewSchema,
+  wireInt,
+  wireUint,
 } from "@clearmatch/protocol";
 import type { Address, Hex } from "viem";
 import { ClearmatchClientError } from "./client-errors.js";
@@ -138,16 +140,12 @@ function decoder<T>(schema: WireSchema<T>, root: string): Decoder<T> {
   };
 }
 
+const decodeUint = decoder(wireUint, "value");
+const decodeInt = decoder(wireInt, "value");
+
 /** A decimal string (or a safe JSON integer) as bigint; signed when `signed`. */
 export function toBigInt(value: unknown, path = "value", signed = false): bigint {
-  if (typeof value === "number" && Number.isSafeInteger(value) && (signed || value >= 0))
-    return BigInt(value);
-  if (typeof value === "string") {
-    const negative = signed && value.startsWith("-") && value !== "-0";
-    const digits = negative ? value.slice(1) : value;
-    if (/^(0|[1-9][0-9]*)$/.test(digits)) return negative ? -BigInt(digits) : BigInt(digits);
-  }
-  throw bad(path, "expected a decimal integer string", value);
+  return (signed ? decodeInt : decodeUint)(value, path);
 }
 
 export const decodeOrder: Decoder<Order> = decoder(orderWireSchema, "order");
